@@ -1,0 +1,36 @@
+"""The composition root: the one place that builds the engine, the clock and the settings.
+
+Nothing else in winback creates an engine or reads settings at import time; the CLI and the
+web app build an :class:`App` and hand it to the service functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from winback.clock import Clock, SystemClock
+from winback.config import Settings
+from winback.store import db
+
+
+@dataclass
+class App:
+    """Settings, database engine and clock for one run of winback."""
+
+    settings: Settings
+    engine: Engine
+    cwd: Path
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def open(cls, settings: Settings, *, cwd: Path, clock: Clock | None = None) -> App:
+        """Connect to the configured database and bring its schema up to date."""
+        engine = db.connect(settings.database_url(cwd))
+        db.migrate(engine)
+        return cls(settings=settings, engine=engine, cwd=cwd, clock=clock or SystemClock())
+
+    def close(self) -> None:
+        self.engine.dispose()

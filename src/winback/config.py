@@ -1,0 +1,179 @@
+"""Settings: one object, read from ``winback.toml``, environment and command-line flags.
+
+Precedence, lowest first: built-in defaults < environment variables ``WINBACK_*`` <
+the settings file < command-line flags. Every setting is documented in
+``docs/settings.md``, and a test checks that the file documents every field here.
+
+A settings file describes one store::
+
+    [store]
+    name = "俏艺旗舰店"
+    platform = "taobao"
+    timezone = "Asia/Shanghai"
+    currency = "CNY"
+    language = "zh"
+
+    [database]
+    url = "sqlite:///winback.db"
+
+Unknown keys are errors (a typo must not be silently ignored), and each error names the
+file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from winback.errors import SettingsError
+from winback.model import Platform
+
+DEFAULT_SETTINGS_FILE = "winback.toml"
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"72h"``, ``"1h30m"``, ``"3d"``, ``"45min"`` or a number of seconds → timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match or not any(match.groups()):
+        raise ValueError(f"not a duration: {value!r} (use forms like '72h', '1h30m', '3d')")
+    days, hours, minutes = (int(group or 0) for group in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Section):
+    """The shop this settings file describes."""
+
+    name: str = "default"
+    platform: Platform = Platform.TAOBAO
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    language: Literal["zh", "en"] = "zh"
+    unpaid_close_after: Duration = timedelta(hours=72)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Shanghai')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseSettings(_Section):
+    """Where the store lives: SQLite by default, PostgreSQL by URL."""
+
+    url: str | None = None
+
+
+class Settings(_Section):
+    """Everything winback can be told. See ``docs/settings.md``."""
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    source_file: str | None = None
+
+    def database_url(self, cwd: Path) -> str:
+        """The database URL, defaulting to ``winback.db`` in ``cwd``."""
+        return self.database.url or f"sqlite:///{(cwd / 'winback.db').as_posix()}"
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Build the settings: defaults < ``env`` < the file at ``path`` < ``overrides``.
+
+    Without ``path``, ``winback.toml`` in ``cwd`` is read when it exists.
+    """
+    environ = os.environ if env is None else env
+    folder = cwd or Path.cwd()
+    file = path if path is not None else _default_file(folder)
+    layers: list[dict[str, dict[str, Any]]] = [_from_env(environ)]
+    if file is not None:
+        layers.append(_read_file(file))
+    if overrides:
+        layers.append({section: dict(values) for section, values in overrides.items()})
+    merged = _merge(layers)
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as error:
+        raise SettingsError(_explain(error, file)) from None
+    return settings.model_copy(update={"source_file": str(file) if file else None})
+
+
+def _default_file(folder: Path) -> Path | None:
+    candidate = folder / DEFAULT_SETTINGS_FILE
+    return candidate if candidate.is_file() else None
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    layer: dict[str, dict[str, Any]] = {}
+    if url := environ.get("WINBACK_DATABASE_URL"):
+        layer["database"] = {"url": url}
+    store = {
+        key: environ[f"WINBACK_STORE_{key.upper()}"]
+        for key in StoreSettings.model_fields
+        if f"WINBACK_STORE_{key.upper()}" in environ
+    }
+    if store:
+        layer["store"] = store
+    return layer
+
+
+def _read_file(file: Path) -> dict[str, dict[str, Any]]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"{file}: the settings file does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{file}: not valid TOML: {error}") from None
+
+
+def _merge(layers: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for section, values in layer.items():
+            if isinstance(values, dict) and isinstance(merged.get(section), dict):
+                merged[section] = {**merged[section], **values}
+            else:
+                merged[section] = values
+    return merged
+
+
+def _explain(error: ValidationError, file: Path | None) -> str:
+    where = f"{file}: " if file else "settings: "
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
+        problems.append(f"{key}: {message.removeprefix('Value error, ')}")
+    return where + "; ".join(problems)

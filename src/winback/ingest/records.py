@@ -1,0 +1,277 @@
+"""Canonical records: what every importer produces and the store consumes.
+
+Rows in, frozen dataclasses out. Money is :class:`~decimal.Decimal`, platform ids are
+strings, every timestamp is time-zone aware (an importer applies the store's zone to the
+naive times platform exports carry).
+
+Row numbers in :class:`SourceRef` and :class:`Rejection` are the numbers a spreadsheet shows:
+the header is row 1 and the first data row is row 2 (for JSON input, the 1-based position of
+the object in the file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from winback.model import ChatSender, OrderStatus, Platform
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A phone number, email or address as the source shows it.
+
+    Since about 2022 the Chinese platforms mask or encrypt buyer contacts in exports
+    (``138****1234``, ``##密文``, ``$$…``). A masked contact keeps no value: it tells winback
+    that a direct message is impossible and the platform's own channel must be used.
+    """
+
+    value: str | None = None
+    masked: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.value is not None and not self.masked
+
+
+NO_CONTACT = Contact()
+MASKED = Contact(value=None, masked=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a record came from: file and the row it starts on."""
+
+    file: str
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    """The buyer as an order export shows them. ``buyer_id`` is the platform's handle
+    (Taobao 买家会员名, JD 下单帐号, Shopify customer email or id)."""
+
+    buyer_id: str | None = None
+    name: str | None = None
+    phone: Contact = NO_CONTACT
+    email: Contact = NO_CONTACT
+    address: Contact = NO_CONTACT
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRecord:
+    """One SKU line of an order. ``attributes`` uses the keys ``colour`` and ``size`` for
+    the variant where the source names them (颜色分类/颜色, 尺码/尺寸), and the source's own
+    key for anything else."""
+
+    line_id: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    sku: str | None = None
+    product_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    refund_amount: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """One order as one source saw it at the time of the export.
+
+    ``total_amount`` is what the buyer owes for the order (goods + shipping − discounts, the
+    Taobao 总金额 / 买家应付), ``paid_amount`` what was actually paid (None when unknown or
+    unpaid), ``refund_amount`` what went back (partial refunds keep the status).
+    """
+
+    platform: Platform
+    order_id: str
+    status: OrderStatus
+    created_at: datetime
+    total_amount: Decimal
+    buyer: Buyer = Buyer()
+    currency: str = "CNY"
+    goods_amount: Decimal | None = None
+    shipping_fee: Decimal = ZERO
+    discount: Decimal = ZERO
+    paid_amount: Decimal | None = None
+    refund_amount: Decimal = ZERO
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    settled_at: datetime | None = None
+    closed_at: datetime | None = None
+    refunded_at: datetime | None = None
+    payment_method: str | None = None
+    buyer_message: str | None = None
+    seller_remark: str | None = None
+    close_reason: str | None = None
+    cancel_reason: str | None = None
+    raw_status: str | None = None
+    lines: tuple[OrderLineRecord, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLinesRecord:
+    """The lines of an order known from another file (a Taobao item report without its order
+    report). The store attaches them to the order; lines for an order it does not know are
+    rejected. ``status`` is the item report's own status column, when it has one."""
+
+    platform: Platform
+    order_id: str
+    lines: tuple[OrderLineRecord, ...]
+    status: OrderStatus | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """A customer and their consent, e.g. from Shopify's customers CSV.
+
+    Consent is three-valued: True (opted in), False (opted out), None (unknown: the source
+    did not say). Only an explicit True allows marketing.
+    """
+
+    platform: Platform
+    customer_id: str
+    name: str | None = None
+    email: Contact = NO_CONTACT
+    phone: Contact = NO_CONTACT
+    accepts_email_marketing: bool | None = None
+    accepts_sms_marketing: bool | None = None
+    created_at: datetime | None = None
+    region: str | None = None
+    tags: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessageRecord:
+    """One line of a customer-service conversation (旺旺/千牛/咚咚, shop inbox)."""
+
+    platform: Platform
+    buyer_id: str
+    sent_at: datetime
+    sender: ChatSender
+    text: str
+    staff: str | None = None
+    order_id: str | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CartItem:
+    title: str
+    quantity: int
+    unit_price: Decimal
+    sku: str | None = None
+    product_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CartRecord:
+    """A cart or checkout that may or may not have become an order."""
+
+    platform: Platform
+    cart_id: str
+    buyer_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    items: tuple[CartItem, ...] = ()
+    currency: str = "CNY"
+    email: Contact = NO_CONTACT
+    phone: Contact = NO_CONTACT
+    order_id: str | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WishlistRecord:
+    """A favourite (收藏/加购) of one product by one buyer."""
+
+    platform: Platform
+    buyer_id: str
+    product_id: str
+    added_at: datetime
+    title: str | None = None
+    sku: str | None = None
+    price: Decimal | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """Free text from a buyer: a review, a survey answer, a complaint, a cancel form."""
+
+    platform: Platform
+    feedback_id: str
+    at: datetime
+    kind: str
+    text: str
+    buyer_id: str | None = None
+    order_id: str | None = None
+    rating: int | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockRecord:
+    """Stock of one SKU at one instant."""
+
+    platform: Platform
+    sku: str
+    quantity: int
+    at: datetime
+    product_id: str | None = None
+    title: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    source: SourceRef | None = None
+
+
+Record = (
+    OrderRecord
+    | OrderLinesRecord
+    | CustomerRecord
+    | ChatMessageRecord
+    | CartRecord
+    | WishlistRecord
+    | FeedbackRecord
+    | StockRecord
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A row that was not imported, and why. The rest of the file still is."""
+
+    file: str
+    row: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        column = f", column {self.column!r}" if self.column else ""
+        return f"{self.file}, row {self.row}{column}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """What an importer made of one file, before anything is stored."""
+
+    file: str
+    source: Platform
+    kind: str
+    records: list[Record] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    rows_read: int = 0
+    unmapped_columns: list[str] = field(default_factory=list)
+
+
+RowProgress = Callable[[int], None]
+"""Called by a parser with the number of rows it has just read (for progress bars)."""

@@ -1,0 +1,62 @@
+"""Which parser reads which source, and which files of a folder to read.
+
+``parse_file`` is the one entry point the service layer calls; it never touches the store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from winback.errors import ImportFileError
+from winback.ingest import douyin, generic, jd, pdd, shopify, taobao, woocommerce
+from winback.ingest.records import ParsedFile, RowProgress
+from winback.model import Platform
+
+IMPORTABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xls", ".xlsx", ".json", ".parquet"})
+
+
+def parse_file(
+    path: Path,
+    *,
+    source: Platform,
+    tz: ZoneInfo,
+    mapping: Path | None = None,
+    progress: RowProgress | None = None,
+) -> ParsedFile:
+    """Parse one export file of ``source`` into canonical records (nothing is stored)."""
+    if source is Platform.GENERIC:
+        if mapping is None:
+            raise ImportFileError(
+                "a generic import needs a mapping file (--mapping FILE)", file=path
+            )
+        return generic.parse(path, mapping=generic.load_mapping(mapping), tz=tz, progress=progress)
+    if mapping is not None:
+        raise ImportFileError(
+            f"--mapping is only for --source generic, not {source.value}", file=path
+        )
+    if source in (Platform.TAOBAO, Platform.TMALL):
+        return taobao.parse(path, tz=tz, platform=source, progress=progress)
+    parser = {
+        Platform.JD: jd.parse,
+        Platform.PDD: pdd.parse,
+        Platform.DOUYIN: douyin.parse,
+        Platform.SHOPIFY: shopify.parse,
+        Platform.WOOCOMMERCE: woocommerce.parse,
+    }[source]
+    return parser(path, tz=tz, progress=progress)
+
+
+def files_in(path: Path) -> list[Path]:
+    """The files to import: ``path`` itself, or the importable files of a folder, sorted."""
+    if path.is_dir():
+        return sorted(
+            child
+            for child in path.iterdir()
+            if child.is_file()
+            and child.suffix.lower() in IMPORTABLE_SUFFIXES
+            and not child.name.startswith((".", "~$"))
+        )
+    if not path.exists():
+        raise ImportFileError("no such file or folder", file=path)
+    return [path]

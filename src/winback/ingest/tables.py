@@ -1,0 +1,250 @@
+"""Read a tabular export into a header and rows of text, whatever it really is.
+
+Platform exports lie about their format: a Taobao "xls" is often an HTML table, a CSV may be
+UTF-8 with a BOM, GB18030 or UTF-16, and Excel files carry numbers where the export meant
+text. This module sniffs the bytes, not the file name, and hands the parsers one shape:
+:class:`Table` — the header cells and an iterator of rows of strings.
+
+Row numbers follow the spreadsheet: the header is row ``header_row`` (1 unless a preamble
+precedes it) and data rows count from the next one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from winback.errors import UnreadableFileError
+
+SAMPLE_BYTES = 256 * 1024
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+@dataclass
+class Table:
+    """A file read as text cells: ``headers`` and an iterator over the data ``rows``."""
+
+    file: str
+    format: str
+    encoding: str | None
+    headers: list[str]
+    rows: Iterator[list[str]]
+    header_row: int
+    estimated_rows: int
+
+    def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """The data rows with their spreadsheet row numbers."""
+        return enumerate(self.rows, start=self.header_row + 1)
+
+
+HeaderTest = Callable[[list[str]], bool]
+
+
+def read_table(
+    path: Path,
+    *,
+    encoding: str = "auto",
+    sheet: str | None = None,
+    is_header: HeaderTest | None = None,
+) -> Table:
+    """Read ``path`` as a table. ``is_header`` picks the header row when a preamble (a title,
+    a date range) precedes it; by default the first non-empty row is the header."""
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SAMPLE_BYTES)
+    except OSError as error:
+        raise UnreadableFileError(f"cannot open the file: {error.strerror}", file=file) from error
+    if not head.strip():
+        raise UnreadableFileError("the file is empty", file=file)
+    kind = sniff_format(head)
+    if kind == "parquet":
+        return _read_parquet(path)
+    if kind in ("xlsx", "xls"):
+        return _read_excel(path, kind, sheet, is_header)
+    chosen = encoding if encoding != "auto" else detect_encoding(head, file)
+    if kind == "html" or _looks_like_html(head, chosen):
+        return _read_html(path, chosen, is_header)
+    return _read_delimited(path, chosen, head, is_header)
+
+
+def sniff_format(head: bytes) -> str:
+    """'xlsx', 'xls', 'parquet', 'html' or 'text', from the first bytes of a file."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()[:512].lower()
+    if stripped.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<?xml")) and (
+        b"<table" in head.lower()
+    ):
+        return "html"
+    return "text"
+
+
+def detect_encoding(head: bytes, file: str) -> str:
+    """The text encoding of a sample: BOMs first, then strict UTF-8, then GB18030, then
+    charset detection. Raises when nothing decodes the sample cleanly."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for candidate in ("utf-8", "gb18030"):
+        if _decodes(head, candidate):
+            return candidate
+    best = from_bytes(head).best()
+    if best is not None and best.encoding and _decodes(head, best.encoding):
+        return str(best.encoding)
+    raise UnreadableFileError(
+        "cannot decode the file: it is not UTF-8, UTF-16 or GB18030 text", file=file
+    )
+
+
+def _decodes(head: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        decoder.decode(head, final=False)  # a sample may end inside a multibyte character
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _looks_like_html(head: bytes, encoding: str) -> bool:
+    text = head[:4096].decode(encoding, errors="ignore").lstrip("\ufeff \r\n\t").lower()
+    return text.startswith(("<html", "<!doctype", "<table", "<meta")) and "<table" in text
+
+
+def _read_delimited(path: Path, encoding: str, head: bytes, is_header: HeaderTest | None) -> Table:
+    file = str(path)
+    sample = head.decode(encoding, errors="ignore")
+    delimiter = _sniff_delimiter(sample)
+    size = path.stat().st_size
+    handle = path.open("r", encoding=encoding, errors="strict", newline="")
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    lines = _guarded(reader, file, handle)
+    headers, header_row = _find_header(lines, is_header, file)
+    sample_rows = max(sample.count("\n"), 1)
+    estimated = max(int(size / (len(head) / sample_rows)) - header_row, 0)
+    return Table(file, "csv", encoding, headers, lines, header_row, estimated)
+
+
+def _sniff_delimiter(sample: str) -> str:
+    first = next((line for line in sample.splitlines() if line.strip()), "")
+    return max(_DELIMITERS, key=first.count) if first else ","
+
+
+def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> Iterator[list[str]]:
+    """Rows from ``reader``, turning decode and CSV errors into errors that name the row."""
+    row = 0
+    try:
+        for cells in reader:
+            row += 1
+            yield cells
+    except UnicodeDecodeError as error:
+        raise UnreadableFileError(
+            f"the file is not valid {error.encoding} text after this row (wrong encoding?)",
+            file=file,
+            row=row + 1,
+        ) from error
+    except csv.Error as error:
+        raise UnreadableFileError(
+            f"broken CSV ({error}); the file may be truncated", file=file, row=row + 1
+        ) from error
+    finally:
+        handle.close()
+
+
+def _find_header(
+    lines: Iterator[list[str]], is_header: HeaderTest | None, file: str
+) -> tuple[list[str], int]:
+    for number, cells in enumerate(lines, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if is_header is None or is_header(cells):
+            return cells, number
+        if number >= 20:
+            break
+    raise UnreadableFileError("no header row found (is this the right kind of export?)", file=file)
+
+
+def _read_html(path: Path, encoding: str, is_header: HeaderTest | None) -> Table:
+    from lxml import html
+
+    file = str(path)
+    text = path.read_bytes().decode(encoding, errors="strict")
+    tables = html.fromstring(text).xpath("//table")
+    if not tables:
+        raise UnreadableFileError("the file looks like HTML but holds no table", file=file)
+    rows = [
+        [cell.text_content().strip() for cell in tr.xpath("./th|./td")]
+        for tr in tables[0].xpath(".//tr")
+    ]
+    return _from_rows(file, "html", encoding, rows, is_header)
+
+
+def _read_excel(path: Path, kind: str, sheet: str | None, is_header: HeaderTest | None) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    file = str(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        name = sheet if sheet is not None else book.sheet_names[0]
+        values = book.get_sheet_by_name(name).to_python()
+    except Exception as error:  # calamine raises its own error types per failure
+        raise UnreadableFileError(f"cannot read the {kind} workbook: {error}", file=file) from error
+    rows = [[excel_cell_text(value) for value in row] for row in values]
+    return _from_rows(file, kind, None, rows, is_header)
+
+
+def excel_cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV export would have shown."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_parquet(path: Path) -> Table:
+    import pyarrow.parquet as pq
+
+    file = str(path)
+    try:
+        data = pq.read_table(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid and friends
+        raise UnreadableFileError(f"cannot read the Parquet file: {error}", file=file) from error
+    headers = list(data.column_names)
+    columns = [data.column(name).to_pylist() for name in headers]
+    rows = [[_parquet_cell_text(value) for value in row] for row in zip(*columns, strict=True)]
+    return Table(file, "parquet", None, headers, iter(rows), 1, len(rows))
+
+
+def _parquet_cell_text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return excel_cell_text(value)
+
+
+def _from_rows(
+    file: str, kind: str, encoding: str | None, rows: list[list[str]], is_header: HeaderTest | None
+) -> Table:
+    lines = iter(rows)
+    headers, header_row = _find_header(lines, is_header, file)
+    remaining = len(rows) - header_row
+    return Table(file, kind, encoding, headers, lines, header_row, max(remaining, 0))

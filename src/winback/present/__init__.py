@@ -1,0 +1,1 @@
+"""Presenting results to people: terminal tables and progress bars (and later HTML)."""

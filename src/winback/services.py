@@ -1,0 +1,199 @@
+"""One function per use case. The CLI and the web app are thin shells over these.
+
+Importing is one transaction per file: the parser reads the whole file first (nothing is
+stored when it fails), then the records are applied in one transaction, so a fatal error
+leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from winback.app import App
+from winback.ingest.records import ParsedFile, Rejection
+from winback.ingest.sources import files_in, parse_file
+from winback.model import Platform
+from winback.store import repo
+
+
+class ImportProgress(Protocol):
+    """What a progress display needs from an import (the CLI draws a bar)."""
+
+    def start(self, description: str, total: int | None) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one file did to the store."""
+
+    file: str
+    source: str
+    kind: str
+    store: str
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    rejections: tuple[Rejection, ...]
+    unmapped_columns: tuple[str, ...]
+    seconds: float
+    records_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rejected"] = self.rejected
+        data["rejections"] = [asdict(rejection) for rejection in self.rejections]
+        data["unmapped_columns"] = list(self.unmapped_columns)
+        return data
+
+
+def import_path(
+    app: App,
+    path: Path,
+    *,
+    source: Platform,
+    mapping: Path | None = None,
+    store: str | None = None,
+    progress: ImportProgress | None = None,
+) -> list[ImportReport]:
+    """Import a file, or every importable file of a folder, into ``store``.
+
+    Files holding only order lines (a Taobao item report) are applied after the files that
+    create the orders, so a folder with both reports imports in one call.
+    """
+    store_name = store or app.settings.store.name
+    store_id = _ensure_store(app, store_name, source)
+    deferred: list[tuple[ParsedFile, str, float]] = []
+    reports: list[ImportReport] = []
+    for file in files_in(path):
+        started = time.perf_counter()
+        parsed = _parse(app, file, source, mapping, progress)
+        digest = _sha256(file)
+        if parsed.kind == "order_lines":
+            deferred.append((parsed, digest, started))
+            continue
+        reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
+    for parsed, digest, started in deferred:
+        reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
+    return reports
+
+
+def _ensure_store(app: App, name: str, source: Platform) -> int:
+    settings = app.settings.store
+    platform = settings.platform if source is Platform.GENERIC else source
+    with app.engine.begin() as conn:
+        return repo.ensure_store(
+            conn,
+            name=name,
+            platform=platform.value,
+            timezone=settings.timezone,
+            currency=settings.currency,
+        )
+
+
+def _parse(
+    app: App,
+    file: Path,
+    source: Platform,
+    mapping: Path | None,
+    progress: ImportProgress | None,
+) -> ParsedFile:
+    advance: Callable[[int], None] | None = None
+    if progress is not None:
+        progress.start(f"reading {file.name}", _estimate_rows(file))
+        advance = progress.advance
+    return parse_file(
+        file, source=source, tz=app.settings.store.zone, mapping=mapping, progress=advance
+    )
+
+
+def _apply(
+    app: App,
+    store_id: int,
+    store_name: str,
+    parsed: ParsedFile,
+    digest: str,
+    started: float,
+    progress: ImportProgress | None,
+) -> ImportReport:
+    if progress is not None:
+        progress.start(f"storing {Path(parsed.file).name}", len(parsed.records))
+    begun = datetime.now(UTC)
+    with app.engine.begin() as conn:
+        result = repo.apply_records(
+            conn,
+            store_id,
+            parsed.records,
+            source_file=parsed.file,
+            progress=progress.advance if progress is not None else None,
+        )
+        rejections = (*parsed.rejections, *result.rejections)
+        report = ImportReport(
+            file=parsed.file,
+            source=parsed.source.value,
+            kind=parsed.kind,
+            store=store_name,
+            rows_read=parsed.rows_read,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejections=tuple(rejections),
+            unmapped_columns=tuple(parsed.unmapped_columns),
+            seconds=round(time.perf_counter() - started, 3),
+            records_by_kind=result.counts_by_kind(),
+        )
+        repo.record_import(
+            conn,
+            store_id,
+            file=parsed.file,
+            sha256=digest,
+            source=parsed.source.value,
+            kind=parsed.kind,
+            started_at=begun,
+            finished_at=datetime.now(UTC),
+            rows_read=report.rows_read,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+        )
+    return report
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _estimate_rows(file: Path) -> int | None:
+    """Line count of a text file (fast, for the progress bar); None for binary formats."""
+    if file.suffix.lower() in (".xlsx", ".parquet"):
+        return None
+    count = 0
+    with file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            count += chunk.count(b"\n")
+    return max(count - 1, 0)
+
+
+def store_status(app: App, store: str | None = None) -> list[repo.StoreSummary]:
+    """What the store holds: one summary per store, or just the one named."""
+    with app.engine.connect() as conn:
+        stores = repo.list_stores(conn)
+        chosen = [row for row in stores if store is None or row.name == store]
+        return [repo.store_summary(conn, row.id) for row in chosen]
