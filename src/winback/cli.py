@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ def status(obj: Context, store: str | None, as_json: bool) -> None:
     with _errors(), obj.app() as app:
         summaries = services.store_status(app, store)
     if as_json:
-        _print_json([summary.to_dict() for summary in summaries])
+        _print_json([{**asdict(summary), "orders": summary.orders} for summary in summaries])
     else:
         terminal.print_status(Console(), summaries)
 

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from winback.app import App
+from winback.errors import WinbackError
 from winback.ingest.records import ParsedFile, Rejection
 from winback.ingest.sources import files_in, parse_file
 from winback.model import Platform
 from winback.store import repo
+from winback.store.types import StoreSummary
 
 
 class ImportProgress(Protocol):
@@ -152,7 +154,7 @@ def _apply(
             rejections=tuple(rejections),
             unmapped_columns=tuple(parsed.unmapped_columns),
             seconds=round(time.perf_counter() - started, 3),
-            records_by_kind=result.counts_by_kind(),
+            records_by_kind={kind: asdict(counts) for kind, counts in result.kinds.items()},
         )
         repo.record_import(
             conn,
@@ -191,9 +193,12 @@ def _estimate_rows(file: Path) -> int | None:
     return max(count - 1, 0)
 
 
-def store_status(app: App, store: str | None = None) -> list[repo.StoreSummary]:
+def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
     """What the store holds: one summary per store, or just the one named."""
     with app.engine.connect() as conn:
         stores = repo.list_stores(conn)
-        chosen = [row for row in stores if store is None or row.name == store]
-        return [repo.store_summary(conn, row.id) for row in chosen]
+        chosen = [info for info in stores if store is None or info.name == store]
+        if store is not None and not chosen:
+            known = ", ".join(info.name for info in stores) or "none yet"
+            raise WinbackError(f"no store named {store!r} (stores: {known})")
+        return [repo.store_summary(conn, info.id) for info in chosen]

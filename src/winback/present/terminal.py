@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from winback.services import ImportReport
-from winback.store.repo import StoreSummary
+from winback.store.types import StoreSummary
 
 SHOWN_REJECTIONS = 15
 
@@ -110,23 +110,49 @@ def print_status(console: Console, summaries: Sequence[StoreSummary]) -> None:
 
 
 def summary_table(summary: StoreSummary) -> Table:
-    table = Table(title=f"{summary.name} ({summary.platform}, {summary.timezone})", title_justify="left")
+    """Orders by status with amounts, and what else the store holds, in one table."""
+    store = summary.store
+    table = Table(title=f"{store.name} ({store.platform}, {store.timezone})", title_justify="left")
     table.add_column("status")
     table.add_column("orders", justify="right")
-    table.add_column(f"amount ({summary.currency})", justify="right")
-    for status, count, amount in summary.orders_by_status:
-        table.add_row(status, f"{count:,}", money(amount))
+    table.add_column(f"amount ({store.currency})", justify="right")
+    table.add_column("paid", justify="right")
+    table.add_column("refunded", justify="right")
+    for row in summary.orders_by_status:
+        table.add_row(
+            row.status,
+            f"{row.orders:,}",
+            money(row.total_amount),
+            money(row.paid_amount),
+            money(row.refund_amount),
+        )
     table.add_section()
-    table.add_row("all", f"{summary.orders:,}", money(summary.total_amount))
-    table.caption = (
-        f"{summary.customers:,} customers · {summary.lines:,} order lines · "
-        f"{summary.chats:,} chat lines · {summary.carts:,} carts · "
-        f"{summary.wishlists:,} favourites · {summary.feedback:,} feedback · "
-        f"orders from {summary.first_order_at:%Y-%m-%d} to {summary.last_order_at:%Y-%m-%d}"
-        if summary.first_order_at and summary.last_order_at
-        else f"{summary.customers:,} customers"
+    table.add_row(
+        "all",
+        f"{summary.orders:,}",
+        money(sum((row.total_amount for row in summary.orders_by_status), Decimal(0))),
+        money(sum((row.paid_amount for row in summary.orders_by_status), Decimal(0))),
+        money(sum((row.refund_amount for row in summary.orders_by_status), Decimal(0))),
     )
+    table.caption = _holdings(summary)
     return table
+
+
+def _holdings(summary: StoreSummary) -> str:
+    parts = [
+        f"{summary.customers:,} customers",
+        f"{summary.order_lines:,} order lines",
+        f"{summary.chat_messages:,} chat lines",
+        f"{summary.carts:,} carts",
+        f"{summary.wishlists:,} favourites",
+        f"{summary.feedback:,} feedback",
+        f"{summary.stock_levels:,} stock rows",
+    ]
+    if summary.first_order_at and summary.last_order_at:
+        parts.append(
+            f"orders {summary.first_order_at:%Y-%m-%d} → {summary.last_order_at:%Y-%m-%d} (UTC)"
+        )
+    return " · ".join(parts)
 
 
 def money(amount: Decimal) -> str:
