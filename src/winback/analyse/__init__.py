@@ -1,0 +1,1 @@
+"""Analyses: frames in, frames out (DuckDB over Arrow, numpy); no database access."""
