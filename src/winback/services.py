@@ -15,13 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+from sqlalchemy import Connection
+
+from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
 from winback.errors import WinbackError
 from winback.ingest.records import ParsedFile, Rejection
 from winback.ingest.sources import files_in, parse_file
 from winback.model import Platform
 from winback.store import repo
-from winback.store.types import StoreSummary
+from winback.store.types import StoreInfo, StoreSummary
 
 
 class ImportProgress(Protocol):
@@ -196,9 +200,22 @@ def _estimate_rows(file: Path) -> int | None:
 def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
     """What the store holds: one summary per store, or just the one named."""
     with app.engine.connect() as conn:
-        stores = repo.list_stores(conn)
-        chosen = [info for info in stores if store is None or info.name == store]
-        if store is not None and not chosen:
-            known = ", ".join(info.name for info in stores) or "none yet"
-            raise WinbackError(f"no store named {store!r} (stores: {known})")
+        chosen = repo.list_stores(conn) if store is None else [_store_info(conn, store)]
         return [repo.store_summary(conn, info.id) for info in chosen]
+
+
+def daily_overview(app: App, store: str | None = None) -> pa.Table:
+    """Orders per day of the store's calendar: counts by status, amounts, new/returning."""
+    with app.engine.connect() as conn:
+        info = _store_info(conn, store or app.settings.store.name)
+        orders = repo.orders_table(conn, info.id)
+    return overview_by_day(orders, timezone=info.timezone)
+
+
+def _store_info(conn: Connection, name: str) -> StoreInfo:
+    stores = repo.list_stores(conn)
+    for info in stores:
+        if info.name == name:
+            return info
+    known = ", ".join(info.name for info in stores) or "none yet"
+    raise WinbackError(f"no store named {name!r} (stores: {known})")

@@ -1,0 +1,165 @@
+"""``winback demo``: simulate a shop, write its real platform exports, import them, summarise.
+
+The demo goes through the same public importers a merchant uses: the simulated shop is
+written out as a GB18030 Taobao order report and item report (with the real exports'
+quirks), its customer-service chats, carts, favourites, reviews and stock as CSV files with
+generic mapping files, and a second, smaller store as Shopify CSV exports. Then each file
+is imported with :func:`winback.services.import_path` and the store is summarised.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import tomli_w
+from rich.console import Console
+
+from winback import services
+from winback.app import App
+from winback.clock import Clock, SystemClock
+from winback.config import load_settings
+from winback.demo.exports import shopify as shopify_export
+from winback.demo.exports import taobao as taobao_export
+from winback.demo.exports.extras import write_extras
+from winback.demo.simulator import DemoShop, simulate
+from winback.model import Platform
+from winback.present import terminal
+
+SHOPIFY_STORE = "Qiaoyi Global"
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    shop: DemoShop
+    reports: list[services.ImportReport] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: Path
+    source: Platform
+    store: str
+    mapping: Path | None = None
+
+
+def run_demo(
+    folder: Path,
+    *,
+    seed: int = 2,
+    days: int = 60,
+    orders: int | None = None,
+    console: Console | None = None,
+    clock: Clock | None = None,
+) -> DemoResult:
+    """Build the demo store in ``folder`` (replacing an earlier demo) and print a summary."""
+    out = console or Console()
+    now = (clock or SystemClock()).now()
+    shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
+    _reset(folder)
+    _write_settings(folder, shop)
+    exports = _write_exports(out, folder / "exports", shop, seed=seed, now=now)
+    settings = load_settings(folder / "winback.toml", env={})
+    app = App.open(settings, cwd=folder, clock=clock)
+    result = DemoResult(folder=folder, shop=shop)
+    try:
+        result.reports = _import_all(app, exports, out)
+        terminal.print_import_reports(out, result.reports)
+        _print_summary(app, out, shop.name)
+    finally:
+        app.close()
+    out.print(
+        f"\nThe demo store is in [bold]{folder}/winback.db[/]; try "
+        f"[bold]cd {folder} && winback status[/]."
+    )
+    return result
+
+
+def _simulate(out: Console, *, seed: int, days: int, orders: int | None, now: datetime) -> DemoShop:
+    tz = ZoneInfo("Asia/Shanghai")
+    today = now.astimezone(tz).date()
+    start = today - timedelta(days=days)
+    with out.status(f"Simulating {days} days of a Taobao shop (seed {seed})…"):
+        shop = simulate(seed=seed, start=start, days=days, orders=orders)
+    out.print(
+        f"Simulated [bold]{shop.name}[/]: {len(shop.orders):,} orders from "
+        f"{start:%Y-%m-%d} to {today - timedelta(days=1):%Y-%m-%d}, "
+        f"{len(shop.chats):,} chat lines, {len(shop.carts):,} carts."
+    )
+    return shop
+
+
+def _reset(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+
+def _write_settings(folder: Path, shop: DemoShop) -> None:
+    settings = {
+        "store": {
+            "name": shop.name,
+            "platform": shop.platform.value,
+            "timezone": shop.timezone,
+            "currency": shop.currency,
+            "language": "zh",
+        }
+    }
+    (folder / "winback.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
+
+
+def _write_exports(
+    out: Console, folder: Path, shop: DemoShop, *, seed: int, now: datetime
+) -> list[ExportFile]:
+    taobao = folder / "taobao"
+    taobao.mkdir(parents=True)
+    taobao_export.write_order_report(shop.orders, taobao / "ExportOrderList.csv")
+    taobao_export.write_item_report(shop.orders, taobao / "ExportOrderDetailList.csv")
+    files = [ExportFile(taobao, Platform.TAOBAO, shop.name)]
+    service = folder / "service"
+    service.mkdir()
+    for data, mapping in write_extras(shop, service):
+        files.append(ExportFile(data, Platform.GENERIC, shop.name, mapping))
+    files += _write_shopify_store(folder / "shopify", seed=seed, now=now)
+    out.print(f"Wrote {len(files)} export locations under {folder}.")
+    return files
+
+
+def _write_shopify_store(folder: Path, *, seed: int, now: datetime) -> list[ExportFile]:
+    folder.mkdir()
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    shop = simulate(
+        seed=seed + 1000,
+        start=today - timedelta(days=30),
+        days=30,
+        platform=Platform.SHOPIFY,
+        orders_per_day=12,
+    )
+    shopify_export.write_orders_csv(shop.orders, folder / "orders_export.csv")
+    shopify_export.write_customers_csv(shop.customers, folder / "customers_export.csv")
+    return [ExportFile(folder, Platform.SHOPIFY, SHOPIFY_STORE)]
+
+
+def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[services.ImportReport]:
+    reports: list[services.ImportReport] = []
+    with terminal.import_progress(out) as bar:
+        for export in exports:
+            reports += services.import_path(
+                app,
+                export.path,
+                source=export.source,
+                mapping=export.mapping,
+                store=export.store,
+                progress=bar,
+            )
+    return reports
+
+
+def _print_summary(app: App, out: Console, store: str) -> None:
+    overview = services.daily_overview(app, store)
+    terminal.print_daily_overview(out, overview, title=f"{store}: orders by status per day")
+    terminal.print_status(out, services.store_status(app))
