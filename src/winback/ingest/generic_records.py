@@ -1,0 +1,288 @@
+"""Canonical records from the rows of a generic file, one builder per kind.
+
+Each builder reads :class:`~winback.ingest.rows.Row` cells whose values already went through
+the mapping's ``[values]`` tables, and raises :class:`~winback.ingest.rows.FieldError` for the
+first cell it cannot use. See ``docs/mapping.md`` for the fields of each kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from winback.ingest.mapping import FALSE_WORDS, TRUE_WORDS, Mapping
+from winback.ingest.records import (
+    ZERO,
+    Buyer,
+    CartItem,
+    CartRecord,
+    ChatMessageRecord,
+    CustomerRecord,
+    FeedbackRecord,
+    OrderLineRecord,
+    OrderRecord,
+    Record,
+    SourceRef,
+    StockRecord,
+    WishlistRecord,
+)
+from winback.ingest.rows import FieldError, Row
+from winback.model import ChatSender, OrderStatus
+
+DEFAULT_CURRENCY = "CNY"
+T = TypeVar("T")
+_TAG_SPLIT = re.compile(r"[,;，；、]")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What every builder needs besides the rows: the mapping and the zone for naive times."""
+
+    mapping: Mapping
+    tz: ZoneInfo
+
+    def time(self, row: Row, name: str) -> datetime | None:
+        return row.time(name, self.tz, self.mapping.formats.get(name))
+
+    def required_time(self, row: Row, name: str) -> datetime:
+        return row.required_time(name, self.tz, self.mapping.formats.get(name))
+
+    def source(self, row: Row) -> SourceRef:
+        return SourceRef(row.columns.file, row.number)
+
+    @property
+    def currency(self) -> str:
+        return self.mapping.currency or DEFAULT_CURRENCY
+
+
+def order(rows: list[Row], reading: Reading) -> OrderRecord:
+    """One order from its rows (``rows[0]`` carries the order-level fields)."""
+    first = rows[0]
+    total = first.required_amount("total_amount")
+    return OrderRecord(
+        platform=reading.mapping.platform,
+        order_id=first.required_text("order_id"),
+        status=status(first),
+        created_at=reading.required_time(first, "created_at"),
+        total_amount=total,
+        buyer=Buyer(
+            first.text("buyer_id"),
+            first.text("buyer_name"),
+            first.contact("phone"),
+            first.contact("email"),
+            first.contact("address"),
+            first.text("region"),
+        ),
+        currency=first.text("currency") or reading.currency,
+        goods_amount=first.amount("goods_amount"),
+        shipping_fee=first.amount("shipping_fee") or ZERO,
+        discount=first.amount("discount") or ZERO,
+        paid_amount=first.amount("paid_amount"),
+        refund_amount=first.amount("refund_amount") or ZERO,
+        paid_at=reading.time(first, "paid_at"),
+        shipped_at=reading.time(first, "shipped_at"),
+        delivered_at=reading.time(first, "delivered_at"),
+        settled_at=reading.time(first, "settled_at"),
+        closed_at=reading.time(first, "closed_at"),
+        refunded_at=reading.time(first, "refunded_at"),
+        payment_method=first.text("payment_method"),
+        buyer_message=first.text("buyer_message"),
+        seller_remark=first.text("seller_remark"),
+        close_reason=first.text("close_reason"),
+        cancel_reason=first.text("cancel_reason"),
+        raw_status=first.raw("status").strip() or None,
+        lines=tuple(_items(rows, "line_", _order_line)),
+        source=reading.source(first),
+    )
+
+
+def status(row: Row) -> OrderStatus:
+    """The canonical status after ``[values.status]``; canonical names in any case."""
+    text = row.required_text("status")
+    try:
+        return OrderStatus(text.lower())
+    except ValueError:
+        reason = f"unknown status {text!r}: map it to a canonical status in [values.status]"
+        raise FieldError("status", reason) from None
+
+
+def _items(rows: list[Row], prefix: str, build: Callable[[Row, str, int], T]) -> list[T]:
+    items: list[T] = []
+    for row in rows:
+        title = row.text(f"{prefix}title") or row.text(f"{prefix}sku")
+        if title is None:
+            continue
+        try:
+            items.append(build(row, title, len(items) + 1))
+        except FieldError as error:
+            error.row = row.number
+            raise
+    return items
+
+
+def _order_line(row: Row, title: str, position: int) -> OrderLineRecord:
+    quantity, price = _quantity_and_price(row, "line_")
+    return OrderLineRecord(
+        line_id=row.text("line_id") or str(position),
+        title=title,
+        quantity=quantity,
+        unit_price=price,
+        sku=row.text("line_sku"),
+        product_id=row.text("line_product_id"),
+        attributes=_attributes(row, "line_"),
+    )
+
+
+def _quantity_and_price(row: Row, prefix: str) -> tuple[int, Decimal]:
+    quantity = row.integer(f"{prefix}quantity")
+    price_field = f"{prefix}unit_price"
+    has_price = row.columns.has(price_field)
+    price = row.required_amount(price_field) if has_price else ZERO
+    return (1 if quantity is None else quantity), price
+
+
+def _attributes(row: Row, prefix: str) -> dict[str, str]:
+    pairs = (("colour", row.text(f"{prefix}colour")), ("size", row.text(f"{prefix}size")))
+    return {key: value for key, value in pairs if value is not None}
+
+
+def cart(rows: list[Row], reading: Reading) -> CartRecord:
+    """One cart or checkout from its rows."""
+    first = rows[0]
+    created = reading.required_time(first, "created_at")
+    return CartRecord(
+        platform=reading.mapping.platform,
+        cart_id=first.required_text("cart_id"),
+        buyer_id=first.text("buyer_id"),
+        created_at=created,
+        updated_at=reading.time(first, "updated_at") or created,
+        items=tuple(_items(rows, "item_", _cart_item)),
+        currency=first.text("currency") or reading.currency,
+        email=first.contact("email"),
+        phone=first.contact("phone"),
+        order_id=first.text("order_id"),
+        source=reading.source(first),
+    )
+
+
+def _cart_item(row: Row, title: str, _position: int) -> CartItem:
+    quantity, price = _quantity_and_price(row, "item_")
+    return CartItem(
+        title=title,
+        quantity=quantity,
+        unit_price=price,
+        sku=row.text("item_sku"),
+        product_id=row.text("item_product_id"),
+        attributes=_attributes(row, "item_"),
+    )
+
+
+def customer(row: Row, reading: Reading) -> CustomerRecord:
+    """One customer; consent columns go through :func:`boolean`."""
+    tags = row.text("tags")
+    return CustomerRecord(
+        platform=reading.mapping.platform,
+        customer_id=row.required_text("customer_id"),
+        name=row.text("name"),
+        email=row.contact("email"),
+        phone=row.contact("phone"),
+        accepts_email_marketing=boolean(row, "accepts_email_marketing"),
+        accepts_sms_marketing=boolean(row, "accepts_sms_marketing"),
+        created_at=reading.time(row, "created_at"),
+        region=row.text("region"),
+        tags=tuple(tag.strip() for tag in _TAG_SPLIT.split(tags) if tag.strip()) if tags else (),
+        source=reading.source(row),
+    )
+
+
+def boolean(row: Row, name: str) -> bool | None:
+    """true/false/yes/no/1/0/是/否 (after ``[values]``); blank → None (unknown)."""
+    text = row.text(name)
+    if text is None:
+        return None
+    if text.lower() in TRUE_WORDS:
+        return True
+    if text.lower() in FALSE_WORDS:
+        return False
+    raise FieldError(name, f"not true or false: {text!r}")
+
+
+def chat(row: Row, reading: Reading) -> ChatMessageRecord:
+    """One chat line; ``sender`` must be buyer or staff after ``[values.sender]``."""
+    sender = row.required_text("sender")
+    try:
+        who = ChatSender(sender.lower())
+    except ValueError:
+        reason = f"sender {sender!r} is not buyer or staff: map it in [values.sender]"
+        raise FieldError("sender", reason) from None
+    return ChatMessageRecord(
+        platform=reading.mapping.platform,
+        buyer_id=row.required_text("buyer_id"),
+        sent_at=reading.required_time(row, "sent_at"),
+        sender=who,
+        text=row.required_text("text"),
+        staff=row.text("staff"),
+        order_id=row.text("order_id"),
+        source=reading.source(row),
+    )
+
+
+def wishlist(row: Row, reading: Reading) -> WishlistRecord:
+    """One favourite of one product by one buyer."""
+    return WishlistRecord(
+        platform=reading.mapping.platform,
+        buyer_id=row.required_text("buyer_id"),
+        product_id=row.required_text("product_id"),
+        added_at=reading.required_time(row, "added_at"),
+        title=row.text("title"),
+        sku=row.text("sku"),
+        price=row.amount("price"),
+        source=reading.source(row),
+    )
+
+
+def feedback(row: Row, reading: Reading) -> FeedbackRecord:
+    """One review, survey answer or complaint."""
+    return FeedbackRecord(
+        platform=reading.mapping.platform,
+        feedback_id=row.required_text("feedback_id"),
+        at=reading.required_time(row, "at"),
+        kind=row.required_text("kind"),
+        text=row.required_text("text"),
+        buyer_id=row.text("buyer_id"),
+        order_id=row.text("order_id"),
+        rating=row.integer("rating"),
+        source=reading.source(row),
+    )
+
+
+def stock(row: Row, reading: Reading) -> StockRecord:
+    """The stock of one SKU at one instant."""
+    quantity = row.integer("quantity")
+    if quantity is None:
+        raise FieldError("quantity", "the cell is empty but a value is required")
+    return StockRecord(
+        platform=reading.mapping.platform,
+        sku=row.required_text("sku"),
+        quantity=quantity,
+        at=reading.required_time(row, "at"),
+        product_id=row.text("product_id"),
+        title=row.text("title"),
+        attributes=_attributes(row, ""),
+        source=reading.source(row),
+    )
+
+
+GROUPED: dict[str, Callable[[list[Row], Reading], Record]] = {"orders": order, "carts": cart}
+SINGLE: dict[str, Callable[[Row, Reading], Record]] = {
+    "customers": customer,
+    "chats": chat,
+    "wishlists": wishlist,
+    "feedback": feedback,
+    "stock": stock,
+}
