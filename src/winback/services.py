@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
-from sqlalchemy import Connection
 
 from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
@@ -200,20 +199,21 @@ def _estimate_rows(file: Path) -> int | None:
 def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
     """What the store holds: one summary per store, or just the one named."""
     with app.engine.connect() as conn:
-        chosen = repo.list_stores(conn) if store is None else [_store_info(conn, store)]
+        chosen = repo.list_stores(conn) if store is None else [_store_info(app, store)]
         return [repo.store_summary(conn, info.id) for info in chosen]
 
 
 def daily_overview(app: App, store: str | None = None) -> pa.Table:
     """Orders per day of the store's calendar: counts by status, amounts, new/returning."""
+    info = _store_info(app, store or app.settings.store.name)
     with app.engine.connect() as conn:
-        info = _store_info(conn, store or app.settings.store.name)
         orders = repo.orders_table(conn, info.id)
     return overview_by_day(orders, timezone=info.timezone)
 
 
-def _store_info(conn: Connection, name: str) -> StoreInfo:
-    stores = repo.list_stores(conn)
+def _store_info(app: App, name: str) -> StoreInfo:
+    with app.engine.connect() as conn:
+        stores = repo.list_stores(conn)
     for info in stores:
         if info.name == name:
             return info
