@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
-from winback.demo.exports.taobao import write_order_report
-from winback.demo.simulator import simulate
 
 from winback import services
 from winback.app import App
 from winback.config import load_settings
+from winback.demo.exports.taobao import write_order_report
+from winback.demo.simulator import simulate
 from winback.model import Platform
 
 POSTGRES = os.environ.get(

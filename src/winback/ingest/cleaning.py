@@ -32,15 +32,23 @@ class CellError(ValueError):
 
 EMPTY_MARKERS = frozenset({"", "-", "--", "null", "NULL", "Null", "None", "none", "N/A", "n/a"})
 _CURRENCY_MARKS = str.maketrans("", "", "元¥￥$€£, \u00a0\u3000")
+_GUARD_STARTS = frozenset({"=", "'"})  # a leading tab goes with the padding
 _MASK_RE = re.compile(r"\*{3,}|^#{2}|^\${2}")
 
 
 def clean_text(cell: str) -> str | None:
-    """The cell's text without Excel guards and padding, or None for an empty marker."""
+    """The cell's text without Excel guards and padding, or None for an empty marker.
+
+    Guards are removed until none is left (``' ="x"`` → ``x``), so cleaning is idempotent.
+    """
     text = cell.strip()
-    if text.startswith('="') and text.endswith('"'):
-        text = text[2:-1].strip()
-    text = text.lstrip("'\t").strip()
+    while text[:1] in _GUARD_STARTS:
+        before = text
+        if text.startswith('="') and text.endswith('"'):
+            text = text[2:-1].strip()
+        text = text.lstrip("'\t").strip()
+        if text == before:
+            break
     return None if text in EMPTY_MARKERS else text
 
 

@@ -1,0 +1,319 @@
+"""What the three BTYD estimators share: input checks, compression, optimisation, errors.
+
+Customers with the same ``(frequency, recency, T)`` have the same likelihood, and with
+day-discretised data most customers share their triple with many others. Every model is
+therefore fitted on the weighted *unique* triples (the ``weights`` argument of lifetimes'
+fitters does the same), which turns millions of rows into a few hundred thousand.
+
+The optimum is found by L-BFGS-B on the log of the parameters (so they stay positive),
+with the mean negative log-likelihood per customer as the objective. Standard errors come
+from the inverse of a central-difference Hessian of the negative log-likelihood at the
+optimum, in the natural parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+
+from winback.errors import WinbackError
+
+Array = npt.NDArray[np.float64]
+Index = npt.NDArray[np.intp]
+ArrayLike = npt.ArrayLike
+Objective = Callable[[Array], tuple[float, Array]]
+
+WARM_START_ROWS = 100_000  # more distinct rows than this: warm-start on a subsample
+WARM_START_CUSTOMERS = 50_000
+
+
+class NotFittedError(WinbackError):
+    """This model is not fitted yet: call fit() first, or build it with from_params()."""
+
+
+class SummaryDataError(WinbackError, ValueError):
+    """The RFM summary cannot be used for this model."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Weighted unique ``(frequency, recency, T)`` rows; ``inverse`` maps customers to rows.
+
+    ``distinct_x[x_code]`` is ``frequency``: terms that depend on the frequency alone (the
+    gamma functions) are computed once per distinct frequency.
+    """
+
+    frequency: Array
+    recency: Array
+    T: Array
+    weights: Array
+    inverse: Index
+    distinct_x: Array
+    x_code: Index
+
+    @property
+    def n_customers(self) -> float:
+        return float(self.weights.sum())
+
+    def thinned(self, customers: int) -> Summary:
+        """A seeded Poisson subsample of about ``customers`` customers (for a warm start)."""
+        share = min(1.0, customers / self.n_customers)
+        weights = np.random.default_rng(0).poisson(self.weights * share).astype(np.float64)
+        keep = weights > 0
+        (distinct_x,), x_code = unique_rows(self.frequency[keep])
+        rows = (self.frequency[keep], self.recency[keep], self.T[keep], weights[keep])
+        return Summary(*rows, np.arange(int(keep.sum())), distinct_x, x_code)
+
+
+def as_array(values: ArrayLike, name: str) -> Array:
+    """A float64 1-D array of finite values, or a :class:`SummaryDataError`."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or array.size == 0:
+        raise SummaryDataError(f"{name} must be a non-empty 1-D array")
+    if not np.all(np.isfinite(array)):
+        raise SummaryDataError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def checked_summary(
+    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None
+) -> tuple[Array, Array, Array, Array]:
+    """The four fitting arrays after the checks every transaction model needs."""
+    f, r, t = as_array(frequency, "frequency"), as_array(recency, "recency"), as_array(T, "T")
+    w = np.ones_like(f) if weights is None else as_array(weights, "weights")
+    if not f.shape == r.shape == t.shape == w.shape:
+        raise SummaryDataError("frequency, recency, T and weights must have the same length")
+    if np.any(f < 0) or np.any(f != np.round(f)):
+        raise SummaryDataError("frequency must hold non-negative whole numbers")
+    if np.any(r < 0) or np.any(w < 0):
+        raise SummaryDataError("recency and weights must not be negative")
+    if np.any(r > t):
+        raise SummaryDataError("recency must not exceed T")
+    if np.any(r[f == 0] != 0):
+        raise SummaryDataError("recency must be 0 for customers without repeat purchases")
+    if not np.any((f > 0) & (w > 0)):
+        raise SummaryDataError("no customer has a repeat purchase: the model is not identified")
+    if not np.any((t > 0) & (w > 0)):
+        raise SummaryDataError("every T is 0: the model is not identified")
+    return f, r, t, w
+
+
+def unique_rows(*columns: Array) -> tuple[list[Array], Index]:
+    """The distinct rows of equally long columns and, per input row, its distinct row.
+
+    Each column is coded as small integers (whole numbers as they are, others by a 1-D
+    sort and a binary search); the codes are combined into one integer key, made distinct
+    by a dense lookup table when the key range is small and by a sort otherwise. This is
+    much faster than ``np.unique(..., axis=0)`` (or ``return_inverse``) on millions of rows.
+    """
+    key = np.zeros(columns[0].shape, dtype=np.int64)
+    for column in columns:
+        codes_, size = _column_codes(column)
+        key = key * size + codes_
+    if key.max(initial=0) < 4 * key.size + (1 << 20):
+        inverse = _dense_inverse(key)
+    else:
+        inverse = np.unique(key, return_inverse=True)[1].astype(np.intp).ravel()
+    first = np.empty(int(inverse.max(initial=-1)) + 1, dtype=np.intp)
+    first[inverse] = np.arange(inverse.size)
+    return [column[first] for column in columns], inverse
+
+
+def _column_codes(column: Array) -> tuple[npt.NDArray[np.int64], int]:
+    """Integer codes for one column, and how many codes there can be."""
+    low, high = (float(column.min()), float(column.max())) if column.size else (0.0, 0.0)
+    if low >= 0 and high < (1 << 20) and np.all(column == np.floor(column)):
+        return column.astype(np.int64), int(high) + 1
+    values = np.unique(column)  # a plain sort, then binary search: faster than return_inverse
+    return np.searchsorted(values, column).astype(np.int64), int(values.size)
+
+
+def _dense_inverse(key: npt.NDArray[np.int64]) -> Index:
+    """Distinct-key positions via a lookup table over the key range (no sorting)."""
+    present = np.zeros(int(key.max(initial=0)) + 1, dtype=bool)
+    present[key] = True
+    position = np.cumsum(present, dtype=np.intp) - 1
+    return np.asarray(position[key], dtype=np.intp)
+
+
+def compress(f: Array, r: Array, t: Array, w: Array) -> Summary:
+    """Collapse customers with the same triple into one weighted row."""
+    (uf, ur, ut), inverse = unique_rows(f, r, t)
+    counts = np.bincount(inverse, weights=w, minlength=uf.size).astype(np.float64)
+    (distinct_x,), x_code = unique_rows(uf)
+    return Summary(uf, ur, ut, counts, inverse, distinct_x, x_code)
+
+
+def warm_fit(make_objective: Callable[[Summary], Objective], data: Summary, start: Array) -> Array:
+    """The optimum of ``make_objective(data)``, warm-started on a subsample for large data.
+
+    With more than 100,000 distinct rows, the model is fitted by L-BFGS-B on a seeded
+    50,000-customer subsample first; its optimum and its Hessian (in log-parameters) then
+    drive Newton steps on the full data, one gradient per step, converging in a handful
+    of steps where L-BFGS-B would need dozens of full evaluations. Falls back to L-BFGS-B
+    from the subsample's optimum when its Hessian is not positive definite or the steps do
+    not converge (Pareto/NBD's flat β direction can do that on small subsamples).
+    """
+    objective = make_objective(data)
+    if data.frequency.size <= WARM_START_ROWS:
+        return fit_log_params(objective, start)
+    return fit_from_sample(objective, make_objective(data.thinned(WARM_START_CUSTOMERS)), start)
+
+
+def fit_from_sample(objective: Objective, sample: Objective, start: Array) -> Array:
+    """Fit ``sample`` (a subsample's objective), then Newton steps on ``objective``.
+
+    The steps use the subsample's Hessian; if six of them do not converge, the Hessian is
+    recomputed on the full data (2k gradients) and Newton goes on, at most three rounds.
+    """
+    log_theta = np.log(fit_log_params(sample, start))
+    hessian = _log_hessian(sample, log_theta)
+    for _ in range(3):
+        result = _newton(objective, log_theta, hessian)
+        if result is None:
+            break
+        log_theta, converged = result
+        if converged:
+            return np.exp(log_theta)
+        hessian = _log_hessian(objective, log_theta)
+    return fit_log_params(objective, np.exp(log_theta))
+
+
+def _log_hessian(objective: Objective, log_theta: Array) -> Array:
+    """Central differences of the objective's gradient, symmetrised."""
+    k = log_theta.size
+    hessian = np.empty((k, k))
+    for j in range(k):
+        up, down = log_theta.copy(), log_theta.copy()
+        up[j] += 1e-4
+        down[j] -= 1e-4
+        hessian[:, j] = (objective(up)[1] - objective(down)[1]) / 2e-4
+    return (hessian + hessian.T) / 2
+
+
+def _newton(
+    objective: Objective, log_theta: Array, hessian: Array, steps: int = 6
+) -> tuple[Array, bool] | None:
+    """Up to ``steps`` Newton steps with a fixed Hessian and step halving.
+
+    Returns the last point and whether it converged, or None when the Hessian is not
+    positive definite or no step decreases the objective far from an optimum.
+    """
+    if not np.all(np.linalg.eigvalsh(hessian) > 0):
+        return None
+    value, gradient = objective(log_theta)
+    for _ in range(steps):
+        step = np.linalg.solve(hessian, gradient)
+        length = 1.0
+        candidate, (new_value, new_gradient) = log_theta, (value, gradient)
+        while length > 1e-3:
+            candidate = log_theta - length * step
+            new_value, new_gradient = objective(candidate)
+            if new_value <= value + 1e-14 * abs(value):
+                break
+            length /= 2
+        else:  # no decrease along the step: at the optimum up to rounding, or lost
+            return (log_theta, True) if np.max(np.abs(step)) < 1e-6 else None
+        log_theta, value, gradient = candidate, new_value, new_gradient
+        if np.max(np.abs(length * step)) < 1e-9:
+            return log_theta, True
+    return log_theta, False
+
+
+def fit_log_params(objective: Objective, start: Array) -> Array:
+    """The natural parameters minimising ``objective`` (which takes and differentiates in logs)."""
+    result = minimize(
+        objective,
+        np.log(start),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-30.0, 30.0)] * start.size,
+        options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
+    )
+    if not np.all(np.isfinite(result.x)):
+        raise SummaryDataError("the optimiser did not converge to finite parameters")
+    return np.exp(np.asarray(result.x, dtype=np.float64))
+
+
+def numerical_gradient(function: Callable[[Array], float], point: Array) -> Array:
+    """Central-difference gradient of ``function`` at ``point`` (used where no closed form)."""
+    gradient = np.empty_like(point)
+    for j in range(point.size):
+        step = 1e-6 * max(abs(point[j]), 1.0)
+        up, down = point.copy(), point.copy()
+        up[j] += step
+        down[j] -= step
+        gradient[j] = (function(up) - function(down)) / (2.0 * step)
+    return gradient
+
+
+def standard_errors(neg_log_likelihood: Callable[[Array], float], params: Array) -> Array:
+    """Square roots of the diagonal of the inverse Hessian of the negative log-likelihood.
+
+    The Hessian is the central-difference one in the natural parameters (steps relative to
+    each parameter). A singular or indefinite Hessian gives NaN errors rather than a crash.
+    """
+    k = params.size
+    steps = 1e-4 * np.maximum(np.abs(params), 1e-8)
+    hessian = np.empty((k, k))
+    centre = neg_log_likelihood(params)
+
+    def at(i: int, si: float, j: int, sj: float) -> float:
+        shifted = params.copy()
+        shifted[i] += si * steps[i]
+        shifted[j] += sj * steps[j]
+        return neg_log_likelihood(shifted)
+
+    for i in range(k):
+        hessian[i, i] = (at(i, 1, i, 1) - 2 * centre + at(i, -1, i, -1)) / (4 * steps[i] ** 2)
+        for j in range(i):
+            corners = at(i, 1, j, 1) - at(i, 1, j, -1) - at(i, -1, j, 1) + at(i, -1, j, -1)
+            hessian[i, j] = hessian[j, i] = corners / (4 * steps[i] * steps[j])
+    return _inverse_diagonal(hessian)
+
+
+def standard_errors_from_gradient(gradient: Callable[[Array], Array], params: Array) -> Array:
+    """As :func:`standard_errors`, from central differences of an analytic gradient of the
+    negative log-likelihood (2k gradient calls instead of ~2k² likelihood calls)."""
+    k = params.size
+    hessian = np.empty((k, k))
+    for j in range(k):
+        step = 1e-5 * max(abs(params[j]), 1e-8)
+        up, down = params.copy(), params.copy()
+        up[j] += step
+        down[j] -= step
+        hessian[:, j] = (gradient(up) - gradient(down)) / (2 * step)
+    return _inverse_diagonal((hessian + hessian.T) / 2)
+
+
+def _inverse_diagonal(hessian: Array) -> Array:
+    """sqrt(diag(H⁻¹)); NaN where H is singular or not positive there."""
+    try:
+        variances = np.diag(np.linalg.inv(hessian))
+    except np.linalg.LinAlgError:
+        return np.full(hessian.shape[0], np.nan)
+    return np.sqrt(np.where(variances > 0, variances, np.nan))
+
+
+def codes(values: npt.NDArray[np.integer[npt.NBitBase]] | Index) -> Index:
+    """Integer positions as a flat ``intp`` array."""
+    return np.asarray(values, dtype=np.intp).ravel()
+
+
+def floats(values: object) -> Array:
+    """Any array-valued result as float64 (scipy.special is untyped)."""
+    return np.asarray(values, dtype=np.float64)
+
+
+def weighted_sum(weights: Array, values: Array) -> float:
+    """``Σ weights·values`` without BLAS (whose threads stall on a busy machine)."""
+    return float(np.einsum("i,i->", weights, values))
+
+
+def broadcast(*values: ArrayLike) -> list[Array]:
+    """Prediction inputs as float64 arrays of one common shape."""
+    return [np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(*values)]

@@ -1,0 +1,153 @@
+"""The column contracts of the frames the diagnostics read (PRODUCT.md D1–D5).
+
+The store produces exactly these Arrow schemas; tests and other sources build them too.
+Timestamps are UTC instants (``timestamp[us, tz=UTC]``); money is ``decimal128(18, 2)`` so
+that sums are exact. :func:`check` validates a table against a contract (or a part of one,
+see :func:`columns`) and returns it with exactly the contract's columns and types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+
+__all__ = [
+    "CHATS",
+    "FEEDBACK",
+    "MONEY",
+    "ORDERS",
+    "ORDER_LINES",
+    "STOCK",
+    "TIMESTAMP",
+    "check",
+    "columns",
+    "run_query",
+]
+
+TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
+MONEY: Final = pa.decimal128(18, 2)
+
+ORDERS: Final = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("customer_key", pa.string()),
+        ("status", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("paid_at", TIMESTAMP),
+        ("shipped_at", TIMESTAMP),
+        ("delivered_at", TIMESTAMP),
+        ("settled_at", TIMESTAMP),
+        ("closed_at", TIMESTAMP),
+        ("refunded_at", TIMESTAMP),
+        ("total_amount", MONEY),
+        ("paid_amount", MONEY),
+        ("refund_amount", MONEY),
+        ("payment_method", pa.string()),
+        ("platform", pa.string()),
+        ("has_remark", pa.bool_()),
+        ("close_reason", pa.string()),
+        ("cancel_reason", pa.string()),
+        ("buyer_message", pa.string()),
+    ]
+)
+
+ORDER_LINES: Final = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("line_id", pa.string()),
+        ("title", pa.string()),
+        ("sku", pa.string()),
+        ("product_id", pa.string()),
+        ("quantity", pa.int64()),
+        ("unit_price", MONEY),
+        ("colour", pa.string()),
+        ("size", pa.string()),
+    ]
+)
+
+CHATS: Final = pa.schema(
+    [
+        ("buyer_key", pa.string()),
+        ("sent_at", TIMESTAMP),
+        ("sender", pa.string()),
+        ("text", pa.string()),
+        ("staff", pa.string()),
+        ("order_id", pa.string()),
+    ]
+)
+
+FEEDBACK: Final = pa.schema(
+    [
+        ("feedback_id", pa.string()),
+        ("order_id", pa.string()),
+        ("buyer_key", pa.string()),
+        ("at", TIMESTAMP),
+        ("kind", pa.string()),
+        ("text", pa.string()),
+        ("rating", pa.int64()),
+    ]
+)
+
+STOCK: Final = pa.schema(
+    [
+        ("sku", pa.string()),
+        ("product_id", pa.string()),
+        ("title", pa.string()),
+        ("colour", pa.string()),
+        ("size", pa.string()),
+        ("quantity", pa.int64()),
+        ("at", TIMESTAMP),
+    ]
+)
+
+
+def columns(schema: pa.Schema, names: Iterable[str]) -> pa.Schema:
+    """The part of ``schema`` made of ``names``, in that order (what one analysis needs)."""
+    return pa.schema([schema.field(name) for name in names])
+
+
+def check(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
+    """``table`` reduced to the columns of ``schema`` and cast to their types.
+
+    Raises ``ValueError`` naming the frame and every missing column, or the column whose
+    values cannot be cast (for instance naive timestamps where UTC instants are expected).
+    Extra columns are dropped; a column of nulls only (type ``null``) is accepted.
+    """
+    missing = [field.name for field in schema if field.name not in table.column_names]
+    if missing:
+        raise ValueError(f"the {name} frame lacks the column(s): {', '.join(missing)}")
+    arrays = [_cast(table[field.name], field, name) for field in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _cast(column: pa.ChunkedArray, field: pa.Field, frame: str) -> pa.ChunkedArray:
+    if column.type == field.type:
+        return column
+    naive = pa.types.is_timestamp(column.type) and column.type.tz is None
+    if pa.types.is_timestamp(field.type) and naive:
+        raise ValueError(
+            f"column {field.name!r} of the {frame} frame must hold time-zone aware "
+            f"timestamps, not {column.type}"
+        )
+    try:
+        return column.cast(field.type, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise ValueError(
+            f"column {field.name!r} of the {frame} frame is {column.type}, "
+            f"expected {field.type}: {error}"
+        ) from error
+
+
+def run_query(sql_file: str, params: Mapping[str, object], **frames: pa.Table) -> pa.Table:
+    """Run the named file of ``winback/analyse/sql/`` over ``frames`` (registered under their
+    keyword names) in a fresh in-memory DuckDB, and return the result as Arrow."""
+    query = resources.files("winback.analyse").joinpath(f"sql/{sql_file}").read_text("utf-8")
+    with duckdb.connect() as conn:
+        for name, frame in frames.items():
+            conn.register(name, frame)
+        result: pa.Table = conn.sql(query, params=params).to_arrow_table()
+        return result

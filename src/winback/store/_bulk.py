@@ -1,0 +1,164 @@
+"""Bulk writes through the database driver, for the import path.
+
+Inside the store, values travel in their *canonical* form: instants as integer microseconds
+since the epoch (UTC), money as integer minor units, booleans as ``bool``. That is exactly
+what SQLite stores; on PostgreSQL instants are converted to ``timestamptz`` here, on the way
+in (COPY) and out (``EXTRACT(EPOCH …)``). Everything runs on the caller's connection and so
+inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final
+
+from sqlalchemy import Connection, Table, text
+
+from winback.store.schema import UtcDateTime, from_epoch_us
+
+SQLITE_BATCH: Final = 20_000
+
+
+class Bulk:
+    """Driver-level access for one connection: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self.driver: Any = conn.connection.driver_connection
+
+    # -- SQL fragments -------------------------------------------------------------------
+
+    def in_keys(self, column: str, param: str = "keys") -> str:
+        """``column`` is one of a list passed as one parameter (any length)."""
+        if self.postgres:
+            return f"{column} = ANY(:{param})"
+        return f"{column} IN (SELECT value FROM json_each(:{param}))"
+
+    def keys(self, values: Iterable[Any]) -> Any:
+        """The parameter value for :meth:`in_keys`."""
+        return list(values) if self.postgres else json.dumps(list(values), ensure_ascii=False)
+
+    def instant(self, column: str) -> str:
+        """``column`` read as integer microseconds since the epoch."""
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+        return column
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.conn.execute(text(sql), params)]
+
+    def rows_by_keys(
+        self, sql: str, keys: Sequence[Any], *, chunk: int = 50_000, **params: Any
+    ) -> Iterator[tuple[Any, ...]]:
+        """Run ``sql`` (which uses :meth:`in_keys` with ``:keys``) for ``keys`` in chunks."""
+        for start in range(0, len(keys), chunk):
+            params["keys"] = self.keys(keys[start : start + chunk])
+            for row in self.conn.execute(text(sql), params):
+                yield tuple(row)
+
+    # -- writes --------------------------------------------------------------------------
+
+    def allocate_ids(self, table: Table, count: int) -> Sequence[int]:
+        """``count`` fresh row ids for ``table``, so children can be written with their
+        parent's id without reading it back. On SQLite the transaction's snapshot makes
+        ``max(id)`` safe: a concurrent writer makes our first write fail, never collide."""
+        if count == 0:
+            return range(0)
+        if self.postgres:
+            sql = (
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                "FROM generate_series(1, :n)"
+            )
+            ids = sorted(row[0] for row in self.conn.execute(text(sql), {"n": count}))
+            contiguous = ids[-1] - ids[0] == count - 1
+            return range(ids[0], ids[-1] + 1) if contiguous else ids
+        top = self.conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar()
+        first = int(top or 0) + 1
+        return range(first, first + count)
+
+    def among(self, column: str, ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
+        """SQL condition and parameters for ``column`` being one of ``ids`` (as returned by
+        :meth:`allocate_ids`: a contiguous range on SQLite)."""
+        if isinstance(ids, range) and ids.step == 1:
+            return f"{column} BETWEEN :lo AND :hi", {"lo": ids.start, "hi": ids.stop - 1}
+        if self.postgres:  # a semi-join: ``= ANY(array)`` would scan the array per row
+            return f"{column} IN (SELECT unnest(CAST(:ids AS BIGINT[])))", {"ids": list(ids)}
+        return self.in_keys(column, "ids"), {"ids": self.keys(ids)}
+
+    def instant_value(self, epoch_us: int) -> Any:
+        """A canonical instant as a query parameter for an instant column."""
+        return from_epoch_us(epoch_us) if self.postgres else epoch_us
+
+    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert canonical ``rows`` (values in ``columns`` order)."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.postgres:
+            instants = _instant_positions(table, columns)
+            copy_sql = f"COPY {table.name} ({names}) FROM STDIN"
+            with self.driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                write = copy.write_row
+                if instants:
+                    for row in rows:
+                        write(_to_timestamps(row, instants))
+                else:
+                    for row in rows:
+                        write(row)
+            return
+        marks = ", ".join("?" * len(columns))
+        self._sqlite_many(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+    def update(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        key: Sequence[str] = ("id",),
+    ) -> None:
+        """``UPDATE table SET columns… WHERE key…`` for canonical rows ``(*values, *key)``."""
+        if not rows:
+            return
+        mark = "%s" if self.postgres else "?"
+        sets = ", ".join(f"{c} = {mark}" for c in columns)
+        where = " AND ".join(f"{c} = {mark}" for c in key)
+        sql = f"UPDATE {table.name} SET {sets} WHERE {where}"
+        if self.postgres:
+            instants = _instant_positions(table, [*columns, *key])
+            converted = [_to_timestamps(r, instants) for r in rows] if instants else rows
+            with self.driver.cursor() as cursor:
+                cursor.executemany(sql, converted)
+            return
+        self._sqlite_many(sql, rows)
+
+    def delete_where_in(self, table: Table, column: str, ids: Sequence[int]) -> None:
+        if ids:
+            sql = f"DELETE FROM {table.name} WHERE {self.in_keys(column)}"
+            for start in range(0, len(ids), 50_000):
+                self.conn.execute(text(sql), {"keys": self.keys(ids[start : start + 50_000])})
+
+    def _sqlite_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cursor = self.driver.cursor()
+        try:
+            for start in range(0, len(rows), SQLITE_BATCH):
+                cursor.executemany(sql, rows[start : start + SQLITE_BATCH])
+        finally:
+            cursor.close()
+
+
+def _instant_positions(table: Table, columns: Sequence[str]) -> tuple[int, ...]:
+    return tuple(i for i, c in enumerate(columns) if isinstance(table.c[c].type, UtcDateTime))
+
+
+def _to_timestamps(row: Sequence[Any], positions: tuple[int, ...]) -> list[Any]:
+    out = list(row)
+    for i in positions:
+        value = out[i]
+        if value is not None:
+            out[i] = from_epoch_us(value)
+    return out
