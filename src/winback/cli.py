@@ -143,7 +143,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except WinbackError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

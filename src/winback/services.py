@@ -21,7 +21,7 @@ from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
 from winback.errors import WinbackError
 from winback.ingest.records import ParsedFile, Rejection
-from winback.ingest.sources import files_in, parse_file
+from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.model import Platform
 from winback.store import repo
 from winback.store.types import StoreInfo, StoreSummary
@@ -82,11 +82,11 @@ def import_path(
     store_id = _ensure_store(app, store_name, source)
     deferred: list[tuple[ParsedFile, str, float]] = []
     reports: list[ImportReport] = []
-    for file in files_in(path):
+    for file, item_report in pair_reports(files_in(path), source):
         started = time.perf_counter()
-        parsed = _parse(app, file, source, mapping, progress)
+        parsed = _parse(app, file, source, mapping, item_report, progress)
         digest = _sha256(file)
-        if parsed.kind == "order_lines":
+        if parsed.kind == "item_report":
             deferred.append((parsed, digest, started))
             continue
         reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
@@ -113,6 +113,7 @@ def _parse(
     file: Path,
     source: Platform,
     mapping: Path | None,
+    item_report: Path | None,
     progress: ImportProgress | None,
 ) -> ParsedFile:
     advance: Callable[[int], None] | None = None
@@ -120,7 +121,12 @@ def _parse(
         progress.start(f"reading {file.name}", _estimate_rows(file))
         advance = progress.advance
     return parse_file(
-        file, source=source, tz=app.settings.store.zone, mapping=mapping, progress=advance
+        file,
+        source=source,
+        tz=app.settings.store.zone,
+        mapping=mapping,
+        item_report=item_report,
+        progress=advance,
     )
 
 
@@ -162,7 +168,7 @@ def _apply(
         repo.record_import(
             conn,
             store_id,
-            file=parsed.file,
+            file_name=parsed.file,
             sha256=digest,
             source=parsed.source.value,
             kind=parsed.kind,

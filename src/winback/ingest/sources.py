@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from winback.errors import ImportFileError
 from winback.ingest import douyin, generic, jd, pdd, shopify, taobao, woocommerce
+from winback.ingest.orders_common import reading
 from winback.ingest.records import ParsedFile, RowProgress
 from winback.model import Platform
 
@@ -22,9 +23,13 @@ def parse_file(
     source: Platform,
     tz: ZoneInfo,
     mapping: Path | None = None,
+    item_report: Path | None = None,
     progress: RowProgress | None = None,
 ) -> ParsedFile:
-    """Parse one export file of ``source`` into canonical records (nothing is stored)."""
+    """Parse one export file of ``source`` into canonical records (nothing is stored).
+
+    ``item_report`` joins a Taobao/Tmall item report's lines into the orders of ``path``.
+    """
     if source is Platform.GENERIC:
         if mapping is None:
             raise ImportFileError(
@@ -36,6 +41,8 @@ def parse_file(
             f"--mapping is only for --source generic, not {source.value}", file=path
         )
     if source in (Platform.TAOBAO, Platform.TMALL):
+        if item_report is not None:
+            return taobao.parse_pair(path, item_report, tz=tz, platform=source, progress=progress)
         return taobao.parse(path, tz=tz, platform=source, progress=progress)
     parser = {
         Platform.JD: jd.parse,
@@ -60,3 +67,23 @@ def files_in(path: Path) -> list[Path]:
     if not path.exists():
         raise ImportFileError("no such file or folder", file=path)
     return [path]
+
+
+def pair_reports(files: list[Path], source: Platform) -> list[tuple[Path, Path | None]]:
+    """Files to parse, each with the item report to join into it.
+
+    A Taobao/Tmall folder holding one order report and one item report is read as a pair,
+    so the orders arrive with their lines (colour, size, SKU). Anything else is read alone.
+    """
+    if source not in (Platform.TAOBAO, Platform.TMALL) or len(files) < 2:
+        return [(file, None) for file in files]
+    items = [file for file in files if _is_item_report(file)]
+    orders = [file for file in files if file not in items]
+    if len(items) == 1 and len(orders) == 1:
+        return [(orders[0], items[0])]
+    return [(file, None) for file in files]
+
+
+def _is_item_report(file: Path) -> bool:
+    with reading(file) as table:
+        return taobao.is_item_report(table.headers)

@@ -84,7 +84,7 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
         _print_rejections(console, report)
         if report.unmapped_columns:
             names = ", ".join(report.unmapped_columns)
-            console.print(f"[dim]{_name(report)}: columns not mapped: {names}[/]")
+            console.print(f"[dim]{_name(report)}: columns not mapped: {names}[/]", soft_wrap=True)
 
 
 def _print_rejections(console: Console, report: ImportReport) -> None:
@@ -92,7 +92,7 @@ def _print_rejections(console: Console, report: ImportReport) -> None:
         return
     console.print(f"[red]{_name(report)}: {report.rejected:,} rows rejected[/]")
     for rejection in report.rejections[:SHOWN_REJECTIONS]:
-        console.print(f"  {rejection}", highlight=False)
+        console.print(f"  {rejection}", highlight=False, soft_wrap=True)
     hidden = report.rejected - SHOWN_REJECTIONS
     if hidden > 0:
         console.print(f"  … and {hidden:,} more (use --json for all)")

@@ -26,6 +26,7 @@ from winback.ingest.records import (
     ChatMessageRecord,
     CustomerRecord,
     FeedbackRecord,
+    OrderLinesRecord,
     OrderRecord,
     Record,
     Rejection,
@@ -156,7 +157,11 @@ def apply_records(
     ``progress`` is called with the number of records just applied (an increment).
     """
     by_kind: dict[type, list[Any]] = {kind: [] for kind in KINDS}
+    orphan_lines: list[Rejection] = []
     for record in records:
+        if isinstance(record, OrderLinesRecord):
+            orphan_lines.append(_orphan_lines(record, source_file))
+            continue
         bucket = by_kind.get(type(record))
         if bucket is None:
             raise TypeError(
@@ -177,8 +182,21 @@ def apply_records(
             updated=order.updated,
             unchanged=order.unchanged,
             kinds=run.counts,
-            rejections=run.rejections,
+            rejections=[*orphan_lines, *run.rejections],
         )
+
+
+def _orphan_lines(record: OrderLinesRecord, source_file: str) -> Rejection:
+    """Item-report lines are stored with their orders: import the order report and the item
+    report together (both files in one folder, or the pair) so lines join their orders."""
+    row = record.source.row if record.source else 0
+    return Rejection(
+        source_file,
+        row,
+        None,
+        f"lines of order {record.order_id} arrived without their order: import the item "
+        "report together with its order report (put both files in one folder)",
+    )
 
 
 class _Run:
