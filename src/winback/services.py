@@ -37,7 +37,8 @@ class ImportProgress(Protocol):
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What one file did to the store."""
+    """What one file did to the store. ``created``/``updated``/``unchanged`` count records of
+    every kind (orders, customers, chat lines, …); ``records_by_kind`` splits them."""
 
     file: str
     source: str
@@ -96,7 +97,13 @@ def import_path(
 
 
 def _ensure_store(app: App, name: str, source: Platform) -> int:
+    """The store's id. The configured store follows the settings file; another store named
+    with ``--store`` keeps what it was created with (see :func:`create_store`)."""
     settings = app.settings.store
+    with app.engine.connect() as conn:
+        existing = {info.name: info.id for info in repo.list_stores(conn)}
+    if name != settings.name and name in existing:
+        return existing[name]
     platform = settings.platform if source is Platform.GENERIC else source
     with app.engine.begin() as conn:
         return repo.ensure_store(
@@ -105,6 +112,15 @@ def _ensure_store(app: App, name: str, source: Platform) -> int:
             platform=platform.value,
             timezone=settings.timezone,
             currency=settings.currency,
+        )
+
+
+def create_store(app: App, name: str, *, platform: Platform, timezone: str, currency: str) -> int:
+    """Create a store (or update its platform, zone and currency) other than the configured
+    one, e.g. a second shop of the same merchant on another platform."""
+    with app.engine.begin() as conn:
+        return repo.ensure_store(
+            conn, name=name, platform=platform.value, timezone=timezone, currency=currency
         )
 
 
@@ -157,9 +173,9 @@ def _apply(
             kind=parsed.kind,
             store=store_name,
             rows_read=parsed.rows_read,
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
+            created=sum(counts.created for counts in result.kinds.values()),
+            updated=sum(counts.updated for counts in result.kinds.values()),
+            unchanged=sum(counts.unchanged for counts in result.kinds.values()),
             rejections=tuple(rejections),
             unmapped_columns=tuple(parsed.unmapped_columns),
             seconds=round(time.perf_counter() - started, 3),

@@ -96,7 +96,7 @@ def _entry(
 ) -> FeedbackRecord:
     return FeedbackRecord(
         platform=order.platform,
-        feedback_id=f"{kind[:1].upper()}{order.order_id}",
+        feedback_id=f"{kind}-{order.order_id}",
         at=at,
         kind=kind,
         text=text,

@@ -67,6 +67,13 @@ def run_demo(
     app = App.open(settings, cwd=folder, clock=clock)
     result = DemoResult(folder=folder, shop=shop)
     try:
+        services.create_store(
+            app,
+            SHOPIFY_STORE,
+            platform=Platform.SHOPIFY,
+            timezone="America/New_York",
+            currency="USD",
+        )
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
         _print_summary(app, out, shop.name)
