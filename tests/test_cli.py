@@ -77,9 +77,12 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path: Path) -> None:
 
 def test_a_newer_file_moves_a_status_forward_and_an_older_one_never_back(tmp_path: Path) -> None:
     old = report_file(tmp_path, "old.csv", [ROWS["pending"]])
-    paid = ROWS["pending"].replace("等待买家付款", "买家已付款，等待卖家发货").replace(
-        ",128.00,0.00,128.00,0.00,", ",128.00,0.00,128.00,128.00,"
-    ).replace("2026-10-01 10:00:00,-,", "2026-10-01 10:00:00,2026-10-01 10:20:00,")
+    paid = (
+        ROWS["pending"]
+        .replace("等待买家付款", "买家已付款，等待卖家发货")
+        .replace(",128.00,0.00,128.00,0.00,", ",128.00,0.00,128.00,128.00,")
+        .replace("2026-10-01 10:00:00,-,", "2026-10-01 10:00:00,2026-10-01 10:20:00,")
+    )
     new = report_file(tmp_path, "new.csv", [paid])
     import_json(tmp_path, old)
     assert import_json(tmp_path, new)["updated"] == 1
