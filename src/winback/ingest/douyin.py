@@ -23,15 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from winback.ingest.order_gathering import Merge, add_amounts, read_orders
+from winback.ingest.order_gathering import Merge, add_amounts, parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
     Row,
     RowRejected,
     closed_status,
-    columns_for,
     infer_status,
-    reading,
     region_of,
     unit_price,
 )
@@ -98,22 +96,20 @@ def parse(
     progress: RowProgress | None = None,
 ) -> ParsedFile:
     """Parse a Douyin (抖店) order export."""
-    with reading(path) as table:
-        columns = columns_for(table, ALIASES, REQUIRED, tz)
-        parsed = read_orders(
-            table,
-            columns,
-            platform=platform,
-            kind="orders",
-            parse_row=lambda row: order_row(row, platform),
-            progress=progress,
-            merge=MERGE,
-        )
-        parsed.records = [
-            refunded_if_all_lines_were(r) if isinstance(r, OrderRecord) else r
-            for r in parsed.records
-        ]
-        return parsed
+    parsed = parse_order_export(
+        path,
+        aliases=ALIASES,
+        required=REQUIRED,
+        tz=tz,
+        platform=platform,
+        parse_row=lambda row: order_row(row, platform),
+        progress=progress,
+        merge=MERGE,
+    )
+    parsed.records = [
+        refunded_if_all_lines_were(r) if isinstance(r, OrderRecord) else r for r in parsed.records
+    ]
+    return parsed
 
 
 def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecord]:

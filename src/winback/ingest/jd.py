@@ -15,15 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from winback.ingest.order_gathering import read_orders
+from winback.ingest.order_gathering import parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
     Row,
     RowRejected,
     closed_status,
-    columns_for,
     infer_status,
-    reading,
     region_of,
 )
 from winback.ingest.records import (
@@ -95,16 +93,15 @@ def parse(
     progress: RowProgress | None = None,
 ) -> ParsedFile:
     """Parse a JD order export (CSV in GB18030 or UTF-8, xls/xlsx, or an HTML "xls")."""
-    with reading(path) as table:
-        columns = columns_for(table, ALIASES, REQUIRED, tz)
-        return read_orders(
-            table,
-            columns,
-            platform=platform,
-            kind="orders",
-            parse_row=lambda row: order_row(row, platform),
-            progress=progress,
-        )
+    return parse_order_export(
+        path,
+        aliases=ALIASES,
+        required=REQUIRED,
+        tz=tz,
+        platform=platform,
+        parse_row=lambda row: order_row(row, platform),
+        progress=progress,
+    )
 
 
 def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecord]:

@@ -8,12 +8,22 @@ third, naming the row it contradicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from winback.ingest.orders_common import Columns, Row, RowRejected, RowStream
+from winback.ingest.orders_common import (
+    Aliases,
+    Columns,
+    Row,
+    RowRejected,
+    RowStream,
+    columns_for,
+    reading,
+)
 from winback.ingest.records import (
     OrderLineRecord,
     OrderRecord,
@@ -161,3 +171,29 @@ def read_orders(
         rows_read=stream.rows_read,
         unmapped_columns=columns.unmapped,
     )
+
+
+def parse_order_export(
+    path: Path,
+    *,
+    aliases: Aliases,
+    required: Sequence[str],
+    tz: ZoneInfo,
+    platform: Platform,
+    parse_row: RowParser,
+    progress: RowProgress | None,
+    merge: Mapping[str, Merge] | None = None,
+) -> ParsedFile:
+    """Read an order export with one row per SKU (JD, Pinduoduo, Douyin): map its columns by
+    ``aliases``, run ``parse_row`` over every row and gather the rows into orders."""
+    with reading(path) as table:
+        columns = columns_for(table, aliases, required, tz)
+        return read_orders(
+            table,
+            columns,
+            platform=platform,
+            kind="orders",
+            parse_row=parse_row,
+            progress=progress,
+            merge=merge,
+        )

@@ -20,15 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from winback.ingest.order_gathering import read_orders
+from winback.ingest.order_gathering import parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
     Row,
     RowRejected,
     closed_status,
-    columns_for,
     infer_status,
-    reading,
     region_of,
     unit_price,
 )
@@ -97,16 +95,15 @@ def parse(
     progress: RowProgress | None = None,
 ) -> ParsedFile:
     """Parse a Pinduoduo order export."""
-    with reading(path) as table:
-        columns = columns_for(table, ALIASES, REQUIRED, tz)
-        return read_orders(
-            table,
-            columns,
-            platform=platform,
-            kind="orders",
-            parse_row=lambda row: order_row(row, platform),
-            progress=progress,
-        )
+    return parse_order_export(
+        path,
+        aliases=ALIASES,
+        required=REQUIRED,
+        tz=tz,
+        platform=platform,
+        parse_row=lambda row: order_row(row, platform),
+        progress=progress,
+    )
 
 
 def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecord]:
