@@ -31,6 +31,10 @@ terminal state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
@@ -146,3 +150,67 @@ class Channel(StrEnum):
 class ChatSender(StrEnum):
     BUYER = "buyer"
     STAFF = "staff"
+
+
+class ActionChannel(StrEnum):
+    """How an action reaches its recipient: a direct message, or a task for an agent.
+
+    ``phone_task`` and ``chat_task`` are work for the shop's agents (call the buyer, write on
+    the platform's own chat); ``im_robot`` posts to the team's WeCom/DingTalk robot.
+    """
+
+    EMAIL = "email"
+    SMS = "sms"
+    IM_ROBOT = "im_robot"
+    PHONE_TASK = "phone_task"
+    CHAT_TASK = "chat_task"
+
+    @property
+    def is_task(self) -> bool:
+        return self in (ActionChannel.PHONE_TASK, ActionChannel.CHAT_TASK)
+
+    @property
+    def consent_channel(self) -> Channel | None:
+        """The consent that governs this channel (None: an agent task or a team robot)."""
+        return {ActionChannel.EMAIL: Channel.EMAIL, ActionChannel.SMS: Channel.SMS}.get(self)
+
+
+class Purpose(StrEnum):
+    """Transactional messages (a payment reminder about the buyer's own order) and marketing
+    (win-back, offers) have separate quiet hours, caps and consent rules."""
+
+    TRANSACTIONAL = "transactional"
+    MARKETING = "marketing"
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """What :mod:`winback.decide` wants done; the outbox stores it, the dispatcher sends it.
+
+    ``key`` is the idempotency key, unique per store: ``order:<order_id>:<playbook>:<step>``
+    or ``buyer:<customer_key>:<playbook>:<step>`` for a merged reminder. Planning twice
+    yields the same keys, so the outbox stores each action once. ``held_out`` actions are
+    the playbook's control group: stored, never sent, measured. ``expires_at`` is when the
+    action stops making sense (the platform's auto-close deadline).
+    """
+
+    store_id: int
+    key: str
+    playbook: str
+    step: int
+    channel: ActionChannel
+    purpose: Purpose
+    due_at: datetime
+    template: str
+    customer_id: int | None = None
+    order_ids: tuple[str, ...] = ()
+    amount: Decimal = Decimal(0)
+    params: Mapping[str, str] = field(default_factory=dict)
+    expires_at: datetime | None = None
+    held_out: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("due_at", "expires_at"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{name} must be time-zone aware: {value!r}")
