@@ -28,7 +28,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -90,11 +90,60 @@ class DatabaseSettings(_Section):
     url: str | None = None
 
 
+CATEGORY_CUTOFF_DAYS: Final = {
+    "fashion": 90,
+    "electronics": 180,
+    "home": 180,
+    "food": 30,
+    "beauty": 30,
+    "services": 30,
+    "general": 90,
+}
+"""Churn cutoff per store category (seed 004): clothing shoppers come back at least once a
+season; electronics are bought every 4–12 months (we take 6); food, beauty and services
+customers who stay away a month are gone. ``home`` follows electronics, ``general`` fashion."""
+
+_CUTOFF = re.compile(r"^\s*(learned|preset|[1-9]\d*\s*d)\s*$")
+
+
+class LifecycleSettings(_Section):
+    """Customer lifecycle segments and scores (PRODUCT.md W1, W2; docs/lifecycle.md)."""
+
+    category: Literal["fashion", "electronics", "home", "food", "beauty", "services", "general"] = (
+        "fashion"
+    )
+    cutoff: str = "learned"
+    learn_quantile: float = Field(default=0.9, gt=0.5, lt=1.0)
+    learn_min_gaps: int = Field(default=30, ge=5)
+    model: Literal["bgnbd", "paretonbd"] = "bgnbd"
+    horizon: Duration = timedelta(days=90)
+    discount_rate: float = Field(default=0.01, ge=0.0, lt=1.0)
+    clv_months: int = Field(default=12, ge=1, le=120)
+    promising_min_purchases: int = Field(default=2, ge=1)
+    promising_avg_bill_quantile: float = Field(default=0.5, ge=0.0, lt=1.0)
+    promising_max_inactive: Duration = timedelta(days=730)
+
+    @field_validator("cutoff")
+    @classmethod
+    def _known_cutoff(cls, value: str) -> str:
+        if not _CUTOFF.match(value):
+            raise ValueError(
+                f"cutoff must be 'learned', 'preset' or a number of days like '120d', not {value!r}"
+            )
+        return value.replace(" ", "")
+
+    @property
+    def preset_days(self) -> int:
+        """The category's churn cutoff in days."""
+        return CATEGORY_CUTOFF_DAYS[self.category]
+
+
 class Settings(_Section):
     """Everything winback can be told. See ``docs/settings.md``."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     source_file: str | None = None
 
     def database_url(self, cwd: Path) -> str:

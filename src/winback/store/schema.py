@@ -26,8 +26,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -439,4 +441,26 @@ imports = Table(
     Column("rejected", Integer(), nullable=False, default=0),
     Index(None, "store_id", "started_at"),
     Index(None, "store_id", "sha256"),
+)
+
+# The customer models' scores (docs/lifecycle.md): one row per customer and as-of day, from
+# ``winback customers score``. Re-scoring a day replaces that day's rows. ``p_alive`` and
+# ``expected_purchases`` are model probabilities/expectations (floats); spend is money.
+customer_scores = Table(
+    "customer_scores",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    _ref("customer_id", "customers.id"),
+    Column("as_of", Date(), nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("horizon_days", Integer(), nullable=False),
+    Column("p_alive", Float(), nullable=False),
+    Column("expected_purchases", Float(), nullable=False),
+    Column("average_spend", Money(), nullable=False),
+    Column("expected_spend", Money(), nullable=False),
+    Column("clv", Money(), nullable=False),
+    Column("computed_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("store_id", "as_of", "customer_id"),
+    Index(None, "customer_id"),
 )

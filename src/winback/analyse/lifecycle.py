@@ -1,0 +1,337 @@
+"""Customer lifecycle segments (seed 004, PRODUCT.md W1): potential, active, repeat-seeking, lost.
+
+Seed 004 splits a store's audience into four groups, each with its own marketing plan:
+潜在客户 (potential), 活跃的客户 (active), 寻求重复销售的顾客 (customers from whom a repeat sale
+is sought) and 失去客户 (lost). The rules, at a day ``as_of`` and with a churn cutoff of ``C``
+days:
+
+* **potential**: known to the store (a customer list, a cart, a wishlist, a chat, an order
+  that was never paid) but without a single purchase up to ``as_of``;
+* **lost**: bought, but not in the last ``C`` days (``as_of - last purchase day > C``);
+* **repeat-seeking**: bought on exactly one day, within the cutoff: a first-time buyer whose
+  second purchase the store is after (the seed's new buyer buys again with 5% probability, a
+  returning one with 60%: turning the first into the second is the job);
+* **active**: bought on two or more days, the last within the cutoff.
+
+A *purchase* is an order that was not closed before payment, cancelled or fully refunded
+(:data:`winback.analyse.rfm.NO_PURCHASE`, plus a refund as large as the amount paid); its
+value is the paid amount (the total when the paid amount is unknown) minus partial refunds.
+Orders on one calendar day of the store's time zone are one purchase, as in the RFM summary.
+
+The cutoff comes from :func:`churn_cutoff`: the category preset, a fixed number of days, or
+learned from the store's own gaps between purchases. Frames in, frames out, DuckDB over
+Arrow; ``as_of`` is always passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Final, Literal
+
+import duckdb
+import pyarrow as pa
+
+from winback.analyse.rfm import NO_PURCHASE
+
+SEGMENTS: Final = ("potential", "active", "repeat_seeking", "lost")
+MONEY: Final = pa.decimal128(18, 2)
+
+CutoffSource = Literal["learned", "preset", "fixed"]
+
+_PURCHASE_DAYS: Final = """
+SELECT customer_key, day, SUM(amount) AS amount
+FROM (
+    SELECT CAST(customer_key AS VARCHAR) AS customer_key,
+           CAST(created_at AS DATE) AS day,
+           CAST(COALESCE(paid_amount, total_amount, 0) - COALESCE(refund_amount, 0)
+                AS DECIMAL(18, 2)) AS amount
+    FROM orders
+    WHERE customer_key IS NOT NULL AND created_at IS NOT NULL
+      AND (status IS NULL OR CAST(status AS VARCHAR) NOT IN ({no_purchase}))
+      AND NOT (COALESCE(refund_amount, 0) > 0
+               AND COALESCE(refund_amount, 0) >= COALESCE(paid_amount, total_amount, 0))
+)
+WHERE day <= $as_of
+GROUP BY customer_key, day
+ORDER BY customer_key, day
+"""
+
+_GAPS: Final = """
+SELECT COUNT(gap) AS gaps, quantile_cont(gap, $quantile) AS cutoff, MIN(day) AS first_day
+FROM (
+    SELECT day, day - lag(day) OVER (PARTITION BY customer_key ORDER BY day) AS gap
+    FROM days WHERE day <= $as_of
+)
+"""
+
+_SEGMENTS: Final = """
+WITH buyers AS (
+    SELECT customer_key,
+           COUNT(*) AS purchases,
+           CAST(SUM(amount) AS DECIMAL(18, 2)) AS revenue,
+           MIN(day) AS first_purchase,
+           MAX(day) AS last_purchase
+    FROM days WHERE day <= $as_of
+    GROUP BY customer_key
+),
+prospects AS (
+    SELECT DISTINCT CAST(customer_key AS VARCHAR) AS customer_key FROM known
+    WHERE customer_key IS NOT NULL
+      AND (first_seen_at IS NULL OR CAST(first_seen_at AS DATE) <= $as_of)
+      AND CAST(customer_key AS VARCHAR) NOT IN (SELECT customer_key FROM buyers)
+)
+SELECT customer_key,
+       CASE WHEN $as_of - last_purchase > $cutoff THEN 'lost'
+            WHEN purchases >= 2 THEN 'active'
+            ELSE 'repeat_seeking' END AS segment,
+       purchases, revenue,
+       CAST(revenue / purchases AS DECIMAL(18, 2)) AS avg_bill,
+       first_purchase, last_purchase,
+       $as_of - last_purchase AS days_since_last
+FROM buyers
+UNION ALL
+SELECT customer_key, 'potential', 0, CAST(0 AS DECIMAL(18, 2)), CAST(NULL AS DECIMAL(18, 2)),
+       CAST(NULL AS DATE), CAST(NULL AS DATE), CAST(NULL AS BIGINT)
+FROM prospects
+ORDER BY customer_key
+"""
+
+_SUMMARY: Final = """
+SELECT segment, COUNT(*) AS customers, CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue
+FROM segments GROUP BY segment
+"""
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """The churn cutoff used, where it came from and why, in words a merchant can check."""
+
+    days: int
+    source: CutoffSource
+    reason: str
+    category: str
+    gaps: int = 0
+    learned_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The segments of one store at ``as_of``.
+
+    ``customers`` has one row per customer (``customer_key``, ``segment``, ``purchases``,
+    ``revenue``, ``avg_bill``, ``first_purchase``, ``last_purchase``, ``days_since_last``);
+    ``summary`` one row per segment (``segment``, ``customers``, ``customer_share``,
+    ``revenue``, ``revenue_share``) in the order of :data:`SEGMENTS`. ``history_days`` is the
+    time from the first purchase to ``as_of``; ``notes`` say what the numbers cannot show.
+    """
+
+    as_of: date
+    cutoff: Cutoff
+    customers: pa.Table
+    summary: pa.Table
+    history_days: int
+    notes: tuple[str, ...]
+
+
+def purchase_days(orders: pa.Table, *, as_of: date, time_zone: str) -> pa.Table:
+    """One row per customer and calendar day with a purchase: ``customer_key``, ``day``,
+    ``amount`` (decimal). Reads ``customer_key``, ``status``, ``created_at`` (aware),
+    ``total_amount``, ``paid_amount`` and ``refund_amount`` of the orders frame; see the
+    module docstring for what counts as a purchase."""
+    no_purchase = ", ".join(f"'{status.value}'" for status in NO_PURCHASE)
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = ?", [time_zone])
+        con.register("orders", _with_money_columns(orders))
+        query = _PURCHASE_DAYS.format(no_purchase=no_purchase)
+        days: pa.Table = con.sql(query, params={"as_of": as_of}).to_arrow_table()
+    return days.cast(
+        pa.schema([("customer_key", pa.string()), ("day", pa.date32()), ("amount", MONEY)])
+    )
+
+
+def _with_money_columns(orders: pa.Table) -> pa.Table:
+    """The orders frame with ``paid_amount`` and ``refund_amount`` added as nulls when absent."""
+    for name in ("paid_amount", "refund_amount"):
+        if name not in orders.column_names:
+            orders = orders.append_column(name, pa.nulls(orders.num_rows, MONEY))
+    return orders
+
+
+def churn_cutoff(
+    days: pa.Table,
+    *,
+    as_of: date,
+    rule: str,
+    category: str,
+    preset_days: int,
+    quantile: float = 0.9,
+    min_gaps: int = 30,
+) -> Cutoff:
+    """The churn cutoff in days for ``rule`` = ``"learned"``, ``"preset"`` or ``"<N>d"``.
+
+    *Learned*: the ``quantile`` of the gaps (in days) between consecutive purchase days of
+    the same customer, over every repeat buyer, rounded up. It is used only when there are
+    at least ``min_gaps`` gaps *and* the purchase history spans at least twice the learned
+    value: a shop that has traded 60 days cannot have seen a 90-day gap, so its gaps are cut
+    short and the quantile would call loyal customers lost. Otherwise the category preset is
+    used, and the reason says which condition failed.
+    """
+    if rule.endswith("d") and rule[:-1].isdigit():
+        fixed = int(rule[:-1])
+        return Cutoff(fixed, "fixed", f"fixed at {fixed} days by the settings", category)
+    preset = Cutoff(preset_days, "preset", f"the {category} preset ({preset_days} days)", category)
+    if rule == "preset":
+        return preset
+    with duckdb.connect() as con:
+        con.register("days", days)
+        row = con.execute(_GAPS, {"as_of": as_of, "quantile": quantile}).fetchone()
+    gaps, value, first_day = (0, None, None) if row is None else row
+    gaps = int(gaps or 0)
+    share = f"{quantile:.0%}"
+    if gaps < min_gaps or value is None:
+        reason = (
+            f"the {category} preset ({preset_days} days): only {gaps} gaps between repeat "
+            f"purchases, {min_gaps} are needed to learn a cutoff"
+        )
+        return Cutoff(preset_days, "preset", reason, category, gaps)
+    learned = max(1, math.ceil(float(value)))
+    span = (as_of - first_day).days
+    if span < 2 * learned:
+        reason = (
+            f"the {category} preset ({preset_days} days): {share} of {gaps} gaps between "
+            f"repeat purchases are within {learned} days, but {span} days of history cannot "
+            f"show longer gaps (learning needs {2 * learned})"
+        )
+        return Cutoff(preset_days, "preset", reason, category, gaps, learned)
+    reason = f"learned: {share} of {gaps} gaps between repeat purchases are within {learned} days"
+    return Cutoff(learned, "learned", reason, category, gaps, learned)
+
+
+def customer_segments(
+    days: pa.Table, known: pa.Table, *, as_of: date, cutoff_days: int
+) -> pa.Table:
+    """One row per customer with its segment at ``as_of`` (see :class:`Lifecycle`).
+
+    ``days`` is :func:`purchase_days`; ``known`` lists every customer the store knows
+    (``customer_key`` and an optional aware ``first_seen_at``; customers first seen after
+    ``as_of`` are left out). Buyers need not appear in ``known``.
+    """
+    if "first_seen_at" not in known.column_names:
+        known = known.append_column(
+            "first_seen_at", pa.nulls(known.num_rows, pa.timestamp("us", tz="UTC"))
+        )
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("days", days)
+        con.register("known", known.select(["customer_key", "first_seen_at"]))
+        params = {"as_of": as_of, "cutoff": cutoff_days}
+        return con.sql(_SEGMENTS, params=params).to_arrow_table()
+
+
+def segment_summary(customers: pa.Table) -> pa.Table:
+    """Counts and revenue per segment, with their shares of all customers and of revenue.
+
+    Every segment of :data:`SEGMENTS` has a row, in that order, even when it is empty.
+    Shares are fractions (0.25 = 25%); with no customers or no revenue they are 0.
+    """
+    with duckdb.connect() as con:
+        con.register("segments", customers)
+        found = {row[0]: row for row in con.execute(_SUMMARY).fetchall()}
+    rows = [found.get(name, (name, 0, Decimal("0.00"))) for name in SEGMENTS]
+    people = sum(int(row[1]) for row in rows)
+    money = sum((row[2] for row in rows), start=Decimal(0))
+    return pa.table(
+        {
+            "segment": [row[0] for row in rows],
+            "customers": pa.array([int(row[1]) for row in rows], pa.int64()),
+            "customer_share": [int(row[1]) / people if people else 0.0 for row in rows],
+            "revenue": pa.array([row[2] for row in rows], MONEY),
+            "revenue_share": [float(row[2] / money) if money else 0.0 for row in rows],
+        }
+    )
+
+
+def lifecycle(
+    orders: pa.Table,
+    known: pa.Table,
+    *,
+    as_of: date,
+    time_zone: str,
+    rule: str,
+    category: str,
+    preset_days: int,
+    quantile: float = 0.9,
+    min_gaps: int = 30,
+) -> Lifecycle:
+    """The segments of a store at ``as_of`` (a day of the store's calendar, inclusive)."""
+    days = purchase_days(orders, as_of=as_of, time_zone=time_zone)
+    cutoff = churn_cutoff(
+        days,
+        as_of=as_of,
+        rule=rule,
+        category=category,
+        preset_days=preset_days,
+        quantile=quantile,
+        min_gaps=min_gaps,
+    )
+    customers = customer_segments(days, known, as_of=as_of, cutoff_days=cutoff.days)
+    history = _history_days(days, as_of)
+    return Lifecycle(
+        as_of=as_of,
+        cutoff=cutoff,
+        customers=customers,
+        summary=segment_summary(customers),
+        history_days=history,
+        notes=_notes(history, cutoff),
+    )
+
+
+def segment_sizes_over_time(
+    days: pa.Table, known: pa.Table, *, as_ofs: Sequence[date], cutoff_days: int
+) -> pa.Table:
+    """Customers per segment at each day of ``as_ofs`` with one cutoff: ``as_of``,
+    ``segment``, ``customers`` (every segment at every day, zeros included)."""
+    stamps: list[date] = []
+    names: list[str] = []
+    counts: list[int] = []
+    for moment in as_ofs:
+        summary = segment_summary(
+            customer_segments(days, known, as_of=moment, cutoff_days=cutoff_days)
+        )
+        stamps += [moment] * summary.num_rows
+        names += summary.column("segment").to_pylist()
+        counts += summary.column("customers").to_pylist()
+    return pa.table({"as_of": pa.array(stamps, pa.date32()), "segment": names, "customers": counts})
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """The last day of every month from ``first``'s month up to ``last`` (``last`` itself
+    closes the list when it is not a month end): the points of a segments-over-time chart."""
+    points: list[date] = []
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        end = following - timedelta(days=1)
+        points.append(min(end, last))
+        month = following
+    return points
+
+
+def _history_days(days: pa.Table, as_of: date) -> int:
+    if days.num_rows == 0:
+        return 0
+    first: date = min(days.column("day").to_pylist())
+    return (as_of - first).days
+
+
+def _notes(history_days: int, cutoff: Cutoff) -> tuple[str, ...]:
+    if history_days <= cutoff.days:
+        return (
+            f"The purchase history covers {history_days} days, not more than the "
+            f"{cutoff.days}-day cutoff: no customer can be lost yet.",
+        )
+    return ()
