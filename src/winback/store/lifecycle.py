@@ -100,11 +100,8 @@ def replace_scores(
 ) -> int:
     """Store ``scores`` as the store's scores at ``as_of``, replacing earlier ones of that
     day. Customers the store does not know are skipped; returns the number stored."""
-    ids = dict(
-        conn.execute(
-            select(customers.c.customer_key, customers.c.id).where(customers.c.store_id == store_id)
-        ).tuples()
-    )
+    query = select(customers.c.customer_key, customers.c.id).where(customers.c.store_id == store_id)
+    ids = {row.customer_key: row.id for row in conn.execute(query)}
     conn.execute(
         delete(customer_scores).where(
             customer_scores.c.store_id == store_id, customer_scores.c.as_of == as_of

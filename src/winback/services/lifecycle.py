@@ -1,0 +1,293 @@
+"""Customer lifecycle use cases (PRODUCT.md W1, W2, seed 004): the segments, the model
+scores, and the list of lost customers worth winning back. See docs/lifecycle.md.
+
+Days (``as_of``) are days of the store's calendar; without one, today in the store's time
+zone according to the app's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from winback.analyse.customer_scores import ModelName, Scores
+from winback.analyse.customer_scores import score_customers as fit_scores
+from winback.analyse.lifecycle import Lifecycle, lifecycle, purchase_days
+from winback.analyse.winback_targets import TargetRules, reason, winback_targets
+from winback.app import App
+from winback.errors import WinbackError
+from winback.privacy import mask_email, mask_phone
+from winback.store import lifecycle as scores_repo
+from winback.store import repo
+from winback.store.types import StoreInfo
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class StoreLifecycle:
+    """The segments of one store (see :class:`winback.analyse.lifecycle.Lifecycle`)."""
+
+    store: str
+    currency: str
+    lifecycle: Lifecycle
+
+    def to_dict(self) -> dict[str, Any]:
+        cutoff = self.lifecycle.cutoff
+        return {
+            "store": self.store,
+            "currency": self.currency,
+            "as_of": self.lifecycle.as_of.isoformat(),
+            "cutoff": {
+                "days": cutoff.days,
+                "source": cutoff.source,
+                "reason": cutoff.reason,
+                "category": cutoff.category,
+                "gaps": cutoff.gaps,
+                "learned_days": cutoff.learned_days,
+            },
+            "history_days": self.lifecycle.history_days,
+            "segments": self.lifecycle.summary.to_pylist(),
+            "notes": list(self.lifecycle.notes),
+        }
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """What ``winback customers score`` fitted and stored."""
+
+    store: str
+    as_of: date
+    model: str
+    horizon_days: int
+    customers: int
+    stored: int
+    params: dict[str, float]
+    mean_p_alive: float
+    expected_purchases: float
+    expected_spend: Decimal
+    total_clv: Decimal
+
+
+@dataclass(frozen=True)
+class WinbackTarget:
+    """One lost customer worth winning back, contacts masked, with the reason in words."""
+
+    customer_key: str
+    phone: str | None
+    email: str | None
+    segment: str
+    purchases: int
+    revenue: Decimal
+    avg_bill: Decimal
+    last_purchase: date
+    days_since_last: int
+    p_alive: float
+    clv: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class WinbackList:
+    store: str
+    currency: str
+    as_of: date
+    cutoff_days: int
+    cutoff_reason: str
+    rules: TargetRules
+    targets: tuple[WinbackTarget, ...]
+
+
+def customer_lifecycle(
+    app: App, *, as_of: date | None = None, store: str | None = None
+) -> StoreLifecycle:
+    """The lifecycle segments of the store at ``as_of`` (default: today), with the cutoff
+    chosen by the ``[lifecycle]`` settings."""
+    info = _store(app, store)
+    day = as_of or _today(app, info)
+    with app.engine.connect() as conn:
+        orders = repo.orders_table(conn, info.id)
+        known = scores_repo.known_customers(conn, info.id)
+    settings = app.settings.lifecycle
+    result = lifecycle(
+        orders,
+        known,
+        as_of=day,
+        time_zone=info.timezone,
+        rule=settings.cutoff,
+        category=settings.category,
+        preset_days=settings.preset_days,
+        quantile=settings.learn_quantile,
+        min_gaps=settings.learn_min_gaps,
+    )
+    return StoreLifecycle(info.name, info.currency, result)
+
+
+def score_customers(
+    app: App,
+    *,
+    as_of: date | None = None,
+    horizon_days: int | None = None,
+    store: str | None = None,
+) -> ScoreReport:
+    """Fit the purchase model (``[lifecycle] model``) and Gamma-Gamma on the purchases up to
+    ``as_of`` and store every buyer's scores for that day (replacing earlier ones)."""
+    info = _store(app, store)
+    day = as_of or _today(app, info)
+    settings = app.settings.lifecycle
+    horizon = horizon_days if horizon_days is not None else settings.horizon.days
+    if horizon <= 0:
+        raise WinbackError(f"the horizon must be at least one day, not {horizon}")
+    with app.engine.connect() as conn:
+        orders = repo.orders_table(conn, info.id)
+    model: ModelName = settings.model
+    scores = fit_scores(
+        purchase_days(orders, as_of=day, time_zone=info.timezone),
+        as_of=day,
+        horizon_days=horizon,
+        model=model,
+        discount_rate=settings.discount_rate,
+        clv_months=settings.clv_months,
+    )
+    rows = _score_rows(scores)
+    with app.engine.begin() as conn:
+        stored = scores_repo.replace_scores(
+            conn,
+            info.id,
+            as_of=day,
+            model=scores.model,
+            horizon_days=horizon,
+            scores=rows,
+            computed_at=app.clock.now(),
+        )
+    return _score_report(info.name, scores, rows, stored)
+
+
+def winback_list(
+    app: App,
+    *,
+    as_of: date | None = None,
+    lost_only: bool = True,
+    promising: bool = True,
+    limit: int = 20,
+    store: str | None = None,
+) -> WinbackList:
+    """The lost customers most worth winning back, ranked by CLV, using the scores stored
+    for ``as_of`` (default: the newest scored day)."""
+    info = _store(app, store)
+    with app.engine.connect() as conn:
+        days = scores_repo.scored_days(conn, info.id)
+        if not days:
+            raise WinbackError(
+                f"store {info.name!r} has no customer scores yet: run `winback customers score`"
+            )
+        day = as_of or days[0]
+        if day not in days:
+            shown = ", ".join(d.isoformat() for d in days[:5])
+            raise WinbackError(
+                f"no customer scores at {day.isoformat()} (scored days: {shown}); "
+                f"run `winback customers score --as-of {day.isoformat()}`"
+            )
+        scores = scores_repo.scores_table(conn, info.id, day)
+    segments = customer_lifecycle(app, as_of=day, store=info.name)
+    settings = app.settings.lifecycle
+    rules = TargetRules(
+        lost_only=lost_only,
+        promising=promising,
+        min_purchases=settings.promising_min_purchases,
+        avg_bill_quantile=settings.promising_avg_bill_quantile,
+        max_inactive_days=settings.promising_max_inactive.days,
+    )
+    table = winback_targets(segments.lifecycle.customers, scores, rules, limit=limit)
+    with app.engine.connect() as conn:
+        reach = scores_repo.contacts(conn, info.id, table.column("customer_key").to_pylist())
+    targets = tuple(
+        _target(row, reach.get(row["customer_key"]), info.currency) for row in table.to_pylist()
+    )
+    cutoff = segments.lifecycle.cutoff
+    return WinbackList(info.name, info.currency, day, cutoff.days, cutoff.reason, rules, targets)
+
+
+def _target(
+    row: dict[str, Any], contact: scores_repo.Contact | None, currency: str
+) -> WinbackTarget:
+    return WinbackTarget(
+        customer_key=row["customer_key"],
+        phone=mask_phone(contact.phone) if contact else None,
+        email=mask_email(contact.email) if contact else None,
+        segment=row["segment"],
+        purchases=int(row["purchases"]),
+        revenue=row["revenue"],
+        avg_bill=row["avg_bill"],
+        last_purchase=row["last_purchase"],
+        days_since_last=int(row["days_since_last"]),
+        p_alive=float(row["p_alive"]),
+        clv=row["clv"],
+        reason=reason(row, currency),
+    )
+
+
+def _score_rows(scores: Scores) -> list[scores_repo.CustomerScore]:
+    columns = scores.table.to_pydict()
+    return [
+        scores_repo.CustomerScore(
+            customer_key=key,
+            p_alive=float(alive),
+            expected_purchases=float(expected),
+            average_spend=_cents(average),
+            expected_spend=_cents(spend),
+            clv=_cents(clv),
+        )
+        for key, alive, expected, average, spend, clv in zip(
+            columns["customer_key"],
+            columns["p_alive"],
+            columns["expected_purchases"],
+            columns["average_spend"],
+            columns["expected_spend"],
+            columns["clv"],
+            strict=True,
+        )
+    ]
+
+
+def _score_report(
+    store: str, scores: Scores, rows: list[scores_repo.CustomerScore], stored: int
+) -> ScoreReport:
+    count = len(rows)
+    return ScoreReport(
+        store=store,
+        as_of=scores.as_of,
+        model=scores.model,
+        horizon_days=scores.horizon_days,
+        customers=count,
+        stored=stored,
+        params=scores.params,
+        mean_p_alive=sum(row.p_alive for row in rows) / count if count else 0.0,
+        expected_purchases=sum(row.expected_purchases for row in rows),
+        expected_spend=sum((row.expected_spend for row in rows), start=Decimal(0)),
+        total_clv=sum((row.clv for row in rows), start=Decimal(0)),
+    )
+
+
+def _cents(value: float) -> Decimal:
+    """A model's money output (a float) as Decimal cents; the float's shortest repr first,
+    so 12.345 rounds as written, not as its binary approximation."""
+    return Decimal(repr(float(value))).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def _today(app: App, info: StoreInfo) -> date:
+    return app.clock.now().astimezone(ZoneInfo(info.timezone)).date()
+
+
+def _store(app: App, name: str | None) -> StoreInfo:
+    wanted = name or app.settings.store.name
+    with app.engine.connect() as conn:
+        stores = repo.list_stores(conn)
+    for info in stores:
+        if info.name == wanted:
+            return info
+    known = ", ".join(info.name for info in stores) or "none yet"
+    raise WinbackError(f"no store named {wanted!r} (stores: {known})")

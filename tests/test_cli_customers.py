@@ -1,0 +1,180 @@
+"""`winback customers`, `customers score` and `customers top` end to end: a generic CSV import
+into a real SQLite store, click's CliRunner, JSON and terminal output."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner, Result
+
+from winback.cli import cli
+
+AS_OF = date(2024, 12, 31)
+START = date(2022, 1, 1)
+ORDERS_MAPPING = """
+kind = "orders"
+timezone = "Asia/Shanghai"
+
+[columns]
+order_id = "id"
+buyer_id = "buyer"
+phone = "phone"
+email = "email"
+created_at = "created"
+status = "status"
+total_amount = "total"
+paid_amount = "paid"
+"""
+CUSTOMERS_MAPPING = """
+kind = "customers"
+
+[columns]
+customer_id = "buyer"
+created_at = "created"
+"""
+
+
+def write_shop(folder: Path, customers: int = 300, seed: int = 11) -> None:
+    """Three years of a shop whose buyers buy at their own pace until they drift away, plus
+    customers known from a customer list who never bought."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(customers):
+        day = int(rng.integers(0, 1090))
+        gap = rng.gamma(1.5, 40.0)
+        drop = rng.beta(1.0, 3.0)
+        bill = rng.gamma(3.0, 60.0)
+        while day <= (AS_OF - START).days:
+            created = START + timedelta(days=day)
+            total = f"{bill * rng.gamma(10, 0.1):.2f}"
+            status = "closed" if rng.random() < 0.1 else "settled"
+            paid = "0.00" if status == "closed" else total
+            rows.append(
+                [f"o{len(rows)}", f"buyer{c:03d}", f"1380013{c:04d}", f"buyer{c}@example.com",
+                 f"{created} 10:00:00", status, total, paid]
+            )  # fmt: skip
+            if rng.random() < drop:
+                break
+            day += 1 + int(rng.exponential(gap))
+    with (folder / "orders.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "buyer", "phone", "email", "created", "status", "total", "paid"])
+        writer.writerows(rows)
+    with (folder / "customers.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["buyer", "created"])
+        writer.writerows([[f"visitor{v}", "2024-03-01 09:00:00"] for v in range(25)])
+    (folder / "orders.toml").write_text(ORDERS_MAPPING, encoding="utf-8")
+    (folder / "customers.toml").write_text(CUSTOMERS_MAPPING, encoding="utf-8")
+    (folder / "winback.toml").write_text(
+        '[store]\nname = "shop"\n\n[lifecycle]\ncategory = "fashion"\ncutoff = "preset"\n',
+        encoding="utf-8",
+    )
+
+
+def run(folder: Path, *args: str) -> Result:
+    database = f"sqlite:///{folder / 'winback.db'}"
+    options = ["--database", database, "--config", str(folder / "winback.toml")]
+    return CliRunner().invoke(cli, [*options, *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("shop")
+    write_shop(folder)
+    for name in ("orders", "customers"):
+        result = run(
+            folder, "import", str(folder / f"{name}.csv"), "--source", "generic",
+            "--mapping", str(folder / f"{name}.toml"), "--json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_customers_prints_the_four_segments_with_the_cutoff_and_its_source(shop: Path) -> None:
+    result = run(shop, "customers", "--as-of", AS_OF.isoformat(), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    segments = {row["segment"]: row for row in data["segments"]}
+    assert list(segments) == ["potential", "active", "repeat_seeking", "lost"]
+    assert segments["potential"]["customers"] >= 25
+    assert segments["potential"]["revenue"] == "0.00"
+    assert all(segments[name]["customers"] > 0 for name in segments)
+    assert sum(row["customer_share"] for row in segments.values()) == pytest.approx(1.0)
+    assert data["cutoff"] == {
+        "days": 90,
+        "source": "preset",
+        "reason": "the fashion preset (90 days)",
+        "category": "fashion",
+        "gaps": 0,
+        "learned_days": None,
+    }
+
+
+def test_the_terminal_view_names_the_segments_and_the_cutoff(shop: Path) -> None:
+    result = run(shop, "customers", "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "repeat-seeking" in result.stdout
+    assert "Churn cutoff: 90 days (preset)" in result.stdout
+
+
+def test_score_stores_a_score_per_buyer_and_top_lists_promising_lost_ones(shop: Path) -> None:
+    scored = run(shop, "customers", "score", "--as-of", AS_OF.isoformat(), "--horizon", "90d",
+                 "--json")  # fmt: skip
+    assert scored.exit_code == 0, scored.output
+    report = json.loads(scored.stdout)
+    assert report["customers"] == report["stored"] > 100
+    assert report["horizon_days"] == 90
+    assert 0 < report["mean_p_alive"] < 1
+    top = run(shop, "customers", "top", "--lost", "--promising", "--limit", "5", "--json")
+    assert top.exit_code == 0, top.output
+    data = json.loads(top.stdout)
+    targets = data["targets"]
+    assert 0 < len(targets) <= 5
+    assert {t["segment"] for t in targets} == {"lost"}
+    assert all(t["purchases"] >= 2 and 90 < t["days_since_last"] <= 730 for t in targets)
+    clv = [float(t["clv"]) for t in targets]
+    assert clv == sorted(clv, reverse=True)
+    assert all(t["phone"].startswith("1380013") is False for t in targets)
+    assert all("****" in t["phone"] and "***@example.com" in t["email"] for t in targets)
+    assert "1380013" not in top.stdout
+    assert targets[0]["reason"].startswith(f"{targets[0]['purchases']} purchases, avg ¥")
+
+
+def test_top_in_the_terminal_shows_each_reason(shop: Path) -> None:
+    run(shop, "customers", "score", "--as-of", AS_OF.isoformat())
+    result = run(shop, "customers", "top", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    assert "worth winning back" in result.stdout
+    assert "P(alive)" in result.stdout
+
+
+def test_top_without_scores_asks_for_a_score_run(tmp_path: Path) -> None:
+    write_shop(tmp_path, customers=5)
+    imported = run(tmp_path, "import", str(tmp_path / "orders.csv"), "--source", "generic",
+                   "--mapping", str(tmp_path / "orders.toml"))  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    result = run(tmp_path, "customers", "top")
+    assert result.exit_code == 1
+    assert "winback customers score" in result.output
+
+
+def test_scoring_a_store_with_too_little_history_is_a_clear_error(tmp_path: Path) -> None:
+    write_shop(tmp_path, customers=8)
+    imported = run(tmp_path, "import", str(tmp_path / "orders.csv"), "--source", "generic",
+                   "--mapping", str(tmp_path / "orders.toml"))  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    result = run(tmp_path, "customers", "score", "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 1
+    assert "too little history" in result.output
+
+
+def test_a_bad_as_of_day_is_refused(shop: Path) -> None:
+    result = CliRunner().invoke(cli, ["customers", "--as-of", "31/12/2024"])
+    assert result.exit_code == 2
+    assert "not a date" in result.output
