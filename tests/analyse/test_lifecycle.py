@@ -183,7 +183,7 @@ def test_the_learned_cutoff_is_the_quantile_of_repeat_gaps() -> None:
     assert cutoff.source == "learned"
     assert cutoff.days == 21
     assert cutoff.gaps == 100
-    assert "90% of 100 gaps" in cutoff.reason
+    assert "90% of 100 gaps" in cutoff.reason and "weighted for length bias" in cutoff.reason
 
 
 def test_too_few_gaps_fall_back_to_the_preset_and_say_so() -> None:
@@ -233,3 +233,22 @@ def test_month_ends_close_with_the_last_day() -> None:
         date(2024, 2, 29),
         date(2024, 3, 10),
     ]
+
+
+def test_long_gaps_a_short_history_rarely_shows_whole_count_for_more() -> None:
+    rows = [("first", at(AS_OF - timedelta(days=200)), "settled", "10.00", None)]
+    for c in range(100):
+        start = AS_OF - timedelta(days=20 + c)
+        rows += [(f"a{c}", at(start), "paid", "10.00", None)]
+        rows += [(f"a{c}", at(start + timedelta(days=10)), "paid", "10.00", None)]
+    for c in range(8):
+        start = AS_OF - timedelta(days=100 + c)
+        rows += [(f"b{c}", at(start), "paid", "10.00", None)]
+        rows += [(f"b{c}", at(start + timedelta(days=80)), "paid", "10.00", None)]
+    days = purchase_days(orders(rows), as_of=AS_OF, time_zone="UTC")
+    cutoff = churn_cutoff(
+        days, as_of=AS_OF, rule="learned", category="fashion", preset_days=90, min_gaps=30
+    )
+    # Unweighted, only 8 of 108 gaps (7%) are long and the 90% quantile would be 10 days;
+    # weighted by 1 / (200 - gap + 1), the long gaps carry 11% of the weight.
+    assert (cutoff.source, cutoff.days, cutoff.gaps) == ("learned", 80, 108)

@@ -25,7 +25,6 @@ Arrow; ``as_of`` is always passed in.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -61,11 +60,14 @@ ORDER BY customer_key, day
 """
 
 _GAPS: Final = """
-SELECT COUNT(gap) AS gaps, quantile_cont(gap, $quantile) AS cutoff, MIN(day) AS first_day
-FROM (
-    SELECT day, day - lag(day) OVER (PARTITION BY customer_key ORDER BY day) AS gap
+WITH gaps AS (
+    SELECT day - lag(day) OVER (PARTITION BY customer_key ORDER BY day) AS gap
     FROM days WHERE day <= $as_of
-)
+),
+span AS (SELECT $as_of - MIN(day) AS span FROM days WHERE day <= $as_of)
+SELECT gap, 1.0 / (span - gap + 1) AS weight
+FROM gaps, span WHERE gap IS NOT NULL
+ORDER BY gap
 """
 
 _SEGMENTS: Final = """
@@ -174,11 +176,13 @@ def churn_cutoff(
     """The churn cutoff in days for ``rule`` = ``"learned"``, ``"preset"`` or ``"<N>d"``.
 
     *Learned*: the ``quantile`` of the gaps (in days) between consecutive purchase days of
-    the same customer, over every repeat buyer, rounded up. It is used only when there are
-    at least ``min_gaps`` gaps *and* the purchase history spans at least twice the learned
-    value: a shop that has traded 60 days cannot have seen a 90-day gap, so its gaps are cut
-    short and the quantile would call loyal customers lost. Otherwise the category preset is
-    used, and the reason says which condition failed.
+    the same customer, over every repeat buyer. A history of ``S`` days shows a gap of ``g``
+    days only if it fits in it, which it does in ``S - g + 1`` placements: short gaps are
+    over-represented (length bias). Each gap is therefore weighted by ``1 / (S - g + 1)``
+    and the weighted quantile is taken. The learned value is used only when there are at
+    least ``min_gaps`` gaps *and* the history spans at least twice the learned value: a shop
+    that has traded 60 days cannot have seen a 90-day gap at all. Otherwise the category
+    preset is used, and the reason says which condition failed.
     """
     if rule.endswith("d") and rule[:-1].isdigit():
         fixed = int(rule[:-1])
@@ -188,26 +192,28 @@ def churn_cutoff(
         return preset
     with duckdb.connect() as con:
         con.register("days", days)
-        row = con.execute(_GAPS, {"as_of": as_of, "quantile": quantile}).fetchone()
-    gaps, value, first_day = (0, None, None) if row is None else row
-    gaps = int(gaps or 0)
+        rows = con.execute(_GAPS, {"as_of": as_of}).fetchall()
+    gaps = len(rows)
     share = f"{quantile:.0%}"
-    if gaps < min_gaps or value is None:
+    if gaps < min_gaps:
         reason = (
             f"the {category} preset ({preset_days} days): only {gaps} gaps between repeat "
             f"purchases, {min_gaps} are needed to learn a cutoff"
         )
         return Cutoff(preset_days, "preset", reason, category, gaps)
-    learned = max(1, math.ceil(float(value)))
-    span = (as_of - first_day).days
+    learned = max(1, _weighted_quantile(rows, quantile))
+    span = _history_days(days, as_of)
     if span < 2 * learned:
         reason = (
             f"the {category} preset ({preset_days} days): {share} of {gaps} gaps between "
-            f"repeat purchases are within {learned} days, but {span} days of history cannot "
-            f"show longer gaps (learning needs {2 * learned})"
+            f"repeat purchases (weighted for length bias) are within {learned} days, but "
+            f"{span} days of history cannot show longer gaps (learning needs {2 * learned})"
         )
         return Cutoff(preset_days, "preset", reason, category, gaps, learned)
-    reason = f"learned: {share} of {gaps} gaps between repeat purchases are within {learned} days"
+    reason = (
+        f"learned: {share} of {gaps} gaps between repeat purchases (weighted for length "
+        f"bias) are within {learned} days"
+    )
     return Cutoff(learned, "learned", reason, category, gaps, learned)
 
 
@@ -319,6 +325,17 @@ def month_ends(first: date, last: date) -> list[date]:
         points.append(min(end, last))
         month = following
     return points
+
+
+def _weighted_quantile(rows: list[tuple[int, float]], quantile: float) -> int:
+    """The smallest gap (rows sorted by gap) whose cumulative weight reaches ``quantile``."""
+    total = sum(weight for _, weight in rows)
+    running = 0.0
+    for gap, weight in rows:
+        running += weight
+        if running >= quantile * total:
+            return int(gap)
+    return int(rows[-1][0])
 
 
 def _history_days(days: pa.Table, as_of: date) -> int:

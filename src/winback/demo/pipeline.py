@@ -26,8 +26,11 @@ from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
 from winback.demo.simulator import DemoShop, simulate
+from winback.errors import WinbackError
 from winback.model import Platform
+from winback.present import lifecycle as lifecycle_view
 from winback.present import terminal
+from winback.services import lifecycle
 
 SHOPIFY_STORE = "Qiaoyi Global"
 
@@ -77,6 +80,7 @@ def run_demo(
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
         _print_summary(app, out, shop.name)
+        _print_lifecycle(app, out, shop.name, days=days)
     finally:
         app.close()
     out.print(
@@ -170,3 +174,32 @@ def _print_summary(app: App, out: Console, store: str) -> None:
     overview = services.daily_overview(app, store)
     terminal.print_daily_overview(out, overview, title=f"{store}: orders by status per day")
     terminal.print_status(out, services.store_status(app))
+
+
+def _print_lifecycle(app: App, out: Console, store: str, *, days: int) -> None:
+    """The lifecycle segments (seed 004) and the top of the win-back list.
+
+    The demo shop trades for ``days`` days (60 by default); a fashion shop's churn cutoff is
+    a season (90 days), and a shorter history cannot teach a longer one, so with the
+    default length no customer can be lost yet and the win-back list is empty. The output
+    says so instead of inventing lost customers.
+    """
+    out.print(f"\n[bold]Customer lifecycle[/] of {store} ({days} days of trading)")
+    segments = lifecycle.customer_lifecycle(app, store=store)
+    lifecycle_view.print_segments(out, segments)
+    try:
+        report = lifecycle.score_customers(app, store=store)
+    except WinbackError as error:
+        out.print(f"Scores: {error}", highlight=False)
+        return
+    lifecycle_view.print_score_report(out, report)
+    result = lifecycle.winback_list(app, store=store, limit=5)
+    if result.targets:
+        lifecycle_view.print_winback_list(out, result)
+    else:
+        out.print(
+            f"No lost customers to win back: {days} days of trading is shorter than the "
+            f"{result.cutoff_days}-day churn cutoff. Try [bold]winback customers top --all[/] "
+            "for the most valuable buyers so far.",
+            highlight=False,
+        )
