@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from winback.app import App
 from winback.cli import cli
+from winback.config import load_settings
+from winback.services.lifecycle import lifecycle_section
 
 AS_OF = date(2024, 12, 31)
 START = date(2022, 1, 1)
@@ -178,3 +181,30 @@ def test_a_bad_as_of_day_is_refused(shop: Path) -> None:
     result = CliRunner().invoke(cli, ["customers", "--as-of", "31/12/2024"])
     assert result.exit_code == 2
     assert "not a date" in result.output
+
+
+def test_the_report_section_data_has_monthly_sizes_and_score_distributions(shop: Path) -> None:
+    run(shop, "customers", "score", "--as-of", AS_OF.isoformat())
+    settings = load_settings(
+        shop / "winback.toml",
+        env={},
+        overrides={"database": {"url": f"sqlite:///{shop / 'winback.db'}"}},
+    )
+    app = App.open(settings, cwd=shop)
+    try:
+        section = lifecycle_section(app, as_of=AS_OF)
+    finally:
+        app.close()
+    sizes = section.sizes_over_time.to_pylist()
+    months = sorted({row["as_of"] for row in sizes})
+    assert months[-1] == AS_OF and len(months) == 36
+    final = {row["segment"]: row["customers"] for row in sizes if row["as_of"] == AS_OF}
+    now = {
+        row["segment"]: row["customers"] for row in section.segments.lifecycle.summary.to_pylist()
+    }
+    assert final == now
+    assert section.scored_on == AS_OF
+    assert section.p_alive is not None and section.clv_deciles is not None
+    buyers = now["active"] + now["repeat_seeking"] + now["lost"]
+    assert sum(section.p_alive.column("customers").to_pylist()) == buyers
+    assert sum(section.clv_deciles.column("customers").to_pylist()) == buyers

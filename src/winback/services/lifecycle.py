@@ -13,9 +13,18 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+
 from winback.analyse.customer_scores import ModelName, Scores
 from winback.analyse.customer_scores import score_customers as fit_scores
-from winback.analyse.lifecycle import Lifecycle, lifecycle, purchase_days
+from winback.analyse.lifecycle import (
+    Lifecycle,
+    lifecycle,
+    month_ends,
+    purchase_days,
+    segment_sizes_over_time,
+)
+from winback.analyse.lifecycle_report import clv_deciles, p_alive_histogram
 from winback.analyse.winback_targets import TargetRules, reason, winback_targets
 from winback.app import App
 from winback.errors import WinbackError
@@ -99,6 +108,19 @@ class WinbackList:
     cutoff_reason: str
     rules: TargetRules
     targets: tuple[WinbackTarget, ...]
+
+
+@dataclass(frozen=True)
+class LifecycleSection:
+    """The data of the report's lifecycle section: the segments now, their sizes at each
+    month end (with today's cutoff), and, when the store has scores, the P(alive)
+    distribution and the CLV deciles of the newest scores up to the day (``scored_on``)."""
+
+    segments: StoreLifecycle
+    sizes_over_time: pa.Table
+    scored_on: date | None
+    p_alive: pa.Table | None
+    clv_deciles: pa.Table | None
 
 
 def customer_lifecycle(
@@ -209,6 +231,32 @@ def winback_list(
     )
     cutoff = segments.lifecycle.cutoff
     return WinbackList(info.name, info.currency, day, cutoff.days, cutoff.reason, rules, targets)
+
+
+def lifecycle_section(
+    app: App, *, as_of: date | None = None, store: str | None = None
+) -> LifecycleSection:
+    """Everything the report's lifecycle section draws (see :class:`LifecycleSection`)."""
+    segments = customer_lifecycle(app, as_of=as_of, store=store)
+    view = segments.lifecycle
+    info = _store(app, store)
+    with app.engine.connect() as conn:
+        orders = repo.orders_table(conn, info.id)
+        known = scores_repo.known_customers(conn, info.id)
+        scored = [day for day in scores_repo.scored_days(conn, info.id) if day <= view.as_of]
+        scores = scores_repo.scores_table(conn, info.id, scored[0]) if scored else None
+    days = purchase_days(orders, as_of=view.as_of, time_zone=info.timezone)
+    first = min(days.column("day").to_pylist(), default=view.as_of)
+    sizes = segment_sizes_over_time(
+        days, known, as_ofs=month_ends(first, view.as_of), cutoff_days=view.cutoff.days
+    )
+    return LifecycleSection(
+        segments=segments,
+        sizes_over_time=sizes,
+        scored_on=scored[0] if scored else None,
+        p_alive=None if scores is None else p_alive_histogram(scores),
+        clv_deciles=None if scores is None else clv_deciles(scores),
+    )
 
 
 def _target(
