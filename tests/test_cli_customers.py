@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from winback.app import App
 from winback.cli import cli
-from winback.config import load_settings
+from winback.config import LifecycleSettings, load_settings
 from winback.services.lifecycle import lifecycle_section
 
 AS_OF = date(2024, 12, 31)
@@ -208,3 +209,24 @@ def test_the_report_section_data_has_monthly_sizes_and_score_distributions(shop:
     buyers = now["active"] + now["repeat_seeking"] + now["lost"]
     assert sum(section.p_alive.column("customers").to_pylist()) == buyers
     assert sum(section.clv_deciles.column("customers").to_pylist()) == buyers
+
+
+@pytest.mark.parametrize("command", [["customers"], ["customers", "score"], ["customers", "top"]])
+def test_every_customers_command_documents_itself(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "--json" in result.output and "--as-of" in result.output
+
+
+def test_every_lifecycle_setting_is_documented() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", docs.read_text(encoding="utf-8"), re.M))
+    fields = {f"lifecycle.{name}" for name in LifecycleSettings.model_fields}
+    assert fields <= documented, f"undocumented: {sorted(fields - documented)}"
+
+
+def test_a_cutoff_that_is_no_rule_is_refused_with_the_forms_it_takes(tmp_path: Path) -> None:
+    (tmp_path / "winback.toml").write_text('[lifecycle]\ncutoff = "soon"\n', encoding="utf-8")
+    result = run(tmp_path, "customers")
+    assert result.exit_code == 1
+    assert "lifecycle.cutoff" in result.output and "'learned', 'preset'" in result.output
