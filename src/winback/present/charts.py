@@ -27,6 +27,7 @@ __all__ = [
     "Series",
     "StepSeries",
     "Tick",
+    "clip_text",
     "horizontal_bars",
     "line_chart",
     "nice_ticks",
@@ -295,7 +296,8 @@ def horizontal_bars(
     top = max((_num(v) for v in values), default=0.0) or 1.0
     span = width - label_width - 150
     parts = []
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+    for i, (full, value) in enumerate(zip(labels, values, strict=True)):
+        label = clip_text(full, label_width - 12)
         y = 34 + i * row_height
         length = max(_num(value), 0.0) / top * span
         colour = escape(colours[i]) if colours is not None else PALETTE[0]
@@ -304,7 +306,7 @@ def horizontal_bars(
             f'font-size="{_FONT}" fill="{INK}">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y + 4}" width="{length:.2f}" '
             f'height="{row_height - 8}" rx="2" fill="{colour}">'
-            f"<title>{escape(label)}: {escape(texts[i])}</title></rect>"
+            f"<title>{escape(full)}: {escape(texts[i])}</title></rect>"
             f'<text x="{label_width + length + 6:.2f}" y="{y + row_height * 0.62:.2f}" '
             f'font-size="{_FONT}" fill="{MUTED}">{escape(texts[i])}</text>'
         )
@@ -392,6 +394,15 @@ def _legend(frame: _Frame, items: Sequence[tuple[str, str, bool]]) -> str:
             )
             x += step
     return f'<g class="legend">{"".join(parts)}</g>'
+
+
+def clip_text(text: str, width: float) -> str:
+    """``text`` cut (with "…") to fit ``width`` pixels at the chart font."""
+    if _text_width(text) <= width:
+        return text
+    while text and _text_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _text_width(text: str) -> float:
