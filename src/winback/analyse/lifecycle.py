@@ -108,6 +108,32 @@ FROM segments GROUP BY segment
 """
 
 
+_SIZES: Final = """
+WITH per AS (
+    SELECT p.as_of, d.customer_key, COUNT(*) AS purchases, MAX(d.day) AS last_purchase
+    FROM points p JOIN days d ON d.day <= p.as_of
+    GROUP BY p.as_of, d.customer_key
+),
+prospects AS (
+    SELECT DISTINCT p.as_of, CAST(k.customer_key AS VARCHAR) AS customer_key
+    FROM points p JOIN known k
+      ON k.first_seen_at IS NULL OR CAST(k.first_seen_at AS DATE) <= p.as_of
+    WHERE k.customer_key IS NOT NULL
+)
+SELECT as_of, segment, COUNT(*) AS customers FROM (
+    SELECT as_of,
+           CASE WHEN as_of - last_purchase > $cutoff THEN 'lost'
+                WHEN purchases >= 2 THEN 'active'
+                ELSE 'repeat_seeking' END AS segment
+    FROM per
+    UNION ALL
+    SELECT k.as_of, 'potential' FROM prospects k
+    ANTI JOIN per ON per.as_of = k.as_of AND per.customer_key = k.customer_key
+)
+GROUP BY as_of, segment
+"""
+
+
 @dataclass(frozen=True)
 class Cutoff:
     """The churn cutoff used, where it came from and why, in words a merchant can check."""
@@ -226,10 +252,7 @@ def customer_segments(
     (``customer_key`` and an optional aware ``first_seen_at``; customers first seen after
     ``as_of`` are left out). Buyers need not appear in ``known``.
     """
-    if "first_seen_at" not in known.column_names:
-        known = known.append_column(
-            "first_seen_at", pa.nulls(known.num_rows, pa.timestamp("us", tz="UTC"))
-        )
+    known = _with_first_seen(known)
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("days", days)
@@ -300,18 +323,35 @@ def segment_sizes_over_time(
     days: pa.Table, known: pa.Table, *, as_ofs: Sequence[date], cutoff_days: int
 ) -> pa.Table:
     """Customers per segment at each day of ``as_ofs`` with one cutoff: ``as_of``,
-    ``segment``, ``customers`` (every segment at every day, zeros included)."""
-    stamps: list[date] = []
-    names: list[str] = []
-    counts: list[int] = []
-    for moment in as_ofs:
-        summary = segment_summary(
-            customer_segments(days, known, as_of=moment, cutoff_days=cutoff_days)
-        )
-        stamps += [moment] * summary.num_rows
-        names += summary.column("segment").to_pylist()
-        counts += summary.column("customers").to_pylist()
-    return pa.table({"as_of": pa.array(stamps, pa.date32()), "segment": names, "customers": counts})
+    ``segment``, ``customers`` (every segment at every day, zeros included). The same rules
+    as :func:`customer_segments`, for all days in one query."""
+    known = _with_first_seen(known)
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("days", days)
+        con.register("known", known.select(["customer_key", "first_seen_at"]))
+        con.register("points", pa.table({"as_of": pa.array(list(as_ofs), pa.date32())}))
+        found = con.execute(_SIZES, {"cutoff": cutoff_days}).fetchall()
+    counts = {(moment, segment): int(customers) for moment, segment, customers in found}
+    stamps = [moment for moment in as_ofs for _ in SEGMENTS]
+    names = [segment for _ in as_ofs for segment in SEGMENTS]
+    return pa.table(
+        {
+            "as_of": pa.array(stamps, pa.date32()),
+            "segment": names,
+            "customers": pa.array(
+                [counts.get(key, 0) for key in zip(stamps, names, strict=True)], pa.int64()
+            ),
+        }
+    )
+
+
+def _with_first_seen(known: pa.Table) -> pa.Table:
+    if "first_seen_at" in known.column_names:
+        return known
+    return known.append_column(
+        "first_seen_at", pa.nulls(known.num_rows, pa.timestamp("us", tz="UTC"))
+    )
 
 
 def month_ends(first: date, last: date) -> list[date]:

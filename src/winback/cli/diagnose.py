@@ -10,7 +10,10 @@ from rich.console import Console
 
 from winback.cli.base import Context, cli, errors, print_json
 from winback.errors import WinbackError
+from winback.present import lifecycle_report
+from winback.present.report_blocks import Section
 from winback.services.diagnosis import Diagnosis, diagnose
+from winback.services.lifecycle import lifecycle_section
 
 
 class _Day(click.ParamType):  # type: ignore[type-arg]
@@ -49,6 +52,15 @@ def _diagnosis(
     with obj.app() as app:
         now: datetime = app.clock.now()
         return diagnose(app, store=store, date_from=date_from, date_to=date_to, now=now)
+
+
+def _lifecycle_sections(
+    obj: Context, store: str | None, date_to: date | None, language: str
+) -> list[Section]:
+    """The report's customer lifecycle section (docs/lifecycle.md), as of the period's end."""
+    with obj.app() as app:
+        data = lifecycle_section(app, as_of=date_to, store=store)
+    return [lifecycle_report.lifecycle_section(data, language=language)]
 
 
 @cli.command("diagnose")
@@ -105,7 +117,8 @@ def report_command(
             raise WinbackError("say where to write the report: --html FILE and/or --xlsx FILE")
         result = _diagnosis(obj, store, date_from, date_to)
         if html_file is not None:
-            html_report.write_html(result, html_file)
+            extra = _lifecycle_sections(obj, store, date_to, result.language)
+            html_report.write_html(result, html_file, extra_sections=extra)
             click.echo(f"HTML report: {html_file}")
         if xlsx_file is not None:
             xlsx_report.write_xlsx(result, xlsx_file)
