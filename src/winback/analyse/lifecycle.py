@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from importlib import resources
 from typing import Final, Literal
 
 import duckdb
@@ -40,98 +41,6 @@ SEGMENTS: Final = ("potential", "active", "repeat_seeking", "lost")
 MONEY: Final = pa.decimal128(18, 2)
 
 CutoffSource = Literal["learned", "preset", "fixed"]
-
-_PURCHASE_DAYS: Final = """
-SELECT customer_key, day, SUM(amount) AS amount
-FROM (
-    SELECT CAST(customer_key AS VARCHAR) AS customer_key,
-           CAST(created_at AS DATE) AS day,
-           CAST(COALESCE(paid_amount, total_amount, 0) - COALESCE(refund_amount, 0)
-                AS DECIMAL(18, 2)) AS amount
-    FROM orders
-    WHERE customer_key IS NOT NULL AND created_at IS NOT NULL
-      AND (status IS NULL OR CAST(status AS VARCHAR) NOT IN ({no_purchase}))
-      AND NOT (COALESCE(refund_amount, 0) > 0
-               AND COALESCE(refund_amount, 0) >= COALESCE(paid_amount, total_amount, 0))
-)
-WHERE day <= $as_of
-GROUP BY customer_key, day
-ORDER BY customer_key, day
-"""
-
-_GAPS: Final = """
-WITH gaps AS (
-    SELECT day - lag(day) OVER (PARTITION BY customer_key ORDER BY day) AS gap
-    FROM days WHERE day <= $as_of
-),
-span AS (SELECT $as_of - MIN(day) AS span FROM days WHERE day <= $as_of)
-SELECT gap, 1.0 / (span - gap + 1) AS weight
-FROM gaps, span WHERE gap IS NOT NULL
-ORDER BY gap
-"""
-
-_SEGMENTS: Final = """
-WITH buyers AS (
-    SELECT customer_key,
-           COUNT(*) AS purchases,
-           CAST(SUM(amount) AS DECIMAL(18, 2)) AS revenue,
-           MIN(day) AS first_purchase,
-           MAX(day) AS last_purchase
-    FROM days WHERE day <= $as_of
-    GROUP BY customer_key
-),
-prospects AS (
-    SELECT DISTINCT CAST(customer_key AS VARCHAR) AS customer_key FROM known
-    WHERE customer_key IS NOT NULL
-      AND (first_seen_at IS NULL OR CAST(first_seen_at AS DATE) <= $as_of)
-      AND CAST(customer_key AS VARCHAR) NOT IN (SELECT customer_key FROM buyers)
-)
-SELECT customer_key,
-       CASE WHEN $as_of - last_purchase > $cutoff THEN 'lost'
-            WHEN purchases >= 2 THEN 'active'
-            ELSE 'repeat_seeking' END AS segment,
-       purchases, revenue,
-       CAST(revenue / purchases AS DECIMAL(18, 2)) AS avg_bill,
-       first_purchase, last_purchase,
-       $as_of - last_purchase AS days_since_last
-FROM buyers
-UNION ALL
-SELECT customer_key, 'potential', 0, CAST(0 AS DECIMAL(18, 2)), CAST(NULL AS DECIMAL(18, 2)),
-       CAST(NULL AS DATE), CAST(NULL AS DATE), CAST(NULL AS BIGINT)
-FROM prospects
-ORDER BY customer_key
-"""
-
-_SUMMARY: Final = """
-SELECT segment, COUNT(*) AS customers, CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue
-FROM segments GROUP BY segment
-"""
-
-
-_SIZES: Final = """
-WITH per AS (
-    SELECT p.as_of, d.customer_key, COUNT(*) AS purchases, MAX(d.day) AS last_purchase
-    FROM points p JOIN days d ON d.day <= p.as_of
-    GROUP BY p.as_of, d.customer_key
-),
-prospects AS (
-    SELECT DISTINCT p.as_of, CAST(k.customer_key AS VARCHAR) AS customer_key
-    FROM points p JOIN known k
-      ON k.first_seen_at IS NULL OR CAST(k.first_seen_at AS DATE) <= p.as_of
-    WHERE k.customer_key IS NOT NULL
-)
-SELECT as_of, segment, COUNT(*) AS customers FROM (
-    SELECT as_of,
-           CASE WHEN as_of - last_purchase > $cutoff THEN 'lost'
-                WHEN purchases >= 2 THEN 'active'
-                ELSE 'repeat_seeking' END AS segment
-    FROM per
-    UNION ALL
-    SELECT k.as_of, 'potential' FROM prospects k
-    ANTI JOIN per ON per.as_of = k.as_of AND per.customer_key = k.customer_key
-)
-GROUP BY as_of, segment
-"""
 
 
 @dataclass(frozen=True)
@@ -170,15 +79,20 @@ def purchase_days(orders: pa.Table, *, as_of: date, time_zone: str) -> pa.Table:
     ``amount`` (decimal). Reads ``customer_key``, ``status``, ``created_at`` (aware),
     ``total_amount``, ``paid_amount`` and ``refund_amount`` of the orders frame; see the
     module docstring for what counts as a purchase."""
-    no_purchase = ", ".join(f"'{status.value}'" for status in NO_PURCHASE)
+    params = {"as_of": as_of, "no_purchase": [status.value for status in NO_PURCHASE]}
     with duckdb.connect() as con:
         con.execute("SET TimeZone = ?", [time_zone])
         con.register("orders", _with_money_columns(orders))
-        query = _PURCHASE_DAYS.format(no_purchase=no_purchase)
-        days: pa.Table = con.sql(query, params={"as_of": as_of}).to_arrow_table()
+        query = _sql("lifecycle_purchase_days.sql")
+        days: pa.Table = con.sql(query, params=params).to_arrow_table()
     return days.cast(
         pa.schema([("customer_key", pa.string()), ("day", pa.date32()), ("amount", MONEY)])
     )
+
+
+def _sql(name: str) -> str:
+    """The text of the named query in ``winback/analyse/sql/``."""
+    return resources.files("winback.analyse").joinpath(f"sql/{name}").read_text("utf-8")
 
 
 def _with_money_columns(orders: pa.Table) -> pa.Table:
@@ -218,7 +132,7 @@ def churn_cutoff(
         return preset
     with duckdb.connect() as con:
         con.register("days", days)
-        rows = con.execute(_GAPS, {"as_of": as_of}).fetchall()
+        rows = con.execute(_sql("lifecycle_gaps.sql"), {"as_of": as_of}).fetchall()
     gaps = len(rows)
     share = f"{quantile:.0%}"
     if gaps < min_gaps:
@@ -258,7 +172,7 @@ def customer_segments(
         con.register("days", days)
         con.register("known", known.select(["customer_key", "first_seen_at"]))
         params = {"as_of": as_of, "cutoff": cutoff_days}
-        return con.sql(_SEGMENTS, params=params).to_arrow_table()
+        return con.sql(_sql("lifecycle_segments.sql"), params=params).to_arrow_table()
 
 
 def segment_summary(customers: pa.Table) -> pa.Table:
@@ -269,7 +183,7 @@ def segment_summary(customers: pa.Table) -> pa.Table:
     """
     with duckdb.connect() as con:
         con.register("segments", customers)
-        found = {row[0]: row for row in con.execute(_SUMMARY).fetchall()}
+        found = {row[0]: row for row in con.execute(_sql("lifecycle_summary.sql")).fetchall()}
     rows = [found.get(name, (name, 0, Decimal("0.00"))) for name in SEGMENTS]
     people = sum(int(row[1]) for row in rows)
     money = sum((row[2] for row in rows), start=Decimal(0))
@@ -331,7 +245,7 @@ def segment_sizes_over_time(
         con.register("days", days)
         con.register("known", known.select(["customer_key", "first_seen_at"]))
         con.register("points", pa.table({"as_of": pa.array(list(as_ofs), pa.date32())}))
-        found = con.execute(_SIZES, {"cutoff": cutoff_days}).fetchall()
+        found = con.execute(_sql("lifecycle_sizes.sql"), {"cutoff": cutoff_days}).fetchall()
     counts = {(moment, segment): int(customers) for moment, segment, customers in found}
     stamps = [moment for moment in as_ofs for _ in SEGMENTS]
     names = [segment for _ in as_ofs for segment in SEGMENTS]
