@@ -252,3 +252,13 @@ def test_long_gaps_a_short_history_rarely_shows_whole_count_for_more() -> None:
     # Unweighted, only 8 of 108 gaps (7%) are long and the 90% quantile would be 10 days;
     # weighted by 1 / (200 - gap + 1), the long gaps carry 11% of the weight.
     assert (cutoff.source, cutoff.days, cutoff.gaps) == ("learned", 80, 108)
+
+
+def test_a_store_without_purchases_has_only_potential_customers_and_says_so() -> None:
+    unpaid = orders([("a", at(AS_OF), "closed", "10.00", None)])
+    result = lifecycle(
+        unpaid, known("a", "b"), as_of=AS_OF, time_zone="UTC", rule="learned",
+        category="fashion", preset_days=90,
+    )  # fmt: skip
+    assert result.summary.column("customers").to_pylist() == [2, 0, 0, 0]
+    assert result.notes == ("No purchase yet: every known customer is potential.",)

@@ -229,7 +229,7 @@ def lifecycle(
         customers=customers,
         summary=segment_summary(customers),
         history_days=history,
-        notes=_notes(history, cutoff),
+        notes=_notes(history, cutoff) if days.num_rows else (_NO_PURCHASE_YET,),
     )
 
 
@@ -297,6 +297,9 @@ def _history_days(days: pa.Table, as_of: date) -> int:
         return 0
     first: date = min(days.column("day").to_pylist())
     return (as_of - first).days
+
+
+_NO_PURCHASE_YET: Final = "No purchase yet: every known customer is potential."
 
 
 def _notes(history_days: int, cutoff: Cutoff) -> tuple[str, ...]:

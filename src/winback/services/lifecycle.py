@@ -337,5 +337,9 @@ def _store(app: App, name: str | None) -> StoreInfo:
     for info in stores:
         if info.name == wanted:
             return info
-    known = ", ".join(info.name for info in stores) or "none yet"
+    if not stores:
+        raise WinbackError(
+            f"no store named {wanted!r} yet: import its orders first (`winback import`)"
+        )
+    known = ", ".join(info.name for info in stores)
     raise WinbackError(f"no store named {wanted!r} (stores: {known})")
