@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Final
 
 import pyarrow as pa
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
-from winback.store.schema import customer_scores, customers
+from winback.store._bulk import Bulk
+from winback.store.schema import customer_scores, customers, to_epoch_us, to_minor_units
 
 __all__ = [
     "SCORES_SCHEMA",
@@ -29,6 +30,11 @@ __all__ = [
 ]
 
 MONEY: Final = pa.decimal128(18, 2)
+
+_SCORE_COLUMNS: Final = (
+    "store_id", "customer_id", "as_of", "model", "horizon_days", "p_alive",
+    "expected_purchases", "average_spend", "expected_spend", "clv", "computed_at",
+)  # fmt: skip
 
 SCORES_SCHEMA: Final = pa.schema(
     [
@@ -107,25 +113,27 @@ def replace_scores(
             customer_scores.c.store_id == store_id, customer_scores.c.as_of == as_of
         )
     )
+    bulk = Bulk(conn)
+    day = as_of if bulk.postgres else as_of.isoformat()  # SQLite keeps DATE as ISO text
+    stamp = to_epoch_us(computed_at)
     rows = [
-        {
-            "store_id": store_id,
-            "customer_id": ids[score.customer_key],
-            "as_of": as_of,
-            "model": model,
-            "horizon_days": horizon_days,
-            "p_alive": score.p_alive,
-            "expected_purchases": score.expected_purchases,
-            "average_spend": score.average_spend,
-            "expected_spend": score.expected_spend,
-            "clv": score.clv,
-            "computed_at": computed_at,
-        }
+        (
+            store_id,
+            ids[score.customer_key],
+            day,
+            model,
+            horizon_days,
+            float(score.p_alive),
+            float(score.expected_purchases),
+            to_minor_units(score.average_spend),
+            to_minor_units(score.expected_spend),
+            to_minor_units(score.clv),
+            stamp,
+        )
         for score in scores
         if score.customer_key in ids
     ]
-    if rows:
-        conn.execute(insert(customer_scores), rows)
+    bulk.insert(customer_scores, _SCORE_COLUMNS, rows)
     return len(rows)
 
 
