@@ -16,6 +16,12 @@ Way") and of lifetimes' ``summary_data_from_transaction_data``:
 * Purchases before ``observation_start`` (when given) and after ``calibration_end`` (a day,
   inclusive) are ignored.
 
+For the store's orders frame, :func:`winback.analyse.lifecycle.purchase_days` applies the
+same rule and also drops an order refunded in full by amount (a refund as large as the
+amount paid, whatever the status), takes partial refunds off the amount, and returns
+day-level rows (``customer_key``, ``day``, ``amount``) this module accepts as transactions;
+``winback customers score`` goes that way (docs/lifecycle.md).
+
 Computed in DuckDB over Arrow: an in-memory connection per call, nothing attached.
 """
 
