@@ -66,6 +66,8 @@ class Series:
     name: str
     values: Sequence[Number | None]
     colour: str | None = None
+    markers: bool = True
+    """Line charts: a dot per value (red above the threshold); off for a trend line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,8 @@ def line_chart(
     height: int = 300,
 ) -> str:
     """Series as lines with a dot per value over the categories (a missing value breaks the
-    line), and an optional dashed ``threshold``; dots above the threshold are drawn red."""
+    line), and an optional dashed ``threshold`` (named in the legend); dots above the
+    threshold are drawn red. A series with ``markers=False`` is a plain line."""
     values = [_num(v) for s in series for v in s.values if v is not None]
     top = max([*values, threshold or 0.0, 0.0])
     ticks = nice_ticks(y_max if y_max is not None else top)
@@ -186,9 +189,8 @@ def line_chart(
         y = frame.y(threshold, ticks[-1])
         parts.append(
             f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.2f}" '
-            f'y2="{y:.2f}" stroke="{ALERT}" stroke-width="1.5" stroke-dasharray="6 4"/>'
-            f'<text x="{frame.width - frame.right - 4}" y="{y - 5:.2f}" text-anchor="end" '
-            f'font-size="{_FONT}" fill="{ALERT}">{escape(threshold_label)}</text>'
+            f'y2="{y:.2f}" stroke="{ALERT}" stroke-width="1.5" stroke-dasharray="6 4">'
+            f"<title>{escape(threshold_label)}</title></line>"
         )
     for k, item in enumerate(series):
         colour = _colour(item.colour, k)
@@ -203,7 +205,7 @@ def line_chart(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
                 'stroke-linejoin="round"/>'
             )
-        for x, y, value, i in points:
+        for x, y, value, i in points if item.markers else ():
             above = threshold is not None and value > threshold
             tip = f"{item.name} · {categories[i]}: {y_format(value)}"
             parts.append(
