@@ -125,3 +125,19 @@ def test_the_docs_describe_every_option_of_the_command(command: str) -> None:
     assert options
     for option in options:
         assert option in docs, f"docs/diagnostics.md does not mention {command} {option}"
+
+
+def test_a_period_without_orders_says_so_everywhere(shop: Path, tmp_path: Path) -> None:
+    shown = run(shop, "diagnose", "--from", "2020-01-01", "--to", "2020-01-03")
+    assert shown.exit_code == 0 and "该区间没有订单" in shown.output
+    page = tmp_path / "empty.html"
+    written = run(shop, "report", "--from", "2020-01-01", "--to", "2020-01-03", "--html", str(page))
+    assert written.exit_code == 0
+    assert "该区间没有订单" in page.read_text("utf-8")
+    data = json.loads(
+        run(shop, "diagnose", "--from", "2020-01-01", "--to", "2020-01-03", "--json").stdout
+    )
+    assert (
+        data["decomposition"]["total"]["orders"] == 0
+        and data["lost_ratio"]["total"]["lost_ratio"] is None
+    )
