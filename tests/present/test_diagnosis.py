@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 import pyarrow as pa
+from demo_shop import FIRST_DAY, NOW
 from rich.console import Console
 
-from conftest import FIRST_DAY, NOW
 from winback.analyse.chat_flags import FLAGS
 from winback.analyse.decomposition import PARTS
 from winback.present.diagnosis_tables import cell_text, chat_flag_orders_table
