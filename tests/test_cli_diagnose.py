@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -114,3 +115,29 @@ def test_a_bad_date_or_an_unknown_store_is_one_clear_error(shop: Path) -> None:
     assert unknown.exit_code == 1 and "no store named 'nowhere'" in unknown.output
     backwards = run(shop, "diagnose", "--from", "2026-11-20", "--to", "2026-11-10")
     assert backwards.exit_code == 1 and "starts after it ends" in backwards.output
+
+
+@pytest.mark.parametrize("command", ["diagnose", "report"])
+def test_the_docs_describe_every_option_of_the_command(command: str) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md").read_text("utf-8")
+    help_text = CliRunner().invoke(cli, [command, "--help"]).output
+    options = sorted(set(re.findall(r"--[a-z]+", help_text)) - {"--help"})
+    assert options
+    for option in options:
+        assert option in docs, f"docs/diagnostics.md does not mention {command} {option}"
+
+
+def test_a_period_without_orders_says_so_everywhere(shop: Path, tmp_path: Path) -> None:
+    shown = run(shop, "diagnose", "--from", "2020-01-01", "--to", "2020-01-03")
+    assert shown.exit_code == 0 and "该区间没有订单" in shown.output
+    page = tmp_path / "empty.html"
+    written = run(shop, "report", "--from", "2020-01-01", "--to", "2020-01-03", "--html", str(page))
+    assert written.exit_code == 0
+    assert "该区间没有订单" in page.read_text("utf-8")
+    data = json.loads(
+        run(shop, "diagnose", "--from", "2020-01-01", "--to", "2020-01-03", "--json").stdout
+    )
+    assert (
+        data["decomposition"]["total"]["orders"] == 0
+        and data["lost_ratio"]["total"]["lost_ratio"] is None
+    )

@@ -40,6 +40,8 @@ def test_the_demo_imports_every_file_it_writes_without_a_rejection(tmp_path: Pat
     assert "orders by status per day" in shown and SHOPIFY_STORE in shown
     assert "customers by lifecycle segment" in shown
     assert "no customer can be lost yet" in shown  # 10 days of trading, a 90-day cutoff
+    assert result.report is not None
+    assert 'id="lifecycle"' in result.report.read_text(encoding="utf-8")
     assert (tmp_path / "demo" / "winback.db").is_file()
 
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from demo_shop import FIRST_DAY, NOW, FixedClock
 from rich.console import Console
 
 from winback.app import App
 from winback.config import load_settings
 from winback.demo.pipeline import run_demo
 from winback.services.diagnosis import Diagnosis, diagnose
-
-NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
-FIRST_DAY = date(2026, 11, 5)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 @pytest.fixture(scope="session")

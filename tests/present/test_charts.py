@@ -82,6 +82,19 @@ def test_line_chart_marks_values_above_the_threshold_in_red_and_draws_the_thresh
     assert "alert 30%" in "".join(root.itertext())
 
 
+def test_a_trend_series_without_markers_is_a_plain_line() -> None:
+    svg = line_chart(
+        ["a", "b"],
+        [Series("ratio", [0.2, 0.5]), Series("trend", [0.4, 0.45], markers=False)],
+        title="Lost",
+        y_label="ratio",
+        threshold=0.3,
+    )
+    root = parse(svg)
+    assert len(root.findall(f"{SVG}circle")) == 2  # only the first series has dots
+    assert len(root.findall(f"{SVG}polyline")) == 2
+
+
 def test_step_chart_draws_a_path_of_horizontal_then_vertical_steps() -> None:
     svg = step_chart(
         [StepSeries("all", [0.0, 60.0, 600.0], [0.0, 0.5, 0.9])],

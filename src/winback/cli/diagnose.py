@@ -49,7 +49,8 @@ def _period_options(command: click.decorators.FC) -> click.decorators.FC:
 def _diagnosis(
     obj: Context, store: str | None, date_from: date | None, date_to: date | None
 ) -> Diagnosis:
-    with obj.app() as app:
+    """The diagnosis as of the clock's now, with a spinner on stderr while it runs."""
+    with obj.app() as app, Console(stderr=True).status("Diagnosing…"):
         now: datetime = app.clock.now()
         return diagnose(app, store=store, date_from=date_from, date_to=date_to, now=now)
 

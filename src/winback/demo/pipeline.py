@@ -4,7 +4,9 @@ The demo goes through the same public importers a merchant uses: the simulated s
 written out as a GB18030 Taobao order report and item report (with the real exports'
 quirks), its customer-service chats, carts, favourites, reviews and stock as CSV files with
 generic mapping files, and a second, smaller store as Shopify CSV exports. Then each file
-is imported with :func:`winback.services.import_path` and the store is summarised.
+is imported with :func:`winback.services.import_path` and the store is summarised. The demo
+ends with the loss diagnosis of the simulated days (``winback diagnose``) and writes the HTML
+report, ``report.html``, beside the store.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import tomli_w
@@ -32,6 +35,9 @@ from winback.present import lifecycle as lifecycle_view
 from winback.present import terminal
 from winback.services import lifecycle
 
+if TYPE_CHECKING:
+    from winback.services.diagnosis import Diagnosis
+
 SHOPIFY_STORE = "Qiaoyi Global"
 
 
@@ -40,6 +46,7 @@ class DemoResult:
     folder: Path
     shop: DemoShop
     reports: list[services.ImportReport] = field(default_factory=list)
+    report: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -80,14 +87,46 @@ def run_demo(
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
         _print_summary(app, out, shop.name)
-        _print_lifecycle(app, out, shop.name, days=days)
+        if orders is None:  # benchmark-sized runs (--orders) stop at the import
+            diagnosis = _diagnose(app, out, days=days, now=now)
+            _print_lifecycle(app, out, shop.name, days=days)
+            result.report = _write_report(app, out, folder, diagnosis)
     finally:
         app.close()
     out.print(
         f"\nThe demo store is in [bold]{folder}/winback.db[/]; try "
-        f"[bold]cd {folder} && winback status[/]."
+        f"[bold]cd {folder} && winback status[/] or [bold]winback diagnose[/]."
     )
     return result
+
+
+def _diagnose(app: App, out: Console, *, days: int, now: datetime) -> Diagnosis:
+    """The loss diagnosis of the simulated days, printed."""
+    from winback.present.diagnosis_terminal import print_diagnosis
+    from winback.services.diagnosis import diagnose
+
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    with out.status("Diagnosing where the demo shop loses orders…"):
+        diagnosis = diagnose(
+            app,
+            date_from=today - timedelta(days=days),
+            date_to=today - timedelta(days=1),
+            now=now,
+        )
+    print_diagnosis(out, diagnosis)
+    return diagnosis
+
+
+def _write_report(app: App, out: Console, folder: Path, diagnosis: Diagnosis) -> Path:
+    """The HTML report beside the store: the diagnosis and the customer lifecycle section."""
+    from winback.present.html_report import write_html
+    from winback.present.lifecycle_report import lifecycle_section
+
+    data = lifecycle.lifecycle_section(app, store=diagnosis.store.name)
+    section = lifecycle_section(data, language=diagnosis.language)
+    report = write_html(diagnosis, folder / "report.html", extra_sections=[section])
+    out.print(f"The HTML report is in [bold]{report}[/]; open it in any browser (works offline).")
+    return report
 
 
 def _simulate(out: Console, *, seed: int, days: int, orders: int | None, now: datetime) -> DemoShop:

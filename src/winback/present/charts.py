@@ -57,6 +57,10 @@ ALERT: Final = "#d64550"
 
 _FONT: Final = 12
 _TITLE_FONT: Final = 13
+_LEGEND_Y: Final = 36
+_PLOT_TOP: Final = 58
+"""The title is on the first line, the legend on the next (never over the title), then the
+plot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,8 @@ class Series:
     name: str
     values: Sequence[Number | None]
     colour: str | None = None
+    markers: bool = True
+    """Line charts: a dot per value (red above the threshold); off for a trend line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +138,13 @@ def stacked_bars(
     y_label: str,
     y_format: Format = lambda value: f"{value:,.0f}",
     width: int = 900,
-    height: int = 340,
+    height: int = 364,
 ) -> str:
     """One bar per category, split into the ``series`` stacked bottom to top (negative
     values count as 0). Each segment has a tooltip with its series, category and value."""
     totals = [sum(max(_num(s.values[i]), 0.0) for s in series) for i in range(len(categories))]
     ticks = nice_ticks(max(totals, default=0.0))
-    frame = _Frame(width, height, left=72, right=16, top=34, bottom=_bottom(categories))
+    frame = _Frame(width, height, left=72, right=16, top=_PLOT_TOP, bottom=_bottom(categories))
     slot = frame.inner_width / max(len(categories), 1)
     bar = max(min(slot * 0.72, 48), 1.5)
     parts = [_y_axis(frame, ticks, y_format, y_label)]
@@ -172,23 +178,23 @@ def line_chart(
     threshold_label: str = "",
     y_max: float | None = None,
     width: int = 900,
-    height: int = 300,
+    height: int = 324,
 ) -> str:
     """Series as lines with a dot per value over the categories (a missing value breaks the
-    line), and an optional dashed ``threshold``; dots above the threshold are drawn red."""
+    line), and an optional dashed ``threshold`` (named in the legend); dots above the
+    threshold are drawn red. A series with ``markers=False`` is a plain line."""
     values = [_num(v) for s in series for v in s.values if v is not None]
     top = max([*values, threshold or 0.0, 0.0])
     ticks = nice_ticks(y_max if y_max is not None else top)
-    frame = _Frame(width, height, left=64, right=16, top=34, bottom=_bottom(categories))
+    frame = _Frame(width, height, left=64, right=16, top=_PLOT_TOP, bottom=_bottom(categories))
     slot = frame.inner_width / max(len(categories), 1)
     parts = [_y_axis(frame, ticks, y_format, y_label)]
     if threshold is not None:
         y = frame.y(threshold, ticks[-1])
         parts.append(
             f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.2f}" '
-            f'y2="{y:.2f}" stroke="{ALERT}" stroke-width="1.5" stroke-dasharray="6 4"/>'
-            f'<text x="{frame.width - frame.right - 4}" y="{y - 5:.2f}" text-anchor="end" '
-            f'font-size="{_FONT}" fill="{ALERT}">{escape(threshold_label)}</text>'
+            f'y2="{y:.2f}" stroke="{ALERT}" stroke-width="1.5" stroke-dasharray="6 4">'
+            f"<title>{escape(threshold_label)}</title></line>"
         )
     for k, item in enumerate(series):
         colour = _colour(item.colour, k)
@@ -203,7 +209,7 @@ def line_chart(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
                 'stroke-linejoin="round"/>'
             )
-        for x, y, value, i in points:
+        for x, y, value, i in points if item.markers else ():
             above = threshold is not None and value > threshold
             tip = f"{item.name} · {categories[i]}: {y_format(value)}"
             parts.append(
@@ -227,7 +233,7 @@ def step_chart(
     y_format: Format = lambda value: f"{value:.0%}",
     log_x: bool = False,
     width: int = 900,
-    height: int = 320,
+    height: int = 344,
 ) -> str:
     """Step functions over a shared x range (the first to the last of ``x_ticks``), y from
     0 to 1; with ``log_x`` the x axis is logarithmic (values at or below the first tick are
@@ -237,7 +243,7 @@ def step_chart(
     low, high = x_ticks[0].value, x_ticks[-1].value
     if log_x and low <= 0:
         raise ValueError("a logarithmic x axis needs a first tick above 0")
-    frame = _Frame(width, height, left=64, right=20, top=34, bottom=58)
+    frame = _Frame(width, height, left=64, right=20, top=_PLOT_TOP, bottom=58)
 
     def x_of(value: float) -> float:
         value = min(max(value, low), high)
@@ -372,14 +378,14 @@ def _x_labels(frame: _Frame, categories: Sequence[str], slot: float) -> str:
 
 
 def _legend(frame: _Frame, items: Sequence[tuple[str, str, bool]]) -> str:
-    """Legend entries right-aligned above the plot, wrapping onto lines of at most 6."""
+    """Legend entries right-aligned between the title and the plot, 6 at most per line."""
     parts = []
     per_line = 6
     for row_start in range(0, len(items), per_line):
         row = items[row_start : row_start + per_line]
         widths = [24 + _text_width(name) + 14 for name, _, _ in row]
         x = frame.width - frame.right - sum(widths)
-        y = 14 + (row_start // per_line) * 16
+        y = _LEGEND_Y + (row_start // per_line) * 16
         for (name, colour, dashed), step in zip(row, widths, strict=True):
             mark = (
                 f'<line x1="{x:.2f}" x2="{x + 16:.2f}" y1="{y:.2f}" y2="{y:.2f}" '

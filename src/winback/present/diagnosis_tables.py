@@ -220,7 +220,7 @@ def reasons_table(d: Diagnosis) -> TableData:
         for row in table
     )  # fmt: skip
     unknown = next((row["share"] for row in table if row["reason"] == "unknown"), None)
-    note = text("lost_orders_n", lang, n=d.lost_orders)
+    note = text("lost_orders_n", lang, n=f"{d.lost_orders:,}")
     if unknown is not None:
         note += " · " + text("unknown_share", lang, pct=percent(unknown))
     return TableData("reasons", text("reasons", lang), columns, rows, note=note)

@@ -157,7 +157,10 @@ def lost_ratio_section(d: Diagnosis) -> Section:
         [
             charts.Series(text("lost_ratio_col", lang), [day["lost_ratio"] for day in days]),
             charts.Series(
-                text("trend_7d", lang), [day["lost_ratio_7d"] for day in days], "#8c8c8c"
+                text("trend_7d", lang),
+                [day["lost_ratio_7d"] for day in days],
+                "#8c8c8c",
+                markers=False,
             ),
         ],
         title=text("chart_lost_ratio", lang),
@@ -297,7 +300,7 @@ def stock_section(d: Diagnosis) -> Section:
             more=text("rows_shown", lang, shown=LONG_TABLE_ROWS, total=d.stockouts.num_rows),
         ),
     ]
-    return Section("restock", text("restock", lang), blocks)
+    return Section("restock", text("stock_section", lang), blocks)
 
 
 def lost_products_section(d: Diagnosis) -> Section:

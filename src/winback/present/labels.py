@@ -26,6 +26,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "chat_flag_orders": ("D4 有问题的聊天（按订单）", "D4 Flagged conversations, per order"),
     "stockouts": ("D5 缺货流失", "D5 Orders lost to stockouts"),
     "restock": ("D5 补货建议", "D5 Restock proposal"),
+    "stock_section": ("D5 缺货与补货", "D5 Stockouts and restock"),
     "lost_products": ("流失最多的商品", "Top lost products"),
     # columns
     "day": ("日期", "Day"),

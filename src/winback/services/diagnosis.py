@@ -30,6 +30,7 @@ from winback.analyse.restock import restock_proposal, stockout_losses
 from winback.app import App
 from winback.config import DiagnoseSettings
 from winback.errors import WinbackError
+from winback.privacy import mask_contacts
 from winback.store import frames, repo
 from winback.store.types import StoreInfo
 
@@ -103,7 +104,8 @@ class Diagnosis:
         return totals
 
     def to_dict(self) -> Any:
-        """Everything, machine-readable: Decimals as strings, dates ISO, no NaN/inf (null)."""
+        """Everything, machine-readable: Decimals as strings, dates ISO, no NaN/inf (null);
+        contact details in buyer keys, texts and chat excerpts masked."""
         segments = self.payment.segments
         return to_plain(
             {
@@ -131,11 +133,11 @@ class Diagnosis:
                 "reasons": {
                     "lost_orders": self.lost_orders,
                     "table": self.reasons.reasons.to_pylist(),
-                    "orders": self.reasons.orders.to_pylist(),
+                    "orders": _masked(self.reasons.orders.to_pylist()),
                 },
                 "chat_flags": {
                     "summary": self.chat_flag_summary.to_pylist(),
-                    "orders": self.chat_flags.to_pylist(),
+                    "orders": _masked(self.chat_flags.to_pylist()),
                 },
                 "stockouts": self.stockouts.to_pylist(),
                 "restock": self.restock.to_pylist(),
@@ -267,6 +269,17 @@ def _column_sum(table: pa.Table, name: str) -> Any:
     if pa.types.is_decimal(table.schema.field(name).type):
         return sum((value or Decimal(0) for value in values), Decimal("0.00"))
     return sum(int(value or 0) for value in values)
+
+
+_FREE_TEXT = ("customer_key", "text", "excerpt")
+
+
+def _masked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with phone numbers and e-mail addresses masked in their free-text columns."""
+    return [
+        {key: mask_contacts(value) if key in _FREE_TEXT else value for key, value in row.items()}
+        for row in rows
+    ]
 
 
 def to_plain(value: Any) -> Any:
