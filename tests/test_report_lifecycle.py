@@ -67,7 +67,7 @@ def test_with_scores_the_section_adds_the_p_alive_bands_and_clv_deciles(shop: Pa
     assert "客户生命周期" in page
     assert page.count("<svg") == 3
     assert "0.9–1.0" in page and "第 10 组" in page
-    assert re.search(r"占全部 CLV \d+\.\d%", page)
+    assert re.search(r"¥[\d,]+\.\d\d · \d+\.\d%", page)
 
 
 @pytest.mark.slow

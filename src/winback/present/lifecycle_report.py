@@ -40,9 +40,9 @@ _TEXT: Final = {
         "sizes": "Customers per segment at each month end (cutoff {days} days)",
         "customers": "customers",
         "p_alive": "Buyers by P(alive), scores of {day}",
-        "clv": "Customer lifetime value by decile, scores of {day}",
+        "clv": "Customer lifetime value by decile (total · share of all CLV), scores of {day}",
         "decile": "decile {n}",
-        "share": "{value} · {pct} of all CLV",
+        "share": "{value} · {pct}",
         "no_scores": "No customer scores yet: run `winback customers score` to add the "
         "P(alive) distribution and the CLV deciles.",
     },
@@ -57,9 +57,9 @@ _TEXT: Final = {
         "sizes": "每月末各类客户人数(流失判定 {days} 天)",
         "customers": "客户数",
         "p_alive": "买家存活概率 P(alive) 分布,评分日 {day}",
-        "clv": "客户终身价值(CLV)十分位,评分日 {day}",
+        "clv": "客户终身价值(CLV)十分位(合计 · 占全部 CLV),评分日 {day}",
         "decile": "第 {n} 组",
-        "share": "{value} · 占全部 CLV {pct}",
+        "share": "{value} · {pct}",
         "no_scores": "尚无客户评分:运行 `winback customers score` 后"
         "显示存活概率分布和 CLV 十分位。",
     },
