@@ -60,6 +60,9 @@ _TEXT: Final = {
         "clv": "客户终身价值(CLV)十分位(合计 · 占全部 CLV),评分日 {day}",
         "decile": "第 {n} 组",
         "share": "{value} · {pct}",
+        "preset": "类目预设",
+        "learned": "按本店复购间隔学习",
+        "fixed": "设置固定",
         "no_scores": "尚无客户评分:运行 `winback customers score` 后"
         "显示存活概率分布和 CLV 十分位。",
     },
