@@ -230,3 +230,9 @@ def test_a_cutoff_that_is_no_rule_is_refused_with_the_forms_it_takes(tmp_path: P
     result = run(tmp_path, "customers")
     assert result.exit_code == 1
     assert "lifecycle.cutoff" in result.output and "'learned', 'preset'" in result.output
+
+
+def test_options_before_a_subcommand_are_refused_rather_than_ignored(shop: Path) -> None:
+    result = run(shop, "customers", "--as-of", "2024-01-01", "score")
+    assert result.exit_code == 2
+    assert "winback customers score --as-of" in result.output

@@ -52,6 +52,11 @@ def _horizon(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 def customers(ctx: click.Context, as_of: date | None, store: str | None, as_json: bool) -> None:
     """Lifecycle segments: potential, active, repeat-seeking and lost customers (seed 004)."""
     if ctx.invoked_subcommand is not None:
+        if as_of is not None or store is not None or as_json:
+            raise click.UsageError(
+                f"put the options after the subcommand: `winback customers "
+                f"{ctx.invoked_subcommand} --as-of …`"
+            )
         return
     obj: Context = ctx.obj
     with errors(), obj.app() as app:
