@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli_w
+from hypothesis import given
+from hypothesis import strategies as st
 
-from winback.act.templates import Template, TemplateError, TemplateLibrary, TemplateRuleError
+from winback.act.templates import (
+    Template,
+    TemplateError,
+    TemplateLibrary,
+    TemplateRuleError,
+    parse_templates,
+)
 from winback.model import ActionChannel, Purpose
 
 DEFAULT_NAMES = {
@@ -191,3 +201,40 @@ def test_a_broken_template_file_names_the_file_and_the_template(tmp_path: Path) 
     path.write_text('[[template]]\nname = "x"\nlanguage = "fr"\n', encoding="utf-8")
     with pytest.raises(TemplateError, match=r"bad\.toml: template x: language must be"):
         TemplateLibrary.defaults().with_file(path)
+
+
+template_entries = st.dictionaries(
+    st.sampled_from(["name", "language", "version", "channel", "purpose", "body", "subject",
+                     "sample", "colour"]),
+    st.one_of(st.text(max_size=10), st.integers(), st.sampled_from(["zh", "en", "sms", "email",
+              "marketing", "transactional"]), st.dictionaries(st.text(max_size=5),
+              st.text(max_size=5), max_size=2)),
+    max_size=9,
+)  # fmt: skip
+
+
+@given(st.lists(template_entries, max_size=3))
+def test_any_template_file_loads_or_fails_with_a_template_error(
+    entries: list[dict[str, Any]],
+) -> None:
+    text = tomli_w.dumps({"template": entries})
+    try:
+        templates = parse_templates(text, "shop.toml")
+    except TemplateError as error:
+        assert str(error).startswith("shop.toml: ")
+        return
+    assert len(templates) == len(entries)
+
+
+@given(st.text(max_size=80))
+def test_any_text_as_a_template_file_loads_or_fails_with_a_template_error(text: str) -> None:
+    try:
+        parse_templates(text, "shop.toml")
+    except TemplateError as error:
+        assert str(error).startswith("shop.toml: ")
+
+
+@pytest.mark.parametrize("text", ['template = "x"', "template = [1, 2]", "template = {}"])
+def test_templates_that_are_not_tables_are_refused(text: str) -> None:
+    with pytest.raises(TemplateError, match=r"shop\.toml: template"):
+        parse_templates(text, "shop.toml")

@@ -194,13 +194,19 @@ def parse_templates(text: str, source: str) -> list[Template]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TemplateError(f"{source}: not valid TOML: {error}") from None
+    entries = document.get("template", [])
+    if not isinstance(entries, list):
+        raise TemplateError(f"{source}: templates are written as [[template]] tables")
     templates = []
-    for index, entry in enumerate(document.get("template", []), start=1):
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise TemplateError(f"{source}: template #{index} is not a table")
         try:
             templates.append(_template(entry))
         except (KeyError, ValueError, TypeError) as error:
-            name = entry.get("name", f"#{index}") if isinstance(entry, dict) else f"#{index}"
-            raise TemplateError(f"{source}: template {name}: {error}") from None
+            raise TemplateError(
+                f"{source}: template {entry.get('name', f'#{index}')}: {error}"
+            ) from None
     return templates
 
 
@@ -219,8 +225,8 @@ def _template(entry: Mapping[str, Any]) -> Template:
         channel=ActionChannel(entry["channel"]),
         purpose=Purpose(entry["purpose"]),
         body=str(entry["body"]),
-        subject=entry.get("subject"),
-        html=entry.get("html"),
+        subject=_text_or_none(entry.get("subject")),
+        html=_text_or_none(entry.get("html")),
         description=str(entry.get("description", "")),
         sample=dict(entry.get("sample", {})),
     )

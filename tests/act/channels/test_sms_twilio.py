@@ -91,3 +91,11 @@ def test_a_masked_number_is_refused_without_a_request() -> None:
 def test_twilio_needs_a_sender() -> None:
     with pytest.raises(ValueError, match="from number or a messaging service"):
         TwilioSms(account_sid="AC", auth_token="t", client=httpx.Client())
+
+
+def test_a_number_echoed_in_the_providers_error_is_masked() -> None:
+    reply = {"code": 21211, "message": "The 'To' number +14155552671 is not a valid phone number."}
+    result = channel(Recorder(answer(400, json=reply))).send(MESSAGE)
+    assert "+14155552671" not in result.detail
+    assert "4155552671" not in result.detail
+    assert "****2671" in result.detail

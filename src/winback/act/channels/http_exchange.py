@@ -8,15 +8,18 @@ of an HTTP status: 429 and 5xx are worth retrying, other 4xx are not.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from winback.act.channels.base import SendResult
+from winback.privacy import mask_phone
 
-__all__ = ["exchange", "json_body", "retry_after", "status_outcome"]
+__all__ = ["exchange", "hide_numbers", "json_body", "retry_after", "status_outcome"]
 
 
 def exchange(client: httpx.Client, request: httpx.Request) -> httpx.Response | SendResult:
@@ -49,10 +52,26 @@ def retry_after(response: httpx.Response) -> timedelta | None:
 
 
 def status_outcome(response: httpx.Response, detail: str) -> SendResult | None:
-    """Transient for 429 and 5xx, permanent for other 4xx, ``None`` for 2xx/3xx."""
+    """Transient for 429 and 5xx, permanent for other 4xx and for a redirect (the URL is
+    wrong; following it with credentials would be worse), ``None`` for 2xx."""
     status = response.status_code
     if status == 429 or status >= 500:
         return SendResult.transient(f"HTTP {status}: {detail}", retry_after(response))
-    if status >= 400:
+    if status >= 300:
         return SendResult.permanent(f"HTTP {status}: {detail}")
     return None
+
+
+def hide_numbers(result: SendResult, *numbers: str) -> SendResult:
+    """``result`` with every phone number in ``numbers`` masked in its detail.
+
+    Providers echo the recipient in their error messages ("The 'To' number +1415… is not
+    valid"); the detail ends up in the outbox and the logs, where numbers must be masked.
+    """
+    detail = result.detail
+    for number in numbers:
+        digits = re.sub(r"\D", "", number)
+        for form in (number, digits, digits[2:] if digits.startswith("86") else digits):
+            if len(form) >= 7 and form in detail:
+                detail = detail.replace(form, mask_phone(form))
+    return result if detail == result.detail else dataclasses.replace(result, detail=detail)

@@ -86,6 +86,8 @@ class ImRobot:
             return SendResult.permanent(f"{self._kind} robot answered without JSON")
         errcode = body.get("errcode")
         detail = f"errcode {errcode}: {body.get('errmsg', '')}"
+        if not isinstance(errcode, int) or isinstance(errcode, bool):
+            return SendResult.permanent(f"{self._kind} robot answered without an errcode")
         if errcode == 0:
             return SendResult.sent(None, detail)
         if errcode in TRANSIENT_ERRCODES:

@@ -30,7 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from winback.act.channels.base import Message, SendResult
-from winback.act.channels.http_exchange import exchange, json_body
+from winback.act.channels.http_exchange import exchange, hide_numbers, json_body
 from winback.act.channels.phones import UnusablePhone, to_e164
 from winback.clock import Clock
 
@@ -112,7 +112,7 @@ class AliyunSms:
         response = exchange(self._client, request)
         if isinstance(response, SendResult):
             return response
-        return _outcome(response)
+        return hide_numbers(_outcome(response), number)
 
     def signed_params(self, message: Message, number: str) -> dict[str, str]:
         """The request's parameters with their ``Signature`` (public for tests and docs)."""
@@ -147,16 +147,13 @@ def _form(params: Mapping[str, str]) -> str:
 
 
 def _outcome(response: httpx.Response) -> SendResult:
-    body = json_body(response)
-    if body is None:
-        detail = f"HTTP {response.status_code} without a JSON answer"
-        if response.status_code >= 500 or response.status_code == 429:
-            return SendResult.transient(detail)
-        return SendResult.permanent(detail)
+    body = json_body(response) or {}
     code = str(body.get("Code", ""))
-    detail = f"{code}: {body.get('Message', '')}".strip()
+    detail = f"HTTP {response.status_code} {code}: {body.get('Message', '')}".strip()
+    if response.status_code >= 500 or response.status_code == 429:
+        return SendResult.transient(detail)
     if code == "OK":
         return SendResult.sent(str(body.get("BizId") or "") or None)
-    if code in TRANSIENT_CODES or code.startswith("Throttling") or response.status_code >= 500:
+    if code in TRANSIENT_CODES or code.startswith("Throttling"):
         return SendResult.transient(detail)
     return SendResult.permanent(detail)

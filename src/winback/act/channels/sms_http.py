@@ -25,7 +25,12 @@ from typing import Any, Literal
 import httpx
 
 from winback.act.channels.base import Message, SendResult
-from winback.act.channels.http_exchange import exchange, json_body, status_outcome
+from winback.act.channels.http_exchange import (
+    exchange,
+    hide_numbers,
+    json_body,
+    status_outcome,
+)
 from winback.act.channels.phones import UnusablePhone, to_e164
 
 __all__ = ["GatewayFormat", "HttpSmsGateway", "body_signature"]
@@ -89,7 +94,7 @@ class HttpSmsGateway:
         response = exchange(self._client, request)
         if isinstance(response, SendResult):
             return response
-        return self._outcome(response)
+        return hide_numbers(self._outcome(response), number)
 
     def _outcome(self, response: httpx.Response) -> SendResult:
         answer = json_body(response)

@@ -30,7 +30,7 @@ from typing import Final
 import httpx
 
 from winback.act.channels.base import Message, SendResult
-from winback.act.channels.http_exchange import exchange, json_body
+from winback.act.channels.http_exchange import exchange, hide_numbers, json_body
 from winback.act.channels.phones import UnusablePhone, to_e164
 from winback.clock import Clock
 
@@ -154,7 +154,7 @@ class TencentSms:
         response = exchange(self._client, request)
         if isinstance(response, SendResult):
             return response
-        return _outcome(response)
+        return hide_numbers(_outcome(response), number)
 
 
 def ordered_params(params: Mapping[str, str]) -> list[str]:
@@ -167,16 +167,15 @@ def ordered_params(params: Mapping[str, str]) -> list[str]:
 def _outcome(response: httpx.Response) -> SendResult:
     body = json_body(response)
     answer = body.get("Response") if body else None
+    if response.status_code >= 500 or response.status_code == 429:
+        return SendResult.transient(f"HTTP {response.status_code} from Tencent Cloud")
     if not isinstance(answer, dict):
-        detail = f"HTTP {response.status_code} without a Tencent Cloud answer"
-        if response.status_code >= 500 or response.status_code == 429:
-            return SendResult.transient(detail)
-        return SendResult.permanent(detail)
+        return SendResult.permanent(f"HTTP {response.status_code} without a Tencent Cloud answer")
     error = answer.get("Error")
     if isinstance(error, dict):
         return _by_code(str(error.get("Code", "")), str(error.get("Message", "")))
-    statuses = answer.get("SendStatusSet") or []
-    if not statuses or not isinstance(statuses[0], dict):
+    statuses = answer.get("SendStatusSet")
+    if not isinstance(statuses, list) or not statuses or not isinstance(statuses[0], dict):
         return SendResult.permanent("Tencent Cloud answered without a send status")
     status = statuses[0]
     if status.get("Code") == "Ok":

@@ -17,7 +17,12 @@ from typing import Final
 import httpx
 
 from winback.act.channels.base import Message, SendResult
-from winback.act.channels.http_exchange import exchange, json_body, status_outcome
+from winback.act.channels.http_exchange import (
+    exchange,
+    hide_numbers,
+    json_body,
+    status_outcome,
+)
 from winback.act.channels.phones import UnusablePhone, to_e164
 
 __all__ = ["TwilioSms"]
@@ -69,9 +74,13 @@ class TwilioSms:
         response = exchange(self._client, request)
         if isinstance(response, SendResult):
             return response
-        body = json_body(response) or {}
-        refused = status_outcome(response, f"{body.get('code', '')} {body.get('message', '')}")
-        if refused is not None:
-            return refused
-        sid = body.get("sid")
-        return SendResult.sent(str(sid) if sid else None, str(body.get("status", "")))
+        return hide_numbers(_outcome(response), number)
+
+
+def _outcome(response: httpx.Response) -> SendResult:
+    body = json_body(response) or {}
+    refused = status_outcome(response, f"{body.get('code', '')} {body.get('message', '')}")
+    if refused is not None:
+        return refused
+    sid = body.get("sid")
+    return SendResult.sent(str(sid) if sid else None, str(body.get("status", "")))
