@@ -249,3 +249,28 @@ def test_an_untrusted_certificate_is_not_sent_to(
 def test_the_password_is_not_in_the_channels_repr(clock: FixedClock) -> None:
     sender = channel(25, clock, username="shop", password="s3cret")
     assert "s3cret" not in repr(sender)
+
+
+def test_implicit_tls_delivers_to_an_smtps_server(
+    certificate: tuple[Path, Path], clock: FixedClock
+) -> None:
+    key, cert = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=free_port(), ssl_context=server_tls,
+        server_hostname="localhost",
+    )  # fmt: skip
+    controller.start()
+    try:
+        result = EmailChannel(
+            SmtpServer("127.0.0.1", controller.port, "ssl"),
+            sender="shop@shop.example.com",
+            clock=clock,
+            tls_context=lambda: ssl.create_default_context(cafile=str(cert)),
+        ).send(MESSAGE)
+    finally:
+        controller.stop()
+    assert result.outcome is Outcome.SENT
+    assert inbox.received[0][2]["Subject"] == "您的订单3012等待付款"
