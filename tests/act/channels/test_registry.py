@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from winback.act.channels.sms_aliyun import AliyunSms
 from winback.act.channels.sms_http import HttpSmsGateway
 from winback.act.channels.sms_tencent import TencentSms
 from winback.act.channels.sms_twilio import TwilioSms
+from winback.act.links import LinkPurpose, LinkSigner
 from winback.config import ChannelsSettings, load_settings
 from winback.errors import SettingsError
 from winback.model import ActionChannel
@@ -176,3 +178,16 @@ def test_docs_channels_md_shows_toml_that_loads(tmp_path: Path) -> None:
     assert blocks
     for block in blocks:
         settings_from(tmp_path, block)
+
+
+def test_the_link_signer_uses_the_secret_named_by_the_settings(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    settings = settings_from(tmp_path, '[channels]\nlink_secret_env = "LINK_SECRET"\n')
+    signer = registry(settings, clock, {"LINK_SECRET": "x" * 32}).link_signer()
+    token = signer.issue(LinkPurpose.NPS, "c1", now=clock.instant, valid_for=timedelta(days=1))
+    assert LinkSigner(b"x" * 32).verify(token, LinkPurpose.NPS, now=clock.instant).subject == "c1"
+    with pytest.raises(ChannelNotConfigured, match="shorter than 32 bytes"):
+        registry(settings, clock, {"LINK_SECRET": "short"}).link_signer()
+    with pytest.raises(ChannelNotConfigured, match=r"channels\.link_secret_env is not set"):
+        registry(ChannelsSettings(), clock).link_signer()

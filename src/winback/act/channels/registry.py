@@ -24,6 +24,7 @@ from winback.act.channels.sms_aliyun import AliyunSms
 from winback.act.channels.sms_http import GatewayFormat, HttpSmsGateway
 from winback.act.channels.sms_tencent import TencentSms
 from winback.act.channels.sms_twilio import TwilioSms
+from winback.act.links import MIN_SECRET_BYTES, LinkSigner
 from winback.clock import Clock
 from winback.config import ChannelsSettings, SmsChannelSettings
 from winback.errors import SettingsError
@@ -75,6 +76,18 @@ class ChannelRegistry:
             ActionChannel.IM_ROBOT: s.im_robot.kind is not None,
         }
         return [channel for channel in _BUILDABLE if present[channel]]
+
+    def link_signer(self) -> LinkSigner:
+        """The signer of the shop's links, keyed by ``channels.link_secret_env``."""
+        secret = self._required_secret(
+            self._settings.link_secret_env, "channels.link_secret_env", "signed links"
+        )
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ChannelNotConfigured(
+                f"the variable {self._settings.link_secret_env} holds a link secret shorter "
+                f"than {MIN_SECRET_BYTES} bytes"
+            )
+        return LinkSigner(secret.encode())
 
     def template_code(self, template: str) -> str | None:
         """The SMS provider's approved template code for a winback template name."""
