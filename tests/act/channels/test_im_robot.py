@@ -72,6 +72,9 @@ def test_dingtalk_gets_a_titled_markdown_message_and_a_signed_url(clock: FixedCl
 
 
 def test_the_dingtalk_sign_is_url_encoded_base64() -> None:
+    # DingTalk publishes no worked example with a fixed timestamp; this follows its official
+    # Python sample (open.dingtalk.com, 自定义机器人安全设置 加签): string_to_sign =
+    # f"{timestamp}\n{secret}", sign = quote_plus(base64(HMAC-SHA256(secret, string_to_sign))).
     sign = dingtalk_sign("SECxyz", 1_700_000_000_000)
     raw = base64.b64decode(unquote(sign))
     assert raw == hmac.new(b"SECxyz", b"1700000000000\nSECxyz", hashlib.sha256).digest()
