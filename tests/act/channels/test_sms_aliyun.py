@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 from channel_doubles import FixedClock, Recorder, answer, raising
 
-from winback.act.channels.base import Message, Outcome
+from winback.act.channels.base import LooksUpSends, Message, Outcome
 from winback.act.channels.sms_aliyun import AliyunSms, rpc_signature
 from winback.model import ActionChannel
 
+NOW = datetime(2026, 11, 30, 3, 4, 5, tzinfo=UTC)
 MESSAGE = Message(
     channel=ActionChannel.SMS,
     to="138 1234 5678",
@@ -141,3 +143,65 @@ def test_a_message_without_a_template_code_is_permanent(clock: FixedClock) -> No
 
 def test_the_secret_is_not_in_the_channels_repr(clock: FixedClock) -> None:
     assert "secret-value" not in repr(channel(Recorder(answer()), clock))
+
+
+def details(*records: dict[str, object], total: int | None = None) -> dict[str, object]:
+    return {
+        "Code": "OK",
+        "Message": "OK",
+        "TotalCount": total if total is not None else len(records),
+        "SmsSendDetailDTOs": {"SmsSendDetailDTO": list(records)},
+    }
+
+
+def record(out_id: str, status: int) -> dict[str, object]:
+    return {
+        "OutId": out_id, "SendStatus": status, "ErrCode": "DELIVERED", "PhoneNum": "13812345678",
+        "TemplateCode": "SMS_154950909", "SendDate": "2026-11-30 11:04:05",
+    }  # fmt: skip
+
+
+def test_an_aliyun_channel_can_look_up_an_interrupted_send() -> None:
+    assert isinstance(channel(Recorder(answer()), FixedClock(NOW)), LooksUpSends)
+
+
+def test_lookup_asks_query_send_details_for_the_number_and_china_day(clock: FixedClock) -> None:
+    recorder = Recorder(answer(json=details(record("other", 3), record(MESSAGE.key, 3))))
+    sent_at = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 01:00 on 1 December in China
+    result = channel(recorder, clock).lookup(MESSAGE, sent_at)
+    assert result is not None and result.outcome is Outcome.SENT
+    form = dict(parse_qsl(recorder.only.content.decode()))
+    signature = form.pop("Signature")
+    asked = ("Action", "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
+    assert {k: form[k] for k in asked} == {
+        "Action": "QuerySendDetails", "PhoneNumber": "13812345678", "SendDate": "20261201",
+        "PageSize": "50", "CurrentPage": "1",
+    }  # fmt: skip
+    assert signature == rpc_signature("POST", form, "secret-value")
+
+
+def test_lookup_of_a_message_aliyun_never_got_is_none(clock: FixedClock) -> None:
+    recorder = Recorder(answer(json=details(record("other", 3))))
+    assert channel(recorder, clock).lookup(MESSAGE, NOW) is None
+
+
+def test_lookup_of_a_message_that_failed_at_the_carrier_is_permanent(clock: FixedClock) -> None:
+    recorder = Recorder(answer(json=details(record(MESSAGE.key, 2))))
+    result = channel(recorder, clock).lookup(MESSAGE, NOW)
+    assert result is not None and result.outcome is Outcome.PERMANENT
+
+
+def test_lookup_reads_further_pages_when_a_page_is_full(clock: FixedClock) -> None:
+    pages = [details(*[record(f"o{i}", 3) for i in range(50)]), details(record(MESSAGE.key, 1))]
+    recorder = Recorder(lambda request: httpx.Response(200, json=pages[len(recorder.requests) - 1]))
+    result = channel(recorder, clock).lookup(MESSAGE, NOW)
+    assert result is not None and result.outcome is Outcome.SENT
+    assert [dict(parse_qsl(r.content.decode()))["CurrentPage"] for r in recorder.requests] == [
+        "1",
+        "2",
+    ]
+
+
+def test_lookup_that_cannot_reach_aliyun_is_transient(clock: FixedClock) -> None:
+    result = channel(Recorder(raising(httpx.ConnectError("down"))), clock).lookup(MESSAGE, NOW)
+    assert result is not None and result.outcome is Outcome.TRANSIENT

@@ -23,13 +23,14 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from winback.act.channels.base import Message, SendResult
+from winback.act.channels.base import Message, Outcome, SendResult
 from winback.act.channels.http_exchange import exchange, hide_numbers, json_body
 from winback.act.channels.phones import UnusablePhone, to_e164
 from winback.clock import Clock
@@ -37,6 +38,8 @@ from winback.clock import Clock
 __all__ = ["AliyunSms", "rpc_signature"]
 
 ENDPOINT: Final = "https://dysmsapi.aliyuncs.com/"
+CHINA: Final = ZoneInfo("Asia/Shanghai")
+MAX_LOOKUP_PAGES: Final = 10
 TRANSIENT_CODES: Final = frozenset(
     {
         "isv.BUSINESS_LIMIT_CONTROL",
@@ -102,23 +105,64 @@ class AliyunSms:
             number = aliyun_number(message.to)
         except UnusablePhone as error:
             return SendResult.permanent(str(error))
-        params = self.signed_params(message, number)
-        request = self._client.build_request(
-            "POST",
-            self._endpoint,
-            content=_form(params),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        response = self._call(
+            {
+                "Action": "SendSms",
+                "PhoneNumbers": number,
+                "SignName": self._sign_name,
+                "TemplateCode": message.template_code,
+                "TemplateParam": json.dumps(dict(message.params), ensure_ascii=False),
+                "OutId": message.key,
+            }
         )
-        response = exchange(self._client, request)
         if isinstance(response, SendResult):
             return response
         return hide_numbers(_outcome(response), number)
 
-    def signed_params(self, message: Message, number: str) -> dict[str, str]:
-        """The request's parameters with their ``Signature`` (public for tests and docs)."""
+    def lookup(self, message: Message, sent_at: datetime) -> SendResult | None:
+        """Did Aliyun accept ``message`` (sent around ``sent_at``)? For an interrupted send.
+
+        Reads ``QuerySendDetails`` for the number and the China-time day of ``sent_at`` and
+        looks for a record whose ``OutId`` is the message's key. ``None``: Aliyun has no such
+        message, sending it is safe; ``sent``: it was accepted (``SendStatus`` 1 waiting or
+        3 delivered); ``permanent``: it was accepted and failed (``SendStatus`` 2);
+        ``transient``: the question could not be answered now.
+        """
+        try:
+            number = aliyun_number(message.to)
+        except UnusablePhone as error:
+            return SendResult.permanent(str(error))
+        day = sent_at.astimezone(CHINA).strftime("%Y%m%d")
+        for page in range(1, MAX_LOOKUP_PAGES + 1):
+            response = self._call(
+                {
+                    "Action": "QuerySendDetails",
+                    "PhoneNumber": number,
+                    "SendDate": day,
+                    "PageSize": "50",
+                    "CurrentPage": str(page),
+                }
+            )
+            if isinstance(response, SendResult):
+                return response
+            found, more = _find_out_id(response, message.key)
+            if found is not None or not more:
+                return hide_numbers(found, number) if found is not None else None
+        return SendResult.transient(f"more than {MAX_LOOKUP_PAGES * 50} messages to one number")
+
+    def _call(self, action: Mapping[str, str]) -> httpx.Response | SendResult:
+        request = self._client.build_request(
+            "POST",
+            self._endpoint,
+            content=_form(self.signed_params(action)),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return exchange(self._client, request)
+
+    def signed_params(self, action: Mapping[str, str]) -> dict[str, str]:
+        """The common RPC parameters plus ``action``'s, with their ``Signature``."""
         params = {
             "AccessKeyId": self._key_id,
-            "Action": "SendSms",
             "Format": "JSON",
             "RegionId": self._region,
             "SignatureMethod": "HMAC-SHA1",
@@ -126,11 +170,7 @@ class AliyunSms:
             "SignatureVersion": "1.0",
             "Timestamp": self._clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25",
-            "PhoneNumbers": number,
-            "SignName": self._sign_name,
-            "TemplateCode": message.template_code or "",
-            "TemplateParam": json.dumps(dict(message.params), ensure_ascii=False),
-            "OutId": message.key,
+            **action,
         }
         params["Signature"] = rpc_signature("POST", params, self._secret)
         return params
@@ -144,6 +184,26 @@ def aliyun_number(phone: str) -> str:
 
 def _form(params: Mapping[str, str]) -> str:
     return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
+
+
+def _find_out_id(response: httpx.Response, key: str) -> tuple[SendResult | None, bool]:
+    """The record of ``key`` in a QuerySendDetails page, and whether more pages follow."""
+    refused = _outcome(response)
+    if refused.outcome is not Outcome.SENT:
+        return refused, False
+    body = json_body(response) or {}
+    container = body.get("SmsSendDetailDTOs")
+    records = container.get("SmsSendDetailDTO") if isinstance(container, dict) else None
+    if not isinstance(records, list):
+        return None, False
+    for record in records:
+        if isinstance(record, dict) and record.get("OutId") == key:
+            status = str(record.get("SendStatus"))
+            detail = f"SendStatus {status} {record.get('ErrCode', '')}".strip()
+            if status == "2":
+                return SendResult.permanent(f"accepted, then failed: {detail}"), False
+            return SendResult.sent(None, f"found by OutId: {detail}"), False
+    return None, len(records) == 50
 
 
 def _outcome(response: httpx.Response) -> SendResult:
