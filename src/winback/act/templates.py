@@ -42,7 +42,14 @@ from winback.act.template_rules import Language, RenderedParts, RuleContext, rul
 from winback.errors import WinbackError
 from winback.model import ActionChannel, Purpose
 
-__all__ = ["Template", "TemplateError", "TemplateLibrary", "TemplateRuleError"]
+__all__ = [
+    "RenderedMessage",
+    "Template",
+    "TemplateError",
+    "TemplateLibrary",
+    "TemplateRuleError",
+    "parse_templates",
+]
 
 DEFAULT_TEMPLATES = "default_templates.toml"
 _UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
