@@ -274,3 +274,24 @@ def test_implicit_tls_delivers_to_an_smtps_server(
         controller.stop()
     assert result.outcome is Outcome.SENT
     assert inbox.received[0][2]["Subject"] == "您的订单3012等待付款"
+
+
+@pytest.mark.parametrize("address", ["a***@example.com", "not-an-address"])
+def test_a_masked_or_invalid_address_is_refused_without_connecting(
+    address: str, clock: FixedClock
+) -> None:
+    result = channel(free_port(), clock).send(Message(ActionChannel.EMAIL, address, "x", "k"))
+    assert result.outcome is Outcome.PERMANENT
+    assert "masked or not an address" in result.detail
+
+
+def test_a_header_that_would_be_given_twice_is_permanent(
+    smtp_server: tuple[Inbox, int], clock: FixedClock
+) -> None:
+    inbox, port = smtp_server
+    doubled = Message(
+        ActionChannel.EMAIL, "bob@example.com", "x", "k", subject="s", headers={"Subject": "again"}
+    )
+    result = channel(port, clock).send(doubled)
+    assert result.outcome is Outcome.PERMANENT
+    assert inbox.received == []

@@ -12,7 +12,9 @@ Connection security is ``starttls`` (port 587), ``ssl`` (implicit TLS, port 465)
 ``plain`` (a local relay only). The password is read by the registry from the environment
 variable the settings name; it is never logged.
 
-Outcomes: accepted → sent (the ``Message-ID``); a 4xx reply, a dropped connection or a
+Outcomes: accepted → sent (the ``Message-ID``); an address masked by the platform
+(``a***@…``) or a message that cannot be built (a header given twice) → permanent, without
+connecting; a 4xx reply, a dropped connection or a
 time-out → transient; a 5xx reply (unknown mailbox, rejected content) → permanent.
 """
 
@@ -128,13 +130,18 @@ class EmailChannel:
         return f"EmailChannel({self._server!r}, sender={self._sender!r})"
 
     def send(self, message: Message) -> SendResult:
-        email = build_email(
-            message,
-            sender=self._sender,
-            sender_name=self._sender_name,
-            reply_to=self._reply_to,
-            clock=self._clock,
-        )
+        if "*" in message.to or "@" not in message.to:
+            return SendResult.permanent(f"{mask_email(message.to)} is masked or not an address")
+        try:
+            email = build_email(
+                message,
+                sender=self._sender,
+                sender_name=self._sender_name,
+                reply_to=self._reply_to,
+                clock=self._clock,
+            )
+        except (ValueError, TypeError) as error:
+            return SendResult.permanent(f"the e-mail cannot be built: {error}")
         try:
             with self._connect() as smtp:
                 if self._server.username and self._server.password:
