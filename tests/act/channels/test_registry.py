@@ -191,3 +191,18 @@ def test_the_link_signer_uses_the_secret_named_by_the_settings(
         registry(settings, clock, {"LINK_SECRET": "short"}).link_signer()
     with pytest.raises(ChannelNotConfigured, match=r"channels\.link_secret_env is not set"):
         registry(ChannelsSettings(), clock).link_signer()
+
+
+def test_closing_closes_the_client_the_registry_made_but_not_an_injected_one(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    settings = settings_from(tmp_path, '[channels.sms]\nprovider = "http"\nurl = "https://g/x"\n')
+    own = ChannelRegistry(settings, env={}, clock=clock)
+    channel = own.get(ActionChannel.SMS)
+    client = channel._client  # type: ignore[attr-defined]
+    own.close()
+    assert client.is_closed
+    injected = httpx.Client()
+    ChannelRegistry(settings, env={}, clock=clock, client=injected).close()
+    assert not injected.is_closed
+    injected.close()

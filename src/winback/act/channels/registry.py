@@ -59,7 +59,15 @@ class ChannelRegistry:
         self._env = env
         self._clock = clock
         self._client = client
+        self._owns_client = client is None
         self._built: dict[ActionChannel, Channel] = {}
+
+    def close(self) -> None:
+        """Close the HTTP client this registry created (an injected one is the caller's)."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        self._built.clear()
 
     def get(self, channel: ActionChannel) -> Channel:
         """The channel for ``channel``; raises :class:`ChannelNotConfigured` if it is not set up."""
