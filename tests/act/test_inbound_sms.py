@@ -18,6 +18,8 @@ from winback.act.inbound_sms import (
     parse_aliyun_sms_up,
     parse_tencent_reply,
     parse_twilio_inbound,
+    twilio_request_is_authentic,
+    twilio_signature,
 )
 from winback.act.optout import OptOut
 from winback.model import Channel
@@ -142,3 +144,30 @@ def test_any_json_parses_or_fails_with_an_inbound_sms_error(
 def test_a_reply_without_a_phone_number_is_refused() -> None:
     with pytest.raises(InboundSmsError, match="empty phone number"):
         parse_aliyun_sms_up(b'[{"phone_number": " ", "content": "T"}]')
+
+
+DOC_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
+DOC_PARAMS = {
+    "CallSid": "CA1234567890ABCDE",
+    "Caller": "+14158675309",
+    "Digits": "1234",
+    "From": "+14158675309",
+    "To": "+18005551212",
+}
+
+
+def test_the_twilio_signature_matches_twilios_documented_example() -> None:
+    # Twilio, "Webhooks security" (https://www.twilio.com/docs/usage/security): auth token
+    # 12345, this URL and these parameters → RSOYDt4T1cUTdK1PDd93/VVr8B8=.
+    assert twilio_signature("12345", DOC_URL, DOC_PARAMS) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+
+def test_a_twilio_webhook_is_authentic_only_with_its_own_signature() -> None:
+    body = urlencode(DOC_PARAMS).encode()
+    good = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    assert twilio_request_is_authentic("12345", DOC_URL, body, good)
+    assert not twilio_request_is_authentic("12345", DOC_URL, body.replace(b"1234", b"9999"), good)
+    assert not twilio_request_is_authentic("other", DOC_URL, body, good)
+    assert not twilio_request_is_authentic("12345", DOC_URL + "&x=1", body, good)
+    assert not twilio_request_is_authentic("12345", DOC_URL, body, None)
+    assert not twilio_request_is_authentic("12345", DOC_URL, b"\xff", good)

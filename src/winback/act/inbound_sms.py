@@ -10,13 +10,18 @@ Each provider pushes replies to an HTTP endpoint in its own shape:
 
 :func:`opt_outs` turns replies into :class:`~winback.act.optout.OptOut` values for the
 suppression list. Numbers are normalised to E.164 when they parse (so they match the numbers
-messages were sent to) and kept as given otherwise. A body that is not in the provider's
+messages were sent to) and kept as given otherwise. Twilio signs its webhooks:
+:func:`twilio_request_is_authentic` checks ``X-Twilio-Signature`` in constant time (Aliyun and
+Tencent push from fixed addresses without a signature). A body that is not in the provider's
 shape is an :class:`InboundSmsError` naming the provider and what is wrong; the endpoint
 answers it with a 400 and the provider retries or drops it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +40,8 @@ __all__ = [
     "parse_aliyun_sms_up",
     "parse_tencent_reply",
     "parse_twilio_inbound",
+    "twilio_request_is_authentic",
+    "twilio_signature",
 ]
 
 
@@ -97,6 +104,29 @@ def parse_twilio_inbound(body: bytes) -> list[InboundSms]:
             form.get("MessageSid") or None,
         )
     ]
+
+
+def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Twilio's ``X-Twilio-Signature``: base64(HMAC-SHA1(auth token, URL + the POST
+    parameters sorted by name, each name followed by its value))."""
+    data = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def twilio_request_is_authentic(
+    auth_token: str, url: str, body: bytes, signature: str | None
+) -> bool:
+    """Whether a Twilio webhook (form ``body`` posted to ``url``) carries a valid signature;
+    compared in constant time. ``url`` is the full public URL Twilio called."""
+    if not signature:
+        return False
+    try:
+        params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return False
+    expected = twilio_signature(auth_token, url, params)
+    return hmac.compare_digest(expected.encode(), signature.encode())
 
 
 def opt_outs(replies: Iterable[InboundSms]) -> list[OptOut]:
