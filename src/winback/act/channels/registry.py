@@ -203,6 +203,7 @@ class ChannelRegistry:
 
     def _gateway(self, sms: SmsChannelSettings) -> Channel:
         secret = self._secret(sms.signature_secret_env, "channels.sms.signature_secret_env", "SMS")
+        token = self._secret(sms.auth_token_env, "channels.sms.auth_token_env", "SMS")
         gateway = GatewayFormat(
             url=_required(sms.url, "channels.sms.url", "the HTTP SMS gateway"),
             method=sms.method,
@@ -211,6 +212,7 @@ class ChannelRegistry:
             success_value=sms.success_value,
             id_field=sms.id_field,
             default_region=sms.default_region,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
         )
         return HttpSmsGateway(
             gateway, client=self._http(), secret=secret.encode() if secret else None
