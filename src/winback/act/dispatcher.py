@@ -238,6 +238,25 @@ class Dispatcher:
         pending.flush()
         return report
 
+    def preview(self, *, limit: int) -> list[tuple[Action, policy.Decision, str, Message | None]]:
+        """What :meth:`run_once` would do with the first ``limit`` due actions — decision,
+        recipient, rendered message — without claiming, sending or writing anything."""
+        now = self.clock.now()
+        due = self.outbox.due(now=now, limit=limit, channels=sorted(self.channels))
+        facts = self.outbox.facts(due, now=now)
+        tally = _Tally(facts)
+        found: list[tuple[Action, policy.Decision, str, Message | None]] = []
+        for action in due:
+            send_facts = tally.send_facts(action, now)
+            decision = policy.decide(action, send_facts, self.rules, now=now)
+            to = send_facts.address or _task_address(action, facts)
+            message = None
+            if isinstance(decision, policy.Send):
+                tally.count_send(action)
+                message = self.renderer.render(action, to)
+            found.append((action, decision, to, message))
+        return found
+
     # -- the steps -------------------------------------------------------------------------
 
     def _deliver(self, action: Action, to: str, attempt: int) -> tuple[Settlement, str]:
