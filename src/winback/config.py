@@ -116,12 +116,87 @@ class DatabaseSettings(_Section):
     url: str | None = None
 
 
+class EmailChannelSettings(_Section):
+    """SMTP server for e-mail. The password is read from the environment variable named by
+    ``password_env``: secrets never live in the settings file."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    sender: str | None = None
+    sender_name: str | None = None
+    reply_to: str | None = None
+    username: str | None = None
+    password_env: str | None = None
+    timeout: Duration = timedelta(seconds=30)
+
+
+class SmsChannelSettings(_Section):
+    """The SMS provider and its fields; every secret is the *name* of an environment
+    variable (``*_env``), never the secret itself."""
+
+    provider: Literal["aliyun", "tencent", "twilio", "http"] | None = None
+    sign_name: str | None = None
+    max_parts: int = Field(default=3, ge=1, le=10)
+    default_region: str = "CN"
+    template_codes: dict[str, str] = Field(default_factory=dict)
+    timeout: Duration = timedelta(seconds=10)
+    access_key_id: str | None = None
+    access_key_secret_env: str | None = None
+    region: str | None = None
+    secret_id: str | None = None
+    secret_key_env: str | None = None
+    sdk_app_id: str | None = None
+    account_sid: str | None = None
+    auth_token_env: str | None = None
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+    url: str | None = None
+    method: Literal["POST", "PUT"] = "POST"
+    signature_secret_env: str | None = None
+    signature_header: str = "X-Signature"
+    success_field: str | None = None
+    success_value: str = "0"
+    id_field: str | None = None
+
+
+class ImRobotSettings(_Section):
+    """The team's WeCom or DingTalk group robot. Its webhook URL contains a key: prefer
+    ``url_env`` (the URL in an environment variable) over ``url``."""
+
+    kind: Literal["wecom", "dingtalk"] | None = None
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    msgtype: Literal["markdown", "text"] = "markdown"
+
+
+class ChannelCostSettings(_Section):
+    """What a message or an agent task costs, for recovery ROI (M2)."""
+
+    sms_price: Decimal = Field(default=Decimal("0.045"), ge=0)
+    email_price: Decimal = Field(default=Decimal(0), ge=0)
+    agent_minutes_per_task: Decimal = Field(default=Decimal(3), ge=0)
+    agent_hourly_cost: Decimal = Field(default=Decimal(0), ge=0)
+
+
+class ChannelsSettings(_Section):
+    """How messages leave winback: e-mail, SMS, the team robot, and what each costs."""
+
+    link_secret_env: str | None = None
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
+    sms: SmsChannelSettings = Field(default_factory=SmsChannelSettings)
+    im_robot: ImRobotSettings = Field(default_factory=ImRobotSettings)
+    costs: ChannelCostSettings = Field(default_factory=ChannelCostSettings)
+
+
 class Settings(_Section):
     """Everything winback can be told. See ``docs/settings.md``."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
+    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     source_file: str | None = None
 
     def database_url(self, cwd: Path) -> str:

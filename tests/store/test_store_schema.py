@@ -42,7 +42,7 @@ def test_a_fresh_database_migrates_from_nothing(database_url: str) -> None:
         migrate(engine)
         with engine.connect() as conn:
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        assert version == "0001"
+        assert version == "0002_channels"
     finally:
         engine.dispose()
 

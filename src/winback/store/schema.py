@@ -440,3 +440,12 @@ imports = Table(
     Index(None, "store_id", "started_at"),
     Index(None, "store_id", "sha256"),
 )
+
+used_links = Table(
+    "used_links",
+    metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Index(None, "expires_at"),
+)
