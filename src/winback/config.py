@@ -16,6 +16,9 @@ A settings file describes one store::
     [database]
     url = "sqlite:///winback.db"
 
+    [diagnose]
+    lost_ratio_alert = 0.30
+
 Unknown keys are errors (a typo must not be silently ignored), and each error names the
 file, the key and what is wrong.
 """
@@ -115,6 +118,28 @@ class StoreSettings(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+class DiagnoseSettings(_Section):
+    """How ``winback diagnose`` and ``winback report`` cut and judge the loss diagnostics."""
+
+    period_days: int = Field(default=30, ge=1, le=3660)
+    lost_ratio_alert: float = Field(default=0.30, ge=0.0, le=1.0)
+    consult_window: Duration = timedelta(days=1)
+    slow_first_response: Duration = timedelta(minutes=3)
+    amount_bands: tuple[Decimal, ...] = (Decimal(100), Decimal(300), Decimal(1000))
+    min_payers: int = Field(default=30, ge=1)
+    min_reason_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    restock_horizon_days: int = Field(default=30, ge=1)
+    restock_lookback_days: int = Field(default=30, ge=1)
+    top_products: int = Field(default=10, ge=1)
+
+    @field_validator("amount_bands")
+    @classmethod
+    def _increasing(cls, value: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+        if list(value) != sorted(set(value)) or any(edge <= 0 for edge in value):
+            raise ValueError("amount band edges must be positive and strictly increasing")
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -224,6 +249,7 @@ class Settings(_Section):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
     channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
