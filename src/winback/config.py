@@ -29,7 +29,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -41,11 +41,14 @@ from winback.errors import SettingsError
 from winback.model import Platform
 
 DEFAULT_SETTINGS_FILE = "winback.toml"
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+_DURATION = re.compile(
+    r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?\s*$"
+)
 
 
 def parse_duration(value: object) -> timedelta:
-    """``"72h"``, ``"1h30m"``, ``"3d"``, ``"45min"`` or a number of seconds → timedelta."""
+    """``"72h"``, ``"1h30m"``, ``"3d"``, ``"45min"``, ``"5s"`` or a number of seconds →
+    timedelta."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -53,11 +56,40 @@ def parse_duration(value: object) -> timedelta:
     match = _DURATION.match(str(value))
     if not match or not any(match.groups()):
         raise ValueError(f"not a duration: {value!r} (use forms like '72h', '1h30m', '3d')")
-    days, hours, minutes = (int(group or 0) for group in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
+    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_window(value: object) -> tuple[time, time]:
+    """``"08:00-22:00"`` → ``(time(8), time(22))``: a daily window in local time.
+
+    The window opens at the first time and closes at the second, which must be later the
+    same day (a window across midnight is refused: quiet hours are the rest of the day).
+    """
+    if isinstance(value, tuple | list) and len(value) == 2:
+        start, end = value
+        if isinstance(start, time) and isinstance(end, time):
+            return _ordered(start, end, value)
+    match = _WINDOW.match(str(value))
+    if not match:
+        raise ValueError(f"not a daily window: {value!r} (use the form '08:00-22:00')")
+    h1, m1, h2, m2 = (int(group) for group in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError(f"not a time of day in {value!r}")
+    return _ordered(time(h1, m1), time(h2, m2), value)
+
+
+def _ordered(start: time, end: time, value: object) -> tuple[time, time]:
+    if start >= end:
+        raise ValueError(f"the window {value!r} must close after it opens, the same day")
+    return start, end
+
+
+Window = Annotated[tuple[time, time], BeforeValidator(parse_window)]
 
 
 class _Section(BaseModel):
@@ -116,6 +148,102 @@ class DatabaseSettings(_Section):
     url: str | None = None
 
 
+class EmailChannelSettings(_Section):
+    """SMTP server for e-mail. The password is read from the environment variable named by
+    ``password_env``: secrets never live in the settings file."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    sender: str | None = None
+    sender_name: str | None = None
+    reply_to: str | None = None
+    username: str | None = None
+    password_env: str | None = None
+    timeout: Duration = timedelta(seconds=30)
+
+
+class SmsChannelSettings(_Section):
+    """The SMS provider and its fields; every secret is the *name* of an environment
+    variable (``*_env``), never the secret itself."""
+
+    provider: Literal["aliyun", "tencent", "twilio", "http"] | None = None
+    sign_name: str | None = None
+    max_parts: int = Field(default=3, ge=1, le=10)
+    default_region: str = "CN"
+    template_codes: dict[str, str] = Field(default_factory=dict)
+    timeout: Duration = timedelta(seconds=10)
+    access_key_id: str | None = None
+    access_key_secret_env: str | None = None
+    region: str | None = None
+    secret_id: str | None = None
+    secret_key_env: str | None = None
+    sdk_app_id: str | None = None
+    account_sid: str | None = None
+    auth_token_env: str | None = None
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+    url: str | None = None
+    method: Literal["POST", "PUT"] = "POST"
+    signature_secret_env: str | None = None
+    signature_header: str = "X-Signature"
+    success_field: str | None = None
+    success_value: str = "0"
+    id_field: str | None = None
+
+
+class ImRobotSettings(_Section):
+    """The team's WeCom or DingTalk group robot. Its webhook URL contains a key: prefer
+    ``url_env`` (the URL in an environment variable) over ``url``."""
+
+    kind: Literal["wecom", "dingtalk"] | None = None
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    msgtype: Literal["markdown", "text"] = "markdown"
+
+
+class ChannelCostSettings(_Section):
+    """What a message or an agent task costs, for recovery ROI (M2)."""
+
+    sms_price: Decimal = Field(default=Decimal("0.045"), ge=0)
+    email_price: Decimal = Field(default=Decimal(0), ge=0)
+    agent_minutes_per_task: Decimal = Field(default=Decimal(3), ge=0)
+    agent_hourly_cost: Decimal = Field(default=Decimal(0), ge=0)
+
+
+class ChannelsSettings(_Section):
+    """How messages leave winback: e-mail, SMS, the team robot, and what each costs."""
+
+    link_secret_env: str | None = None
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
+    sms: SmsChannelSettings = Field(default_factory=SmsChannelSettings)
+    im_robot: ImRobotSettings = Field(default_factory=ImRobotSettings)
+    costs: ChannelCostSettings = Field(default_factory=ChannelCostSettings)
+
+
+class PolicySettings(_Section):
+    """The send policy the dispatcher enforces on every action, whatever the playbook says
+    (docs/recovery-engine.md). Windows are in the recipient's time zone."""
+
+    transactional_hours: Window = (time(8), time(22))
+    marketing_hours: Window = (time(9), time(21))
+    reminders_per_order: int = Field(default=2, ge=0)
+    marketing_per_channel_per_day: int = Field(default=1, ge=0)
+    marketing_per_week: int = Field(default=3, ge=0)
+
+
+class DispatchSettings(_Section):
+    """How the dispatcher works through the outbox: batches, retries, crashed workers."""
+
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_delay: Duration = timedelta(minutes=1)
+    max_retry_delay: Duration = timedelta(hours=1)
+    lease: Duration = timedelta(minutes=5)
+    poll_interval: Duration = timedelta(seconds=5)
+
+
 CATEGORY_CUTOFF_DAYS: Final = {
     "fashion": 90,
     "electronics": 180,
@@ -171,6 +299,9 @@ class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
+    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     source_file: str | None = None
 
     def database_url(self, cwd: Path) -> str:

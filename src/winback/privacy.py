@@ -1,9 +1,21 @@
-"""Masking of contact details in anything winback prints or writes for people.
+"""Masking personal data for logs, errors and the UI.
 
-Chat excerpts, buyer messages and customer keys can hold phone numbers and e-mail addresses;
-reports are shared inside a shop team and beyond, so every output path masks them:
-``13812345678`` → ``138****5678``, ``+1 (415) 555-0134`` → ``+1 (415) ***-*134``-like
-(all but the last three digits hidden), ``alice@example.com`` → ``a***@example.com``.
+The non-negotiables say phone numbers and e-mail addresses are masked wherever a person or a
+log file can see them. These two functions are the one way to do it, usable from every layer
+(pure: no I/O, no settings)::
+
+    mask_phone("13812345678")        -> "138****5678"
+    mask_phone("+8613812345678")     -> "+86138****5678"
+    mask_email("alice@example.com")  -> "a***@example.com"
+
+Masking never fails: anything that does not look like a phone or an address is masked as a
+whole rather than echoed back.
+
+Free text (chat excerpts, buyer messages, reviews in a report) goes through
+:func:`mask_contacts`, which finds the phone numbers and addresses inside it and masks each
+with the two functions above::
+
+    mask_contacts("电话13812345678 或 a@b.cn")  -> "电话138****5678 或 a***@b.cn"
 """
 
 from __future__ import annotations
@@ -13,57 +25,54 @@ from typing import Final
 
 __all__ = ["mask_contacts", "mask_email", "mask_phone"]
 
-_EMAIL: Final = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_CN_MOBILE: Final = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_PHONE: Final = re.compile(r"(?<![\w])\+?\d[\d \-().]{7,}\d(?![\w])")
+_EMAIL: Final = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE: Final = re.compile(r"(?<![0-9A-Za-z+])\+?\d[\d \-().]{6,}\d(?![0-9A-Za-z])")
+_DATE: Final = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}")
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the first three and last four digits of the national number, hide the rest.
+
+    A leading ``+`` and country code (``+86``) are kept so a reader can tell the country.
+    Numbers too short to mask meaningfully (under 7 digits) keep only their last two digits.
+    """
+    text = "".join(ch for ch in phone.strip() if not ch.isspace() and ch not in "-()")
+    prefix = ""
+    if text.startswith("+86"):
+        prefix, text = "+86", text[3:]
+    elif text.startswith("+"):
+        prefix, text = text[:3], text[3:]
+    if not text:
+        return prefix + "****"
+    if len(text) < 7:
+        return prefix + "*" * max(len(text) - 2, 2) + text[-2:]
+    return f"{prefix}{text[:3]}****{text[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """Keep the first character of the local part and the whole domain: ``a***@example.com``."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
 
 
 def mask_contacts(text: str | None) -> str | None:
-    """``text`` with e-mail addresses and phone numbers masked (None stays None)."""
+    """``text`` with every e-mail address and phone number in it masked (None stays None).
+
+    A phone number is a run of 8 to 15 digits, possibly with spaces, dashes, dots, brackets
+    and a leading ``+``; shorter runs (prices, times), dates (``2026-11-20 10``) and longer runs
+    (order ids) are left.
+    """
     if text is None:
         return None
-    masked = _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
-    masked = _CN_MOBILE.sub(r"\1****\2", masked)
-    return _PHONE.sub(_mask_phone, masked)
+    masked = _EMAIL.sub(lambda match: mask_email(match.group(0)), text)
+    return _PHONE.sub(_masked_phone, masked)
 
 
-def _mask_phone(match: re.Match[str]) -> str:
+def _masked_phone(match: re.Match[str]) -> str:
     number = match.group(0)
     digits = sum(char.isdigit() for char in number)
-    if not 8 <= digits <= 15:
-        return number  # an amount or a date (too short), an order id (too long)
-    keep = 3
-    out = []
-    for char in reversed(number):
-        if char.isdigit():
-            out.append(char if keep > 0 else "*")
-            keep -= 1
-        else:
-            out.append(char)
-    return "".join(reversed(out))
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """A phone *field* masked whatever its format: the first three and last four digits of a
-    number of nine digits or more are kept (``+86 138 0013 5678`` → ``+86138****5678``),
-    shorter numbers keep their last two digits; None stays None. Unlike
-    :func:`mask_contacts`, nothing passes through unmasked."""
-    if phone is None:
-        return None
-    compact = "".join(char for char in phone if char.isdigit() or char == "+")
-    digits = compact.lstrip("+")
-    prefix = compact[: len(compact) - len(digits)]
-    if len(digits) >= 9:
-        return f"{prefix}{digits[:-8]}****{digits[-4:]}"
-    return f"{prefix}{'*' * max(len(digits) - 2, 2)}{digits[-2:]}"
-
-
-def mask_email(email: str | None) -> str | None:
-    """An e-mail *field* masked: ``jane.doe@example.com`` → ``j***@example.com``; a value
-    without ``@`` becomes ``****``; None stays None."""
-    if email is None:
-        return None
-    local, at, domain = email.strip().rpartition("@")
-    if not at:
-        return "****"
-    return f"{local[:1]}***@{domain}"
+    if not 8 <= digits <= 15 or _DATE.match(number):
+        return number
+    return mask_phone(number)

@@ -43,8 +43,7 @@ def test_a_fresh_database_migrates_from_nothing(database_url: str) -> None:
         migrate(engine)
         with engine.connect() as conn:
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        assert version == head
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
     finally:
         engine.dispose()
 

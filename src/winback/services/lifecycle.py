@@ -264,8 +264,8 @@ def _target(
 ) -> WinbackTarget:
     return WinbackTarget(
         customer_key=row["customer_key"],
-        phone=mask_phone(contact.phone) if contact else None,
-        email=mask_email(contact.email) if contact else None,
+        phone=mask_phone(contact.phone) if contact and contact.phone else None,
+        email=mask_email(contact.email) if contact and contact.email else None,
         segment=row["segment"],
         purchases=int(row["purchases"]),
         revenue=row["revenue"],
