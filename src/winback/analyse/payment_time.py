@@ -154,9 +154,9 @@ def payment_time(
     codes = _segment_codes(checked, settings)
     with duckdb.connect() as con:
         per_order = _per_order(con, checked, codes, cutoff, settings)
-        known = per_order.filter(pc.invert(per_order["paid_time_unknown"]))
-        con.register("analysed", known)
+        con.register("per_order", per_order)
         steps = con.sql(_sql("payment_time_steps.sql")).fetchnumpy()
+    unknown = int(pc.sum(per_order["paid_time_unknown"]).as_py() or 0)
     analysed = _analysed_orders(checked, per_order, codes)
     rows, curves = _segment_tables(steps, codes, settings)
     keys = zip(rows["dimension"].to_pylist(), rows["segment"].to_pylist(), strict=True)
@@ -167,7 +167,7 @@ def payment_time(
         segments=rows,
         curves=curves,
         excluded_after_cutoff=orders.num_rows - per_order.num_rows,
-        excluded_paid_time_unknown=per_order.num_rows - known.num_rows,
+        excluded_paid_time_unknown=unknown,
         _index={key: i for i, key in enumerate(keys)},
     )
 

@@ -3,9 +3,9 @@
 -- the counts the payment rate over mature orders needs. winback.analyse.payment_time turns
 -- each segment's rows into a Kaplan–Meier curve (winback.analyse.survival).
 --
--- Input view `analysed`: one row per analysed order (the output of payment_time.sql without
--- the orders whose payment time is unknown): duration_us, paid, returning_buyer, mature, and the
--- integer segment codes band, method, platform.
+-- Input view `per_order`: the output of payment_time.sql (duration_us, paid, returning_buyer,
+-- mature, paid_time_unknown and the integer segment codes band, method, platform); the orders
+-- whose payment time is unknown are left out here.
 -- Output: `dimension_id` 0 (all), 1 (buyer_type), 2 (amount_band), 3 (payment_method),
 -- 4 (platform); `code` the segment's code in that dimension (0 for all; 0 new, 1 returning);
 -- sorted by dimension, code and time.
@@ -21,7 +21,8 @@ WITH steps AS (
         count(*) FILTER (WHERE paid) AS events,
         count(*) FILTER (WHERE mature) AS mature,
         count(*) FILTER (WHERE paid AND mature) AS mature_events
-    FROM analysed
+    FROM per_order
+    WHERE NOT paid_time_unknown
     GROUP BY GROUPING SETS (
         (duration_us),
         (returning_buyer, duration_us),
