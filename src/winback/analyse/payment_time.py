@@ -183,18 +183,18 @@ def amount_bands(amounts: pa.Array | pa.ChunkedArray, edges: tuple[Decimal, ...]
     """The band label of each amount (``edge[i-1] ≤ amount < edge[i]``), exact on decimals;
     ``unknown`` where the amount is missing."""
     labels = [*amount_band_labels(edges), "unknown"]
-    index = pa.array(_band_index(amounts, edges), pa.int8())
+    index = pa.array(_band_index(amounts, edges), pa.int16())
     return pc.cast(pa.DictionaryArray.from_arrays(index, pa.array(labels)), pa.string())
 
 
 def _band_index(
     amounts: pa.Array | pa.ChunkedArray, edges: tuple[Decimal, ...]
-) -> npt.NDArray[np.int8]:
+) -> npt.NDArray[np.int16]:
     """The index of each amount's band in :func:`amount_band_labels`, one past the last
     band where the amount is missing."""
     if list(edges) != sorted(set(edges)):
         raise ValueError("amount band edges must be strictly increasing")
-    index = np.zeros(len(amounts), dtype=np.int8)
+    index = np.zeros(len(amounts), dtype=np.int16)
     for edge in edges:
         index += pc.fill_null(pc.greater_equal(amounts, pa.scalar(edge)), False).to_numpy(
             zero_copy_only=False
@@ -277,7 +277,7 @@ class _SegmentCodes:
     """Integer codes of the order's segments, one array per dimension, and the label of
     each code (buyer_type's codes come from the query: 0 new, 1 returning)."""
 
-    band: npt.NDArray[np.int8]
+    band: npt.NDArray[np.int16]
     method: pa.ChunkedArray
     platform: pa.ChunkedArray
     labels: dict[str, list[str]]
@@ -358,7 +358,7 @@ def _analysed_orders(orders: pa.Table, per_order: pa.Table, codes: _SegmentCodes
         "paid": pa.array(paid),
         "returning": pa.array(returning),
         "mature": pa.array(mature),
-        "buyer_type": _labelled(returning.astype(np.int8), codes.labels["buyer_type"]),
+        "buyer_type": _labelled(returning.astype(np.int16), codes.labels["buyer_type"]),
         "amount_band": _labelled(band, codes.labels["amount_band"]),
     }
     for name, values in columns.items():
@@ -366,7 +366,7 @@ def _analysed_orders(orders: pa.Table, per_order: pa.Table, codes: _SegmentCodes
     return picked
 
 
-def _labelled(index: npt.NDArray[np.int8], labels: list[str]) -> pa.Array:
+def _labelled(index: npt.NDArray[np.int16], labels: list[str]) -> pa.Array:
     return pc.cast(pa.DictionaryArray.from_arrays(pa.array(index), pa.array(labels)), pa.string())
 
 
