@@ -284,6 +284,9 @@ class _SegmentCodes:
 
 
 def _segment_codes(orders: pa.Table, settings: PaymentTimeSettings) -> _SegmentCodes:
+    """Integer codes for the segment columns, so that the queries group integers, not
+    strings: dictionary indices for payment method and platform (missing → ``unknown``) and
+    the band index of each amount."""
     labels = {"all": ["all"], "buyer_type": ["new", "returning"]}
     labels["amount_band"] = [*amount_band_labels(settings.amount_bands), "unknown"]
     encoded = {}
