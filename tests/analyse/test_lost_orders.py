@@ -100,6 +100,33 @@ def test_several_messages_count_an_order_once() -> None:
     assert (day["closed_consulted_orders"], day["closed_self_service_orders"]) == (1, 0)
 
 
+def test_the_consulted_amount_lands_on_each_order_s_own_day_once() -> None:
+    placed = orders(
+        order("o1", "closed", customer="a", amount="30.00"),
+        order("o2", "closed", customer="a", amount="70.00", at=D + 10 * H),
+        order("o3", "closed", customer="b", amount="5.00", at=D + 10 * H),
+        order("o4", "paid", customer="a", amount="1000.00", at=D + 11 * H),
+    )
+    messages = chats(
+        {"buyer_key": "a", "sender": "buyer", "sent_at": T0 + 9 * H},
+        {"buyer_key": "a", "order_id": "o1", "sender": "staff", "sent_at": T0 + 9 * H},
+        {"buyer_key": "a", "sender": "buyer", "sent_at": T0 + D + 9 * H},
+    )
+    first, second = lost_order_ratio(placed, messages, timezone=SHANGHAI).to_pylist()
+    assert (first["closed_consulted_orders"], first["closed_consulted_amount"]) == (
+        1,
+        Decimal("30.00"),
+    )
+    assert (second["closed_consulted_orders"], second["closed_consulted_amount"]) == (
+        1,
+        Decimal("70.00"),
+    )
+    assert (second["closed_self_service_orders"], second["closed_self_service_amount"]) == (
+        1,
+        Decimal("5.00"),
+    )
+
+
 def test_days_without_orders_have_no_ratio_and_no_alert() -> None:
     placed = orders(order("a", "closed"), order("b", "closed", at=2 * D))
     rows = lost_order_ratio(placed, chats(), timezone=SHANGHAI).to_pylist()

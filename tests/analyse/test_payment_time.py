@@ -353,3 +353,10 @@ def test_every_output_column_is_documented() -> None:
     report = payment_time(table(order("a")), CUTOFF)
     for name in report.segments.column_names + report.curves.column_names:
         assert f"`{name}`" in docs, name
+
+
+def test_hundreds_of_band_edges_still_give_each_amount_its_own_band() -> None:
+    edges = tuple(Decimal(edge) for edge in range(1, 301))
+    amounts = pa.array([Decimal("0.50"), Decimal("150.00"), Decimal("300.00"), None])
+    labels = amount_bands(amounts, edges).to_pylist()
+    assert labels == ["<1", "150–151", "≥300", "unknown"]

@@ -14,6 +14,7 @@ from winback.analyse.survival import (
     KaplanMeier,
     SurvivalCurve,
     kaplan_meier,
+    kaplan_meier_counts,
     susceptible_curve,
 )
 
@@ -213,3 +214,33 @@ def test_the_payers_band_is_wider_than_a_band_that_ignores_the_plateau() -> None
 def test_a_pandas_series_is_accepted_as_input() -> None:
     curve = kaplan_meier(pd.Series([1.0, 2.0]), pd.Series([True, False]))
     assert curve.survival.tolist() == [1.0, 0.5, 0.5]
+
+
+def life_table(durations: np.ndarray, observed: np.ndarray, weights: np.ndarray):
+    times, inverse = np.unique(durations, return_inverse=True)
+    removed = np.bincount(inverse, weights=weights, minlength=times.size)
+    events = np.bincount(inverse, weights=weights * observed, minlength=times.size)
+    return times, removed, events
+
+
+@settings(max_examples=80, deadline=None)
+@given(samples)
+def test_a_curve_from_counts_per_time_equals_the_curve_from_individuals_and_lifelines(
+    sample,
+) -> None:
+    durations, observed, weights = (np.asarray(part) for part in sample)
+    curve = kaplan_meier_counts(*life_table(durations, observed, weights))
+    direct = kaplan_meier(durations, observed, weights)
+    for name in ("timeline", "at_risk", "events", "censored", "survival", "greenwood"):
+        np.testing.assert_array_equal(getattr(curve, name), getattr(direct, name), err_msg=name)
+    assert_same_as_lifelines(curve, lifelines_fit(durations, observed, weights))
+
+
+def test_a_life_table_out_of_order_or_with_more_events_than_removals_is_refused() -> None:
+    with pytest.raises(ValueError, match="increasing"):
+        kaplan_meier_counts([2.0, 1.0], [1, 1], [1, 0])
+    with pytest.raises(ValueError, match="between 0"):
+        kaplan_meier_counts([1.0, 2.0], [1, 1], [2, 0])
+    with pytest.raises(ValueError, match="same length"):
+        kaplan_meier_counts([1.0], [1, 1], [1])
+    assert kaplan_meier_counts([], [], []).is_empty

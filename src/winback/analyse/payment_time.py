@@ -45,7 +45,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from winback.analyse.survival import Quantile, SurvivalCurve, kaplan_meier, susceptible_curve
+from winback.analyse.survival import (
+    Quantile,
+    SurvivalCurve,
+    kaplan_meier_counts,
+    susceptible_curve,
+)
 from winback.model import OrderStatus
 
 __all__ = [
@@ -76,7 +81,7 @@ REQUIRED_COLUMNS = (
 )
 _TIMES = ("created_at", "paid_at", "closed_at")
 _QUANTILES = (("p50", 0.5), ("p90", 0.9))
-_COMPUTED = ("duration_s", "paid", "returning", "mature", "paid_time_unknown")
+_COUNTS = ("removed", "events", "mature", "mature_events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,17 +148,27 @@ def payment_time(
 
     With ``placed_from``, only orders placed at or after it are analysed (a report period);
     the earlier orders still make their buyers ``returning``, and are counted nowhere else.
+
+    Two DuckDB queries over Arrow: one row per order (duration, paid, returning, mature),
+    then every segment's life table in one ``GROUPING SETS`` pass; the Kaplan–Meier curves
+    come from those small tables (:func:`~winback.analyse.survival.kaplan_meier_counts`),
+    so the work per order is columnar and the work per curve is per distinct time.
     """
     settings = settings or PaymentTimeSettings()
     if cutoff.tzinfo is None or cutoff.utcoffset() is None:
         raise ValueError("cutoff must be time-zone aware")
-    frame = _analysed_orders(_checked(orders), cutoff, settings)
-    if placed_from is not None:
-        start = pa.scalar(placed_from.astimezone(UTC), pa.timestamp("us", "UTC"))
-        frame = frame.filter(pc.greater_equal(frame["created_at"], start))
-        orders = orders.filter(pc.greater_equal(orders["created_at"], start))
-    analysed = frame.filter(pc.invert(frame["paid_time_unknown"])).drop_columns("paid_time_unknown")
-    rows, curves = _segment_tables(analysed, settings)
+    checked = _checked(orders)
+    codes = _segment_codes(checked, settings)
+    with duckdb.connect() as con:
+        per_order = _per_order(con, checked, codes, cutoff, settings)
+        placed_by_cutoff = per_order.num_rows
+        if placed_from is not None:
+            per_order = _placed_from(per_order, checked, placed_from)
+        con.register("per_order", per_order)
+        steps = con.sql(_sql("payment_time_steps.sql")).fetchnumpy()
+    unknown = int(pc.sum(per_order["paid_time_unknown"]).as_py() or 0)
+    analysed = _analysed_orders(checked, per_order, codes)
+    rows, curves = _segment_tables(steps, codes, settings)
     keys = zip(rows["dimension"].to_pylist(), rows["segment"].to_pylist(), strict=True)
     return PaymentTimeReport(
         cutoff=cutoff,
@@ -161,8 +176,8 @@ def payment_time(
         orders=analysed,
         segments=rows,
         curves=curves,
-        excluded_after_cutoff=orders.num_rows - frame.num_rows,
-        excluded_paid_time_unknown=frame.num_rows - analysed.num_rows,
+        excluded_after_cutoff=orders.num_rows - placed_by_cutoff,
+        excluded_paid_time_unknown=unknown,
         _index={key: i for i, key in enumerate(keys)},
     )
 
@@ -177,17 +192,26 @@ def amount_band_labels(edges: tuple[Decimal, ...]) -> list[str]:
 def amount_bands(amounts: pa.Array | pa.ChunkedArray, edges: tuple[Decimal, ...]) -> pa.Array:
     """The band label of each amount (``edge[i-1] ≤ amount < edge[i]``), exact on decimals;
     ``unknown`` where the amount is missing."""
+    labels = [*amount_band_labels(edges), "unknown"]
+    index = pa.array(_band_index(amounts, edges), pa.int16())
+    return pc.cast(pa.DictionaryArray.from_arrays(index, pa.array(labels)), pa.string())
+
+
+def _band_index(
+    amounts: pa.Array | pa.ChunkedArray, edges: tuple[Decimal, ...]
+) -> npt.NDArray[np.int16]:
+    """The index of each amount's band in :func:`amount_band_labels`, one past the last
+    band where the amount is missing."""
     if list(edges) != sorted(set(edges)):
         raise ValueError("amount band edges must be strictly increasing")
-    index = np.zeros(len(amounts), dtype=np.int64)
+    index = np.zeros(len(amounts), dtype=np.int16)
     for edge in edges:
         index += pc.fill_null(pc.greater_equal(amounts, pa.scalar(edge)), False).to_numpy(
             zero_copy_only=False
         )
-    labels = np.asarray(amount_band_labels(edges), dtype=object)[index]
-    return pa.array(
-        np.where(pc.is_null(amounts).to_numpy(zero_copy_only=False), "unknown", labels), pa.string()
-    )
+    missing = pc.is_null(amounts).to_numpy(zero_copy_only=False)
+    index[missing] = len(edges) + 1
+    return index
 
 
 def format_duration(seconds: float, lang: Language = "en") -> str:
@@ -258,31 +282,54 @@ def _epoch_us(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(pc.cast(column, pa.timestamp("us", "UTC")), pa.int64())
 
 
-def _analysed_orders(orders: pa.Table, cutoff: datetime, settings: PaymentTimeSettings) -> pa.Table:
-    """One row per order placed by the cut-off: the input columns plus ``duration_s``,
-    ``paid``, ``returning`` (bool), ``buyer_type``, ``amount_band`` and ``mature``."""
+@dataclass(frozen=True, slots=True)
+class _SegmentCodes:
+    """Integer codes of the order's segments, one array per dimension, and the label of
+    each code (buyer_type's codes come from the query: 0 new, 1 returning)."""
+
+    band: npt.NDArray[np.int16]
+    method: pa.ChunkedArray
+    platform: pa.ChunkedArray
+    labels: dict[str, list[str]]
+
+
+def _segment_codes(orders: pa.Table, settings: PaymentTimeSettings) -> _SegmentCodes:
+    """Integer codes for the segment columns, so that the queries group integers, not
+    strings: dictionary indices for payment method and platform (missing → ``unknown``) and
+    the band index of each amount."""
+    labels = {"all": ["all"], "buyer_type": ["new", "returning"]}
+    labels["amount_band"] = [*amount_band_labels(settings.amount_bands), "unknown"]
+    encoded = {}
+    for dimension in ("payment_method", "platform"):
+        words = pc.dictionary_encode(pc.fill_null(orders[dimension], "unknown"))
+        words = words.unify_dictionaries()
+        labels[dimension] = words.chunk(0).dictionary.to_pylist() if words.num_chunks else []
+        indices = [chunk.indices for chunk in words.chunks]
+        encoded[dimension] = pa.chunked_array(indices, pa.int32())
+    band = _band_index(orders["total_amount"], settings.amount_bands)
+    return _SegmentCodes(band, encoded["payment_method"], encoded["platform"], labels)
+
+
+def _per_order(
+    con: duckdb.DuckDBPyConnection,
+    orders: pa.Table,
+    codes: _SegmentCodes,
+    cutoff: datetime,
+    settings: PaymentTimeSettings,
+) -> pa.Table:
+    """payment_time.sql over a view of ``orders``: one row per order placed by the
+    cut-off, in no particular order (``_row`` is the row in ``orders``)."""
     view = pa.table(
         {
             "_row": pa.array(np.arange(orders.num_rows, dtype=np.int64)),
             "customer_key": orders["customer_key"],
             "status": orders["status"],
             **{name.replace("_at", "_us"): _epoch_us(orders[name]) for name in _TIMES},
+            "band": pa.array(codes.band),
+            "method": codes.method,
+            "platform": codes.platform,
         }
     )
-    computed = _run_sql(view, cutoff, settings)
-    order = np.argsort(computed["_row"])
-    picked = orders.take(pa.array(computed["_row"][order]))
-    columns = {name: np.asarray(computed[name])[order] for name in _COMPUTED}
-    columns["buyer_type"] = np.where(columns["returning"], "returning", "new")
-    for name, values in columns.items():
-        picked = picked.append_column(name, pa.array(values))
-    bands = amount_bands(picked["total_amount"], settings.amount_bands)
-    return picked.append_column("amount_band", bands)
-
-
-def _run_sql(
-    view: pa.Table, cutoff: datetime, settings: PaymentTimeSettings
-) -> dict[str, npt.NDArray[Any]]:
     deadline = settings.payment_deadline
     params = {
         "cutoff_us": _to_us(cutoff - datetime(1970, 1, 1, tzinfo=UTC)),
@@ -290,11 +337,59 @@ def _run_sql(
         "censor_at_close": settings.closed_orders == "censor_at_close",
         "paid_statuses": [str(s) for s in OrderStatus if s.was_paid],
     }
-    sql = files("winback.analyse").joinpath("sql/payment_time.sql").read_text(encoding="utf-8")
-    with duckdb.connect() as con:
-        con.register("orders", view)
-        result: dict[str, npt.NDArray[Any]] = con.execute(sql, params).fetchnumpy()
+    con.register("orders", view)
+    result: pa.Table = con.sql(_sql("payment_time.sql"), params=params).to_arrow_table()
+    con.unregister("orders")
     return result
+
+
+def _placed_from(per_order: pa.Table, orders: pa.Table, start: datetime) -> pa.Table:
+    """The rows of ``per_order`` whose order was placed at or after ``start``."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("placed_from must be time-zone aware")
+    created = _epoch_us(orders["created_at"]).to_numpy()
+    in_period = created >= _to_us(start - datetime(1970, 1, 1, tzinfo=UTC))
+    return per_order.filter(pa.array(in_period[per_order["_row"].to_numpy()]))
+
+
+def _sql(name: str) -> str:
+    return files("winback.analyse").joinpath(f"sql/{name}").read_text(encoding="utf-8")
+
+
+def _analysed_orders(orders: pa.Table, per_order: pa.Table, codes: _SegmentCodes) -> pa.Table:
+    """The input rows placed by the cut-off and with a known payment time, in input order,
+    plus ``duration_s``, ``paid``, ``returning``, ``mature``, ``buyer_type`` and
+    ``amount_band``: the query's rows scattered back to their input positions."""
+    rows = per_order["_row"].to_numpy()
+    keep = np.zeros(orders.num_rows, dtype=bool)
+    keep[rows] = ~per_order["paid_time_unknown"].to_numpy(zero_copy_only=False)
+    picked = orders if keep.all() else orders.filter(pa.array(keep))
+
+    def aligned(name: str, kind: type) -> npt.NDArray[Any]:
+        values = np.zeros(orders.num_rows, dtype=kind)
+        values[rows] = per_order[name].to_numpy(zero_copy_only=False)
+        return values if keep.all() else values[keep]
+
+    duration = aligned("duration_us", np.int64) / 1e6
+    paid, returning, mature = (
+        aligned(name, np.bool_) for name in ("paid", "returning_buyer", "mature")
+    )
+    band = codes.band if keep.all() else codes.band[keep]
+    columns = {
+        "duration_s": pa.array(duration),
+        "paid": pa.array(paid),
+        "returning": pa.array(returning),
+        "mature": pa.array(mature),
+        "buyer_type": _labelled(returning.astype(np.int16), codes.labels["buyer_type"]),
+        "amount_band": _labelled(band, codes.labels["amount_band"]),
+    }
+    for name, values in columns.items():
+        picked = picked.append_column(name, values)
+    return picked
+
+
+def _labelled(index: npt.NDArray[np.int16], labels: list[str]) -> pa.Array:
+    return pc.cast(pa.DictionaryArray.from_arrays(pa.array(index), pa.array(labels)), pa.string())
 
 
 def _to_us(delta: timedelta) -> int:
@@ -302,35 +397,41 @@ def _to_us(delta: timedelta) -> int:
 
 
 def _segments(
-    frame: pa.Table, settings: PaymentTimeSettings
-) -> Iterator[tuple[str, str, npt.NDArray[np.bool_]]]:
-    """(dimension, segment, row mask); fixed vocabularies are listed even when empty."""
-    yield "all", "all", np.ones(frame.num_rows, dtype=bool)
+    steps: dict[str, npt.NDArray[Any]], codes: _SegmentCodes, settings: PaymentTimeSettings
+) -> Iterator[tuple[str, str, slice]]:
+    """(dimension, segment, its rows in ``steps``); fixed vocabularies are listed even when
+    empty (an empty slice), other values only when seen."""
+    dimension_ids, code_of = steps["dimension_id"], steps["code"]
     fixed = {
+        "all": ["all"],
         "buyer_type": ["new", "returning"],
         "amount_band": amount_band_labels(settings.amount_bands),
     }
-    for dimension in DIMENSIONS[1:]:
-        encoded = pc.dictionary_encode(pc.fill_null(frame[dimension], "unknown")).combine_chunks()
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        seen: list[str] = encoded.dictionary.to_pylist()
+    for number, dimension in enumerate(DIMENSIONS):
+        low, high = np.searchsorted(dimension_ids, [number, number + 1])
+        seen = np.unique(code_of[low:high])
+        labels = codes.labels[dimension]
+        spans = {
+            labels[code]: slice(*(low + np.searchsorted(code_of[low:high], [code, code + 1])))
+            for code in seen.tolist()
+        }
         listed = fixed.get(dimension, [])
-        for value in listed + sorted(set(seen) - set(listed)):
-            code = seen.index(value) if value in seen else -1
-            yield dimension, value, codes == code
+        for value in listed + sorted(set(spans) - set(listed)):
+            yield dimension, value, spans.get(value, slice(0, 0))
 
 
-def _segment_tables(frame: pa.Table, settings: PaymentTimeSettings) -> tuple[pa.Table, pa.Table]:
-    durations = frame["duration_s"].to_numpy()
-    paid = frame["paid"].to_numpy(zero_copy_only=False)
-    mature = frame["mature"].to_numpy(zero_copy_only=False)
+def _segment_tables(
+    steps: dict[str, npt.NDArray[Any]], codes: _SegmentCodes, settings: PaymentTimeSettings
+) -> tuple[pa.Table, pa.Table]:
+    times = steps["duration_us"] / 1e6
     rows, curves = [], []
-    for dimension, value, mask in _segments(frame, settings):
-        curve = kaplan_meier(durations[mask], paid[mask], alpha=settings.alpha)
-        payers = susceptible_curve(curve)
-        rows.append(
-            _segment_row((dimension, value), (curve, payers), paid[mask], mature[mask], settings)
+    for dimension, value, span in _segments(steps, codes, settings):
+        curve = kaplan_meier_counts(
+            times[span], steps["removed"][span], steps["events"][span], alpha=settings.alpha
         )
+        payers = susceptible_curve(curve)
+        counts = {name: int(steps[name][span].sum()) for name in _COUNTS}
+        rows.append(_segment_row((dimension, value), (curve, payers), counts, settings))
         curves.append(_curve_table(dimension, value, curve, payers))
     return pa.Table.from_pylist(rows), pa.concat_tables(curves)
 
@@ -338,21 +439,20 @@ def _segment_tables(frame: pa.Table, settings: PaymentTimeSettings) -> tuple[pa.
 def _segment_row(
     key: tuple[str, str],
     curves: tuple[SurvivalCurve, SurvivalCurve],
-    paid: npt.NDArray[np.bool_],
-    mature: npt.NDArray[np.bool_],
+    counts: dict[str, int],
     settings: PaymentTimeSettings,
 ) -> dict[str, Any]:
     """Counts, rates, quantiles of the curve and of the payers' curve, and the sentences."""
     dimension, value = key
-    n_paid, n_mature = int(paid.sum()), int(mature.sum())
+    n_orders, n_paid, n_mature = counts["removed"], counts["events"], counts["mature"]
     row: dict[str, Any] = {
         "dimension": dimension,
         "segment": value,
-        "n_orders": int(paid.size),
+        "n_orders": n_orders,
         "n_paid": n_paid,
-        "payment_rate": n_paid / paid.size if paid.size else math.nan,
+        "payment_rate": n_paid / n_orders if n_orders else math.nan,
         "n_mature": n_mature,
-        "mature_payment_rate": float(paid[mature].mean()) if n_mature else math.nan,
+        "mature_payment_rate": counts["mature_events"] / n_mature if n_mature else math.nan,
     }
     for prefix, source in zip(("", "payers_"), curves, strict=True):
         for name, q in _QUANTILES:

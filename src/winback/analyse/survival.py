@@ -30,7 +30,14 @@ from scipy.stats import norm
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["KaplanMeier", "Quantile", "SurvivalCurve", "kaplan_meier", "susceptible_curve"]
+__all__ = [
+    "KaplanMeier",
+    "Quantile",
+    "SurvivalCurve",
+    "kaplan_meier",
+    "kaplan_meier_counts",
+    "susceptible_curve",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +131,35 @@ def kaplan_meier(
         timeline, removed, events = _unweighted_table(times, observed.astype(bool))
     else:
         timeline, removed, events = _weighted_table(times, observed, counts)
-    if timeline[0] > 0.0:  # lifelines' timeline starts at the birth time 0
-        timeline, removed, events = (
-            np.concatenate([[0.0], a]) for a in (timeline, removed, events)
-        )
-    at_risk = counts.sum() - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
-    survival, greenwood = _product_limit(at_risk, events)
+    return kaplan_meier_counts(timeline, removed, events, alpha)
+
+
+def kaplan_meier_counts(
+    timeline: npt.ArrayLike, removed: npt.ArrayLike, events: npt.ArrayLike, alpha: float = 0.05
+) -> SurvivalCurve:
+    """The Kaplan–Meier curve from a life table: the distinct times in increasing order,
+    how many individuals leave at each (events and censorings) and how many of them had the
+    event. This is :func:`kaplan_meier` without the sort, for data already counted per time
+    (for instance by a ``GROUP BY`` over millions of orders), and gives the same numbers.
+    """
+    times = np.asarray(timeline, dtype=np.float64).reshape(-1)
+    gone = np.asarray(removed, dtype=np.float64).reshape(-1)
+    died = np.asarray(events, dtype=np.float64).reshape(-1)
+    if not times.size == gone.size == died.size:
+        raise ValueError("timeline, removed and events must have the same length")
+    if times.size == 0:
+        return _empty_curve(alpha)
+    if np.any(np.diff(times) <= 0) or times[0] < 0 or not np.all(np.isfinite(times)):
+        raise ValueError("the timeline must be finite, non-negative and strictly increasing")
+    if np.any(died < 0) or np.any(died > gone):
+        raise ValueError("events must be between 0 and the number removed at each time")
+    if times[0] > 0.0:  # lifelines' timeline starts at the birth time 0
+        times, gone, died = (np.concatenate([[0.0], a]) for a in (times, gone, died))
+    at_risk = gone.sum() - np.concatenate([[0.0], np.cumsum(gone)[:-1]])
+    survival, greenwood = _product_limit(at_risk, died)
     lower, upper = log_log_band(survival, greenwood, alpha)
     return SurvivalCurve(
-        timeline, at_risk, events, removed - events, survival, greenwood, lower, upper, alpha
+        times, at_risk, died, gone - died, survival, greenwood, lower, upper, alpha
     )
 
 

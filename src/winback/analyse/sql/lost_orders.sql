@@ -19,19 +19,26 @@ in_period AS (
     WHERE ($first_day IS NULL OR day >= $first_day) AND ($last_day IS NULL OR day <= $last_day)
 ),
 closed AS (
-    SELECT order_id, customer_key, created_at FROM in_period WHERE closed
+    SELECT order_id, customer_key, created_at, day, amount FROM in_period WHERE closed
 ),
+-- only the closed orders are matched against the chats, and they carry their day and amount
+-- along, so the split needs no join back to all the orders
 consulted AS (
-    SELECT closed.order_id
+    SELECT closed.order_id, closed.day, closed.amount
     FROM closed
     JOIN chats
       ON chats.buyer_key = closed.customer_key
      AND chats.sender = 'buyer'
      AND chats.sent_at BETWEEN closed.created_at - $window AND closed.created_at
     UNION
-    SELECT closed.order_id
+    SELECT closed.order_id, closed.day, closed.amount
     FROM closed
     JOIN chats ON chats.order_id = closed.order_id
+),
+consulted_daily AS (
+    SELECT day, COUNT(*) AS closed_consulted_orders, SUM(amount) AS closed_consulted_amount
+    FROM consulted
+    GROUP BY day
 ),
 daily AS (
     SELECT
@@ -39,13 +46,8 @@ daily AS (
         COUNT(*) AS orders,
         SUM(amount) AS amount,
         COUNT(*) FILTER (WHERE closed) AS closed_orders,
-        SUM(amount) FILTER (WHERE closed) AS closed_amount,
-        COUNT(*) FILTER (WHERE closed AND consulted.order_id IS NOT NULL)
-            AS closed_consulted_orders,
-        SUM(amount) FILTER (WHERE closed AND consulted.order_id IS NOT NULL)
-            AS closed_consulted_amount
+        SUM(amount) FILTER (WHERE closed) AS closed_amount
     FROM in_period
-    LEFT JOIN consulted USING (order_id)
     GROUP BY day
 ),
 calendar AS (
@@ -67,6 +69,7 @@ filled AS (
         CAST(COALESCE(closed_consulted_amount, 0) AS DECIMAL(18, 2)) AS closed_consulted_amount
     FROM calendar
     LEFT JOIN daily USING (day)
+    LEFT JOIN consulted_daily USING (day)
 )
 SELECT
     day,
