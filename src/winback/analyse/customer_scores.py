@@ -19,7 +19,7 @@ to Decimal cents when it stores them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Final, Literal
 
@@ -112,8 +112,8 @@ def score_customers(
     )
     _check_finite(table)
     params = {
-        **{f"purchases.{k}": float(v) for k, v in vars(purchases_model.params_).items()},
-        **{f"spend.{k}": float(v) for k, v in vars(spend_model.params_).items()},
+        **{f"purchases.{k}": float(v) for k, v in asdict(purchases_model.params_).items()},
+        **{f"spend.{k}": float(v) for k, v in asdict(spend_model.params_).items()},
     }
     return Scores(as_of, f"{model}+gammagamma", horizon_days, table, params)
 
