@@ -236,3 +236,11 @@ def test_options_before_a_subcommand_are_refused_rather_than_ignored(shop: Path)
     result = run(shop, "customers", "--as-of", "2024-01-01", "score")
     assert result.exit_code == 2
     assert "winback customers score --as-of" in result.output
+
+
+def test_top_with_all_lists_the_most_valuable_buyers_of_any_segment(shop: Path) -> None:
+    run(shop, "customers", "score", "--as-of", AS_OF.isoformat())
+    data = json.loads(run(shop, "customers", "top", "--all", "--limit", "30", "--json").stdout)
+    assert {t["segment"] for t in data["targets"]} >= {"active", "lost"}
+    shown = run(shop, "customers", "top", "--all", "--limit", "3").stdout
+    assert "most valuable promising buyers" in shown

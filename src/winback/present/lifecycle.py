@@ -73,10 +73,14 @@ def print_score_report(console: Console, report: ScoreReport) -> None:
 
 def print_winback_list(console: Console, result: WinbackList) -> None:
     """The ranked list with masked contacts and the reason for each customer."""
-    what = "lost " if result.rules.lost_only else ""
     kind = "promising " if result.rules.promising else ""
+    what = (
+        f"{kind}lost customers worth winning back"
+        if result.rules.lost_only
+        else f"most valuable {kind}buyers"
+    )
     table = Table(
-        title=f"{result.store}: {kind}{what}customers worth winning back "
+        title=f"{result.store}: {what} "
         f"(scores of {result.as_of:%Y-%m-%d}, cutoff {result.cutoff_days} days)",
         title_justify="left",
     )
