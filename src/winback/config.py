@@ -23,37 +23,23 @@ file, the key and what is wrong.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from winback.decide.playbooks import Playbook, merge_with_defaults
+from winback.durations import Duration
+from winback.durations import parse_duration as parse_duration  # re-exported
 from winback.errors import SettingsError
 from winback.model import Platform
 
 DEFAULT_SETTINGS_FILE = "winback.toml"
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
-
-
-def parse_duration(value: object) -> timedelta:
-    """``"72h"``, ``"1h30m"``, ``"3d"``, ``"45min"`` or a number of seconds → timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match or not any(match.groups()):
-        raise ValueError(f"not a duration: {value!r} (use forms like '72h', '1h30m', '3d')")
-    days, hours, minutes = (int(group or 0) for group in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class _Section(BaseModel):
@@ -84,6 +70,63 @@ class StoreSettings(_Section):
         return ZoneInfo(self.timezone)
 
 
+class RecoverySettings(_Section):
+    """How recovery actions are scheduled and measured (PRODUCT R3, M1, M2)."""
+
+    call_windows: tuple[str, ...] = ("11:00-12:00", "15:30-16:30")
+    ship_same_day_before: str = "16:00"
+    attribution_window: Duration = timedelta(hours=72)
+    min_payers: int = Field(default=30, ge=1)
+    sms_price: Decimal = Field(default=Decimal("0.05"), ge=0)
+    email_price: Decimal = Field(default=Decimal(0), ge=0)
+    agent_minute_cost: Decimal = Field(default=Decimal("0.50"), ge=0)
+    phone_task_minutes: Decimal = Field(default=Decimal(4), ge=0)
+    chat_task_minutes: Decimal = Field(default=Decimal(2), ge=0)
+
+    @field_validator("call_windows")
+    @classmethod
+    def _windows(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for window in value:
+            parse_window(window)
+        return value
+
+    @field_validator("ship_same_day_before")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        parse_clock(value)
+        return value
+
+    @field_validator("sms_price", "email_price", "agent_minute_cost", mode="before")
+    @classmethod
+    def _no_float_money(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError(f'write amounts as text ("{value}"), not floats')
+        return value
+
+    def windows(self) -> tuple[tuple[time, time], ...]:
+        """The call windows as (start, end) clock times of the store's day."""
+        return tuple(parse_window(window) for window in self.call_windows)
+
+
+def parse_clock(value: str) -> time:
+    """``"15:30"`` → ``time(15, 30)``."""
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"not a clock time: {value!r} (write 'HH:MM')") from None
+
+
+def parse_window(value: str) -> tuple[time, time]:
+    """``"11:00-12:00"`` → (11:00, 12:00); the start must come before the end."""
+    start, dash, end = value.partition("-")
+    if not dash:
+        raise ValueError(f"not a call window: {value!r} (write 'HH:MM-HH:MM')")
+    opens, closes = parse_clock(start), parse_clock(end)
+    if opens >= closes:
+        raise ValueError(f"call window {value!r} ends before it starts")
+    return opens, closes
+
+
 class DatabaseSettings(_Section):
     """Where the store lives: SQLite by default, PostgreSQL by URL."""
 
@@ -95,7 +138,14 @@ class Settings(_Section):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    recovery: RecoverySettings = Field(default_factory=RecoverySettings)
+    playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
     source_file: str | None = None
+
+    @field_validator("playbooks", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: object) -> Any:
+        return merge_with_defaults(value)
 
     def database_url(self, cwd: Path) -> str:
         """The database URL, defaulting to ``winback.db`` in ``cwd``."""

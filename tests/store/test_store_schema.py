@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, inspect, select
 from sqlalchemy.exc import StatementError
 
-from winback.store.db import connect, migrate
+from winback.store.db import alembic_config, connect, migrate
 from winback.store.schema import (
     Money,
     UtcDateTime,
@@ -42,7 +43,7 @@ def test_a_fresh_database_migrates_from_nothing(database_url: str) -> None:
         migrate(engine)
         with engine.connect() as conn:
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        assert version == "0001"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
     finally:
         engine.dispose()
 

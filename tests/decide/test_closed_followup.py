@@ -1,0 +1,76 @@
+"""Yesterday's closed-before-payment orders become agent tasks with a reason guess."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from recovery_facts import NOW, SHANGHAI, buyer, closed, context, default_playbooks
+
+from winback.analyse.reasons import LossReason, Prediction
+from winback.decide.closed_followup import plan_closed_followup
+from winback.model import ActionChannel
+
+BOOK = default_playbooks()["closed_followup"].model_copy(update={"holdout_share": 0.0})
+# NOW is 10:00 on 30 Nov in Shanghai: yesterday is 29 Nov 00:00–24:00 Shanghai time.
+YESTERDAY_NOON = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
+
+
+def cheaper(texts: Sequence[str]) -> list[Prediction]:
+    return [
+        Prediction(LossReason.FOUND_CHEAPER, 0.8, ("便宜",), LossReason.FOUND_CHEAPER)
+        for _ in texts
+    ]
+
+
+def test_only_orders_closed_during_the_stores_yesterday_are_followed_up() -> None:
+    orders = [
+        closed("yesterday", closed_at=YESTERDAY_NOON),
+        # 23:59 on 28 Nov in Shanghai (15:59 UTC): the day before yesterday.
+        closed("earlier", closed_at=datetime(2026, 11, 28, 15, 59, tzinfo=UTC)),
+        # 00:30 on 30 Nov in Shanghai: today.
+        closed("today", closed_at=datetime(2026, 11, 29, 16, 30, tzinfo=UTC)),
+    ]
+    plans = plan_closed_followup(context(), "closed_followup", BOOK, orders, cheaper)
+    assert [a.order_ids for a in plans] == [("yesterday",)]
+
+
+def test_a_followup_is_a_task_in_the_next_call_window_with_the_reason_guess() -> None:
+    order = closed("o1", closed_at=YESTERDAY_NOON, texts=("别家更便宜",))
+    (task,) = plan_closed_followup(context(), "closed_followup", BOOK, [order], cheaper)
+    assert task.key == "order:o1:closed_followup:1"
+    assert task.channel is ActionChannel.CHAT_TASK
+    assert task.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") == "2026-11-30 11:00"
+    assert task.params["reason_guess"] == "found_cheaper"
+    assert task.params["reason_label"] == "发现更实惠"
+    assert task.expires_at == order.closed_at + timedelta(days=3)
+
+
+def test_a_large_order_with_a_phone_number_is_a_phone_task() -> None:
+    order = closed("o1", closed_at=YESTERDAY_NOON, amount="500.00", who=buyer("x"))
+    (task,) = plan_closed_followup(context(), "closed_followup", BOOK, [order], cheaper)
+    assert task.channel is ActionChannel.PHONE_TASK
+
+
+def test_an_order_without_any_text_is_not_sent_to_the_classifier() -> None:
+    seen: list[str] = []
+
+    def spy(texts: Sequence[str]) -> list[Prediction]:
+        seen.extend(texts)
+        return cheaper(texts)
+
+    (task,) = plan_closed_followup(
+        context(), "closed_followup", BOOK, [closed("o1", closed_at=YESTERDAY_NOON)], spy
+    )
+    assert seen == []
+    assert task.params["reason_guess"] == "unknown"
+
+
+def test_the_real_classifier_guesses_a_reason_from_the_buyers_words() -> None:
+    from winback.analyse.reasons import default_classifier
+
+    order = closed("o1", closed_at=YESTERDAY_NOON, texts=("运费太贵了，不要了",))
+    (task,) = plan_closed_followup(
+        context(NOW), "closed_followup", BOOK, [order], default_classifier().predict
+    )
+    assert task.params["reason_guess"] == "extra_costs"
