@@ -23,15 +23,23 @@ file, the key and what is wrong.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from winback.decide.playbooks import Playbook, merge_with_defaults
 from winback.durations import Duration
@@ -40,6 +48,35 @@ from winback.errors import SettingsError
 from winback.model import Platform
 
 DEFAULT_SETTINGS_FILE = "winback.toml"
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_window(value: object) -> tuple[time, time]:
+    """``"08:00-22:00"`` → ``(time(8), time(22))``: a daily window in local time.
+
+    The window opens at the first time and closes at the second, which must be later the
+    same day (a window across midnight is refused: quiet hours are the rest of the day).
+    """
+    if isinstance(value, tuple | list) and len(value) == 2:
+        start, end = value
+        if isinstance(start, time) and isinstance(end, time):
+            return _ordered(start, end, value)
+    match = _WINDOW.match(str(value))
+    if not match:
+        raise ValueError(f"not a daily window: {value!r} (use the form '08:00-22:00')")
+    h1, m1, h2, m2 = (int(group) for group in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError(f"not a time of day in {value!r}")
+    return _ordered(time(h1, m1), time(h2, m2), value)
+
+
+def _ordered(start: time, end: time, value: object) -> tuple[time, time]:
+    if start >= end:
+        raise ValueError(f"the window {value!r} must close after it opens, the same day")
+    return start, end
+
+
+Window = Annotated[tuple[time, time], BeforeValidator(parse_window)]
 
 
 class _Section(BaseModel):
@@ -73,7 +110,7 @@ class StoreSettings(_Section):
 class RecoverySettings(_Section):
     """How recovery actions are scheduled and measured (PRODUCT R3, M1, M2)."""
 
-    call_windows: tuple[str, ...] = ("11:00-12:00", "15:30-16:30")
+    call_windows: tuple[Window, ...] = ((time(11), time(12)), (time(15, 30), time(16, 30)))
     ship_same_day_before: str = "16:00"
     attribution_window: Duration = timedelta(hours=72)
     min_payers: int = Field(default=30, ge=1)
@@ -82,13 +119,6 @@ class RecoverySettings(_Section):
     agent_minute_cost: Decimal = Field(default=Decimal("0.50"), ge=0)
     phone_task_minutes: Decimal = Field(default=Decimal(4), ge=0)
     chat_task_minutes: Decimal = Field(default=Decimal(2), ge=0)
-
-    @field_validator("call_windows")
-    @classmethod
-    def _windows(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for window in value:
-            parse_window(window)
-        return value
 
     @field_validator("ship_same_day_before")
     @classmethod
@@ -103,9 +133,9 @@ class RecoverySettings(_Section):
             raise ValueError(f'write amounts as text ("{value}"), not floats')
         return value
 
-    def windows(self) -> tuple[tuple[time, time], ...]:
-        """The call windows as (start, end) clock times of the store's day."""
-        return tuple(parse_window(window) for window in self.call_windows)
+    @property
+    def same_day_cutoff(self) -> time:
+        return parse_clock(self.ship_same_day_before)
 
 
 def parse_clock(value: str) -> time:
@@ -116,21 +146,32 @@ def parse_clock(value: str) -> time:
         raise ValueError(f"not a clock time: {value!r} (write 'HH:MM')") from None
 
 
-def parse_window(value: str) -> tuple[time, time]:
-    """``"11:00-12:00"`` → (11:00, 12:00); the start must come before the end."""
-    start, dash, end = value.partition("-")
-    if not dash:
-        raise ValueError(f"not a call window: {value!r} (write 'HH:MM-HH:MM')")
-    opens, closes = parse_clock(start), parse_clock(end)
-    if opens >= closes:
-        raise ValueError(f"call window {value!r} ends before it starts")
-    return opens, closes
-
-
 class DatabaseSettings(_Section):
     """Where the store lives: SQLite by default, PostgreSQL by URL."""
 
     url: str | None = None
+
+
+class PolicySettings(_Section):
+    """The send policy the dispatcher enforces on every action, whatever the playbook says
+    (docs/recovery-engine.md). Windows are in the recipient's time zone."""
+
+    transactional_hours: Window = (time(8), time(22))
+    marketing_hours: Window = (time(9), time(21))
+    reminders_per_order: int = Field(default=2, ge=0)
+    marketing_per_channel_per_day: int = Field(default=1, ge=0)
+    marketing_per_week: int = Field(default=3, ge=0)
+
+
+class DispatchSettings(_Section):
+    """How the dispatcher works through the outbox: batches, retries, crashed workers."""
+
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_delay: Duration = timedelta(minutes=1)
+    max_retry_delay: Duration = timedelta(hours=1)
+    lease: Duration = timedelta(minutes=5)
+    poll_interval: Duration = timedelta(seconds=5)
 
 
 class Settings(_Section):
@@ -138,6 +179,8 @@ class Settings(_Section):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
     playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
     source_file: str | None = None

@@ -214,3 +214,148 @@ class PlannedAction:
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"{name} must be time-zone aware: {value!r}")
+
+
+class ActionStatus(StrEnum):
+    """Where a recovery action stands in the outbox (docs/recovery-engine.md has the diagram).
+
+    ``due`` is not stored: it is a ``planned`` action whose ``due_at`` has come. Conversion
+    (the buyer paid after the action) is recorded beside the status (``converted_at``), not
+    as a status: a sent reminder stays ``sent`` whether or not it worked.
+
+    * ``planned``   waiting for ``due_at`` (also after a deferral or a transient failure).
+    * ``sending``   claimed by one dispatcher worker, which is delivering it now.
+    * ``sent``      the channel accepted it (a task: it is on the agents' worklist).
+    * ``failed``    the channel refused it for good, or the retries ran out.
+    * ``cancelled`` its goal was reached without it (the order was paid or closed).
+    * ``skipped``   the send policy refused it (suppressed, no consent, capped, expired).
+    * ``held_out``  the playbook's control group: stored to be measured, never sent.
+    * ``unknown``   a worker died while sending it and the provider cannot tell whether it
+      arrived; it is never resent automatically (at most once).
+    """
+
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    HELD_OUT = "held_out"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        return not ACTION_MOVES[self]
+
+
+ACTION_MOVES: Final[dict[ActionStatus, frozenset[ActionStatus]]] = {
+    ActionStatus.PLANNED: frozenset(
+        {ActionStatus.SENDING, ActionStatus.CANCELLED, ActionStatus.SKIPPED}
+    ),
+    ActionStatus.SENDING: frozenset(
+        {
+            ActionStatus.SENT,
+            ActionStatus.FAILED,
+            ActionStatus.CANCELLED,
+            ActionStatus.SKIPPED,
+            ActionStatus.PLANNED,  # deferred by quiet hours, or a transient failure to retry
+            ActionStatus.UNKNOWN,
+        }
+    ),
+    ActionStatus.SENT: frozenset(),
+    ActionStatus.FAILED: frozenset(),
+    ActionStatus.CANCELLED: frozenset(),
+    ActionStatus.SKIPPED: frozenset(),
+    ActionStatus.HELD_OUT: frozenset(),
+    ActionStatus.UNKNOWN: frozenset(),
+}
+"""The action state machine: every legal move, and nothing else."""
+
+
+class IllegalActionMove(ValueError):
+    """An action was asked to move where the state machine does not allow."""
+
+
+def can_move_action(current: ActionStatus, new: ActionStatus) -> bool:
+    """Whether ``current → new`` is a legal move of an action."""
+    return new in ACTION_MOVES[current]
+
+
+def advance_action(current: ActionStatus, new: ActionStatus) -> ActionStatus:
+    """``new`` when the move is legal; otherwise :class:`IllegalActionMove`.
+
+    Unlike orders (whose sources report late and out of order, so a stale report is
+    ignored), an action is moved only by winback itself: an illegal move is a bug, and
+    refusing it loudly keeps a step from being sent twice.
+    """
+    if not can_move_action(current, new):
+        raise IllegalActionMove(f"an action cannot move from {current} to {new}")
+    return new
+
+
+class SuppressionReason(StrEnum):
+    """Why an address or a buyer must not be contacted on a channel (A3, A5)."""
+
+    REPLY_STOP = "reply_stop"  # an inbound R / T / TD / STOP / 退订 reply
+    UNSUBSCRIBE = "unsubscribe"  # a click on the signed unsubscribe link
+    HARD_BOUNCE = "hard_bounce"  # the provider says the address does not exist
+    ERASURE = "erasure"  # the buyer asked to be forgotten
+    MANUAL = "manual"  # the shop's team added it
+
+
+def contact_address(channel: ActionChannel | Channel | str, value: str) -> str:
+    """The comparable form of a phone number or e-mail address, for the suppression list.
+
+    E-mail: trimmed and lower-cased. Phone: digits only, with a mainland China ``+86`` /
+    ``0086`` prefix dropped from 11-digit mobile numbers, so ``+86 138-0013-8000`` and
+    ``13800138000`` are one address.
+    """
+    if str(channel) == "email":
+        return value.strip().lower()
+    digits = "".join(ch for ch in value if ch.isdigit())
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            return digits[len(prefix) :]
+    return digits
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A recovery action as the outbox holds it: a :class:`PlannedAction` plus its state.
+
+    ``attempts`` counts the claims (tries at delivering it); ``claimed_by``/``claimed_at``
+    name the worker sending it and when that worker last touched it; ``provider_id`` is the
+    provider's message id once sent. ``converted_at``/``converted_order_id`` record that the
+    buyer paid after it (set by the measurement, not by the dispatcher).
+    """
+
+    id: int
+    store_id: int
+    key: str
+    playbook: str
+    step: int
+    channel: ActionChannel
+    purpose: Purpose
+    status: ActionStatus
+    due_at: datetime
+    template: str
+    created_at: datetime
+    updated_at: datetime
+    customer_id: int | None = None
+    order_ids: tuple[str, ...] = ()
+    amount: Decimal = Decimal(0)
+    params: Mapping[str, str] = field(default_factory=dict)
+    expires_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    provider_id: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    converted_at: datetime | None = None
+    converted_order_id: str | None = None
+
+    @property
+    def is_payment_reminder(self) -> bool:
+        """A transactional action about orders: its goal is that those orders get paid."""
+        return self.purpose is Purpose.TRANSACTIONAL and bool(self.order_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,8 +90,8 @@ def test_a_wrong_playbook_is_an_error_naming_the_key(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[recovery]\ncall_windows = ["12:00-11:00"]\n', "ends before it starts"),
-        ('[recovery]\ncall_windows = ["noon"]\n', "not a call window"),
+        ('[recovery]\ncall_windows = ["12:00-11:00"]\n', "must close after it opens"),
+        ('[recovery]\ncall_windows = ["noon"]\n', "not a daily window"),
         ("[recovery]\nsms_price = 0.05\n", "write amounts as text"),
     ],
 )
@@ -108,5 +108,5 @@ def test_the_documented_example_loads_and_means_what_the_doc_says(tmp_path: Path
     unpaid = settings.playbooks["unpaid"]
     assert [step.after for step in unpaid.steps] == ["p90", timedelta(hours=24)]
     assert unpaid.rules[-1].channel is ActionChannel.CHAT_TASK
-    assert settings.recovery.call_windows == ("11:00-12:00", "15:30-16:30")
+    assert settings.recovery.call_windows == ((time(11), time(12)), (time(15, 30), time(16, 30)))
     assert settings.recovery.attribution_window == timedelta(hours=72)

@@ -9,8 +9,16 @@ from sqlalchemy import Engine
 from store_factories import NOW, T0, apply, contact, new_store, order
 
 from winback.ingest.records import ChatMessageRecord, CustomerRecord
-from winback.model import Channel, ChatSender, OrderStatus, Platform
-from winback.store import recovery
+from winback.model import (
+    ActionChannel,
+    Channel,
+    ChatSender,
+    OrderStatus,
+    PlannedAction,
+    Platform,
+    Purpose,
+)
+from winback.store import outbox, recovery
 
 
 def test_open_unpaid_orders_come_with_their_buyers_history_contacts_and_consents(
@@ -101,16 +109,23 @@ def test_buyer_histories_count_orders_paid_orders_and_the_amount_paid(engine: En
 def test_the_latest_task_outcome_of_an_action_wins(engine: Engine) -> None:
     with engine.begin() as conn:
         store = new_store(conn)
+        task = PlannedAction(
+            store_id=store, key="order:1:unpaid:1", playbook="unpaid", step=1,
+            channel=ActionChannel.PHONE_TASK, purpose=Purpose.TRANSACTIONAL, due_at=NOW,
+            template="unpaid_new", order_ids=("1",),
+        )  # fmt: skip
+        outbox.enqueue(conn, [task], now=NOW)
+        (action,) = outbox.list_actions(conn, store_id=store)
         recovery.record_task_outcome(
-            conn, store, action_id=7, outcome="no_answer", reason=None, note=None, agent="li",
-            now=NOW,
+            conn, store, action_id=action.id, outcome="no_answer", reason=None, note=None,
+            agent="li", now=NOW,
         )  # fmt: skip
         recovery.record_task_outcome(
-            conn, store, action_id=7, outcome="refused", reason="found_cheaper", note="别家便宜",
-            agent="li", now=NOW + timedelta(hours=1),
+            conn, store, action_id=action.id, outcome="refused", reason="found_cheaper",
+            note="别家便宜", agent="li", now=NOW + timedelta(hours=1),
         )  # fmt: skip
     with engine.connect() as conn:
         outcomes = recovery.task_outcomes_of(conn, store)
-    assert outcomes[7].outcome == "refused"
-    assert outcomes[7].reason == "found_cheaper"
-    assert outcomes[7].recorded_at == NOW + timedelta(hours=1)
+    assert outcomes[action.id].outcome == "refused"
+    assert outcomes[action.id].reason == "found_cheaper"
+    assert outcomes[action.id].recorded_at == NOW + timedelta(hours=1)

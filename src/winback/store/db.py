@@ -131,7 +131,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # ``immediate=True`` (see winback.store.outbox.write_transaction) takes the write lock
+    # at BEGIN: a transaction that reads then writes (a claim) then waits its turn instead
+    # of failing when another writer committed after its first read.
+    immediate = conn.get_execution_options().get("immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _reason(exc: Exception) -> str:

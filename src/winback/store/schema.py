@@ -441,6 +441,111 @@ imports = Table(
     Index(None, "store_id", "sha256"),
 )
 
+# -- the outbox (docs/recovery-engine.md) ---------------------------------------------------
+
+ACTION_STATUSES: Final = (
+    "planned", "sending", "sent", "failed", "cancelled", "skipped", "held_out", "unknown",
+)  # fmt: skip
+ACTION_CHANNELS: Final = ("email", "sms", "im_robot", "phone_task", "chat_task")
+PURPOSES: Final = ("transactional", "marketing")
+ATTEMPT_OUTCOMES: Final = ("sent", "transient", "permanent", "unknown")
+SUPPRESSION_REASONS: Final = ("reply_stop", "unsubscribe", "hard_bounce", "erasure", "manual")
+
+# One row per recovery action. ``key`` is the idempotency key, unique per store: planning
+# twice stores each action once, so a step is never sent twice. ``order_ids`` and ``params``
+# are JSON text; the orders are also linked in ``action_orders`` for the per-order caps.
+actions = Table(
+    "actions",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    Column("key", String(300), nullable=False),
+    Column("playbook", String(100), nullable=False),
+    Column("step", Integer(), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    _ref("customer_id", "customers.id", nullable=True, cascade=False),
+    Column("order_ids", Text(), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("template", String(200), nullable=False),
+    Column("params", Text(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_at", UtcDateTime()),
+    Column("sent_at", UtcDateTime()),
+    Column("provider_id", String(200)),
+    Column("attempts", Integer(), nullable=False, default=0),
+    Column("last_error", Text()),
+    Column("converted_at", UtcDateTime()),
+    Column("converted_order_id", String(100)),
+    UniqueConstraint("store_id", "key"),
+    _status_check("status", ACTION_STATUSES),
+    _status_check("channel", ACTION_CHANNELS),
+    _status_check("purpose", PURPOSES),
+    Index(None, "status", "due_at"),
+    Index(None, "store_id", "playbook", "status"),
+    Index(None, "customer_id"),
+)
+
+# The orders an action is about (a merged reminder has several), for per-order caps and the
+# "(order, step) is sent once" check. No rowid on SQLite.
+action_orders = Table(
+    "action_orders",
+    metadata,
+    Column(
+        "action_id",
+        _id_type(),
+        ForeignKey("actions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("order_id", String(100), primary_key=True),
+    Column("store_id", _id_type(), ForeignKey("stores.id", ondelete="CASCADE"), nullable=False),
+    Index(None, "store_id", "order_id"),
+    sqlite_with_rowid=False,
+)
+
+# One row per try at delivering an action: when it started and ended, what came back.
+action_attempts = Table(
+    "action_attempts",
+    metadata,
+    _id(),
+    _ref("action_id", "actions.id"),
+    Column("number", Integer(), nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Column("outcome", String(16)),
+    Column("provider_id", String(200)),
+    Column("answer", Text()),
+    UniqueConstraint("action_id", "number"),
+    _status_check("outcome", ATTEMPT_OUTCOMES),
+)
+
+# Who must not be contacted: by address (a phone number or e-mail, normalised by
+# winback.model.contact_address) and/or by customer; ``channel`` NULL means every channel.
+# Suppression beats every rule, and nothing ever deletes a row here.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    Column("channel", String(16)),
+    Column("address", String(320)),
+    _ref("customer_id", "customers.id", nullable=True, cascade=False),
+    Column("reason", String(16), nullable=False),
+    Column("source", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    _status_check("reason", SUPPRESSION_REASONS),
+    CheckConstraint("address IS NOT NULL OR customer_id IS NOT NULL", name="address_or_customer"),
+    Index(None, "store_id", "address"),
+    Index(None, "store_id", "customer_id"),
+)
+
 TASK_OUTCOMES: Final = ("paid", "promised", "no_answer", "refused")
 
 # What an agent reported after a phone or platform-chat task (PRODUCT R3): append-only, the
@@ -450,7 +555,7 @@ task_outcomes = Table(
     metadata,
     _id(),
     _ref("store_id", "stores.id"),
-    Column("action_id", _id_type(), nullable=False),
+    _ref("action_id", "actions.id"),
     Column("outcome", String(16), nullable=False),
     Column("reason", String(40)),
     Column("note", Text()),

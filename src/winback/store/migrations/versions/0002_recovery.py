@@ -1,7 +1,7 @@
 """Recovery: the outcomes agents record for phone and platform-chat tasks (PRODUCT R3).
 
 Revision ID: 0002_recovery
-Revises: 0001
+Revises: 0002_outbox (the outbox: task outcomes point at its actions)
 Create Date: 2026-11-30 11:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_recovery"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,6 +36,12 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "outcome IN ('paid', 'promised', 'no_answer', 'refused')",
             name=op.f("ck_task_outcomes_outcome_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["action_id"],
+            ["actions.id"],
+            name=op.f("fk_task_outcomes_action_id_actions"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["store_id"],

@@ -1,0 +1,384 @@
+"""The dispatcher: claims due actions and sends them, through the send policy, at most once.
+
+One pass (:meth:`Dispatcher.run_once`) over one claimed batch::
+
+    claim due (one statement)  →  read the facts at send time (orders, contact, consent,
+    suppressions, caps)  →  policy.decide  →  cancel / skip / defer, or
+    open the attempts (renewing the claims)  →  render  →  channel.send  →  record the outcome:
+    sent; transient → retry at RetryPolicy.next_try (or failed when it says None);
+    permanent → failed
+
+Agent tasks (``phone_task``, ``chat_task``) are delivered by putting them on the agents'
+worklist (status ``sent``), not by a network call: :class:`WorklistChannel`.
+
+Crash safety (docs/recovery-engine.md): an action whose worker died while sending stays
+``sending``; :meth:`Dispatcher.reconcile` (run when a worker starts, and between batches)
+resolves those older than the lease by asking the channel (:class:`DeliveryLookup`) when it
+can, and otherwise marks them ``unknown``: never resent automatically.
+
+Logs name actions by id and key and mask phone numbers and e-mail addresses.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from winback.act import policy
+from winback.act.channels.base import Channel, Message, Outcome, SendResult
+from winback.act.retry import RetryPolicy
+from winback.clock import Clock
+from winback.config import PolicySettings
+from winback.model import (
+    Action,
+    ActionChannel,
+    ActionStatus,
+    Purpose,
+    SuppressionReason,
+    contact_address,
+)
+from winback.store.outbox_engine import BatchFacts, Outbox
+
+__all__ = [
+    "DeliveryLookup",
+    "DispatchReport",
+    "Dispatcher",
+    "PlainRenderer",
+    "Renderer",
+    "WorklistChannel",
+    "mask",
+    "worker_name",
+]
+
+log = logging.getLogger("winback.dispatch")
+DAY = timedelta(days=1)
+
+
+class Renderer(Protocol):
+    """Turns an action and its recipient's address into the message to send."""
+
+    def render(self, action: Action, to: str) -> Message: ...
+
+
+@runtime_checkable
+class DeliveryLookup(Protocol):
+    """A channel that can say what became of a message sent with client reference ``key``
+    (None: the provider has no record of it)."""
+
+    def lookup(self, key: str) -> SendResult | None: ...
+
+
+class PlainRenderer:
+    """The template's name and its parameters as plain text: enough for agent tasks and
+    for tests; the real message templates (Jinja2, per channel) replace it."""
+
+    def render(self, action: Action, to: str) -> Message:
+        params = ", ".join(f"{name}={value}" for name, value in sorted(action.params.items()))
+        return Message(
+            channel=action.channel,
+            to=to,
+            body=f"{action.template}: {params}" if params else action.template,
+            key=action.key,
+            template_code=action.template,
+            params=dict(action.params),
+        )
+
+
+class WorklistChannel:
+    """Delivers an agent task by making it visible on the worklist: the action becomes
+    ``sent`` (its status is the worklist's source); nothing leaves the building."""
+
+    def send(self, message: Message) -> SendResult:
+        return SendResult.sent(f"task:{message.key}", "on the agents' worklist")
+
+    def lookup(self, key: str) -> SendResult | None:
+        return SendResult.sent(f"task:{key}", "on the agents' worklist")
+
+
+@dataclass
+class DispatchReport:
+    """What a dispatcher did, per outcome (``retried``: a transient failure, queued again)."""
+
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    reconciled: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: DispatchReport) -> None:
+        self.claimed += other.claimed
+        self.outcomes.update(other.outcomes)
+        self.reconciled.update(other.reconciled)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "claimed": self.claimed,
+            **{name: self.outcomes[name] for name in sorted(self.outcomes)},
+            "reconciled": dict(sorted(self.reconciled.items())),
+        }
+
+
+def worker_name() -> str:
+    """``host:pid:random`` — unique per worker process, readable in the actions table."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def mask(address: str) -> str:
+    """``13800138000`` → ``138****8000``; ``li.lei@example.com`` → ``l***@example.com``."""
+    if "@" in address:
+        name, _, domain = address.partition("@")
+        return f"{name[:1]}***@{domain}"
+    if len(address) >= 7:
+        return f"{address[:3]}****{address[-4:]}"
+    return "****"
+
+
+class Dispatcher:
+    """One worker: claims batches of due actions and delivers them through ``channels``.
+
+    Only actions whose channel is in ``channels`` are claimed. ``clock`` is read for every
+    decision and record (a worker runs for a long time).
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[ActionChannel, Channel],
+        *,
+        clock: Clock,
+        rules: PolicySettings | None = None,
+        retry: RetryPolicy | None = None,
+        renderer: Renderer | None = None,
+        worker: str | None = None,
+        batch_size: int = 50,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.outbox = outbox
+        self.channels = dict(channels)
+        self.clock = clock
+        self.rules = rules or PolicySettings()
+        self.retry = retry or RetryPolicy()
+        self.renderer = renderer or PlainRenderer()
+        self.worker = worker or worker_name()
+        self.batch_size = batch_size
+        self.lease = lease
+
+    # -- running ---------------------------------------------------------------------------
+
+    def drain(self, *, max_batches: int | None = None) -> DispatchReport:
+        """Reconcile, then run batches until nothing is due (or ``max_batches`` ran)."""
+        report = DispatchReport()
+        report.reconciled.update(self.reconcile())
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            done = self.run_once()
+            report.add(done)
+            batches += 1
+            if done.claimed == 0:
+                break
+        return report
+
+    def reconcile(self) -> dict[str, int]:
+        """Resolve actions left ``sending`` longer than the lease (their worker died)."""
+        now = self.clock.now()
+        counts = self.outbox.reconcile(
+            now=now, stale_before=now - self.lease, resolve=self._resolve_stale
+        )
+        for status, n in counts.items():
+            log.warning("reconciled %d abandoned action(s) as %s", n, status)
+        return counts
+
+    def run_once(self) -> DispatchReport:
+        """Claim one batch of due actions and see each to its next state."""
+        report = DispatchReport()
+        batch = self.outbox.claim(
+            now=self.clock.now(),
+            limit=self.batch_size,
+            worker=self.worker,
+            channels=sorted(self.channels),
+        )
+        report.claimed = len(batch)
+        if not batch:
+            return report
+        now = self.clock.now()
+        facts = self.outbox.facts(batch, now=now)
+        tally = _Tally(facts)
+        to_send: list[tuple[Action, str]] = []
+        for action in batch:
+            send_facts = tally.send_facts(action, now)
+            decision = policy.decide(action, send_facts, self.rules, now=now)
+            if isinstance(decision, policy.Send):
+                tally.count_send(action)
+                to_send.append((action, send_facts.address or _task_address(action, facts)))
+            else:
+                report.outcomes[self._settle(action, decision, now)] += 1
+        if to_send:
+            opened = self.outbox.open_attempts(
+                [a for a, _ in to_send], worker=self.worker, now=self.clock.now()
+            )
+            for action, to in to_send:
+                attempt = opened.get(action.id)
+                if attempt is None:
+                    report.outcomes["lost"] += 1
+                    log.warning("action %d: claim lost before sending; not sent", action.id)
+                    continue
+                report.outcomes[self._deliver(action, to, attempt)] += 1
+        return report
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def _settle(self, action: Action, decision: policy.Decision, now: datetime) -> str:
+        """Record a decision not to send now (cancel, skip, defer)."""
+        if isinstance(decision, policy.Defer):
+            self.outbox.defer(
+                action.id, worker=self.worker, until=decision.until, now=now, answer=decision.reason
+            )
+            log.info("action %d deferred to %s: %s", action.id, decision.until, decision.reason)
+            return "deferred"
+        assert isinstance(decision, policy.Cancel | policy.Skip)
+        status = (
+            ActionStatus.CANCELLED if isinstance(decision, policy.Cancel) else ActionStatus.SKIPPED
+        )
+        self.outbox.finish(
+            action.id, worker=self.worker, status=status, now=now, answer=decision.reason
+        )
+        log.info("action %d %s: %s", action.id, status, decision.reason)
+        return status.value
+
+    def _deliver(self, action: Action, to: str, attempt: int) -> str:
+        message = self.renderer.render(action, to)
+        result = self.channels[action.channel].send(message)
+        now = self.clock.now()
+        common = {"worker": self.worker, "now": now, "attempt_id": attempt}
+        if result.outcome is Outcome.SENT:
+            self.outbox.finish(
+                action.id,
+                status=ActionStatus.SENT,
+                outcome="sent",
+                provider_id=result.provider_id,
+                answer=result.detail or None,
+                **common,
+            )
+            log.info("action %d sent by %s to %s", action.id, action.channel, mask(to))
+            return "sent"
+        if result.outcome is Outcome.TRANSIENT:
+            retry_at = self.retry.next_try(action.attempts, now=now, retry_after=result.retry_after)
+            if retry_at is not None:
+                self.outbox.defer(
+                    action.id, until=retry_at, outcome="transient", answer=result.detail, **common
+                )
+                log.info("action %d: transient failure, retry at %s", action.id, retry_at)
+                return "retried"
+        self.outbox.finish(
+            action.id,
+            status=ActionStatus.FAILED,
+            outcome=result.outcome.value,
+            answer=result.detail,
+            **common,
+        )
+        log.warning("action %d failed (%s): %s", action.id, result.outcome, result.detail)
+        return "failed"
+
+    def _resolve_stale(self, action: Action) -> tuple[ActionStatus, str | None, str]:
+        channel: object = self.channels.get(action.channel)
+        if not isinstance(channel, DeliveryLookup):
+            return ActionStatus.UNKNOWN, None, "worker died while sending; channel has no lookup"
+        found = channel.lookup(action.key)
+        if found is None or found.outcome is Outcome.TRANSIENT:
+            return ActionStatus.UNKNOWN, None, "worker died while sending; provider has no record"
+        if found.outcome is Outcome.SENT:
+            return ActionStatus.SENT, found.provider_id, "found at the provider"
+        return ActionStatus.FAILED, None, f"provider refused it: {found.detail}"
+
+
+class _Tally:
+    """Turns a batch's raw facts into per-action :class:`~winback.act.policy.SendFacts`,
+    counting the sends decided earlier in the same batch towards the caps."""
+
+    def __init__(self, facts: BatchFacts) -> None:
+        self.facts = facts
+        self.reminders: Counter[tuple[int, str]] = Counter(facts.reminders)
+        self.marketing = list(facts.marketing)
+
+    def send_facts(self, action: Action, now: datetime) -> policy.SendFacts:
+        facts = self.facts
+        address = self._address(action)
+        return policy.SendFacts(
+            zone=self._zone(action),
+            order_statuses={
+                order_id: facts.orders[(action.store_id, order_id)]
+                for order_id in action.order_ids
+                if (action.store_id, order_id) in facts.orders
+            },
+            address=address,
+            consent=self._consent(action),
+            suppression=self._suppression(action, address),
+            reminders_sent=max(
+                (self.reminders[(action.store_id, o)] for o in action.order_ids), default=0
+            ),
+            marketing_today=sum(
+                1
+                for customer, channel, at in self.marketing
+                if customer == action.customer_id and channel == action.channel and at > now - DAY
+            ),
+            marketing_week=sum(
+                1 for customer, _, _ in self.marketing if customer == action.customer_id
+            ),
+        )
+
+    def count_send(self, action: Action) -> None:
+        if action.is_payment_reminder:
+            for order_id in action.order_ids:
+                self.reminders[(action.store_id, order_id)] += 1
+        if action.purpose is Purpose.MARKETING and action.customer_id is not None:
+            self.marketing.append((action.customer_id, action.channel.value, action.due_at))
+
+    def _zone(self, action: Action) -> ZoneInfo:
+        for name in (action.params.get("timezone"), self.facts.zones.get(action.store_id)):
+            if name:
+                try:
+                    return ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    log.warning("action %d: unknown time zone %r ignored", action.id, name)
+        return ZoneInfo("UTC")
+
+    def _address(self, action: Action) -> str | None:
+        contact = self.facts.contacts.get(action.customer_id) if action.customer_id else None
+        if contact is None:
+            return None
+        if action.channel is ActionChannel.SMS and not contact.phone_masked:
+            return contact.phone
+        if action.channel is ActionChannel.EMAIL and not contact.email_masked:
+            return contact.email
+        return None
+
+    def _consent(self, action: Action) -> bool | None:
+        governed = policy.consent_channel(action.channel)
+        if governed is None or action.customer_id is None:
+            return None
+        return self.facts.consents.get((action.customer_id, governed.value))
+
+    def _suppression(self, action: Action, address: str | None) -> SuppressionReason | None:
+        listed = self.facts.suppressions.get(action.store_id, {})
+        keys = []
+        if address:
+            keys.append(("address", contact_address(action.channel, address)))
+        if action.customer_id is not None:
+            keys.append(("customer", str(action.customer_id)))
+        for kind, value in keys:
+            for on in (None, action.channel.value):
+                if (reason := listed.get((kind, value, on))) is not None:
+                    return reason
+        return None
+
+
+def _task_address(action: Action, facts: BatchFacts) -> str:
+    """Who an agent task or a team robot message is about: the buyer's platform id."""
+    contact = facts.contacts.get(action.customer_id) if action.customer_id else None
+    return contact.customer_key if contact else f"store-{action.store_id}"

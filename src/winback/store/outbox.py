@@ -1,0 +1,647 @@
+"""The outbox's named queries: actions in, claims, attempts, outcomes, suppressions.
+
+The database is the queue (docs/recovery-engine.md): an action is a row with a status,
+``due_at`` and a unique key per store; a worker claims due rows with ONE statement
+(``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL; the
+same statement under ``BEGIN IMMEDIATE`` on SQLite), so two workers never claim one action.
+Every later move is conditional on the claim (``status = 'sending' AND claimed_by = me``):
+a worker whose claim was taken from it changes nothing.
+
+Writes take a connection and never commit: the caller owns the transaction. Use
+:func:`write_transaction` for the dispatcher's short write transactions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from winback.model import (
+    Action,
+    ActionChannel,
+    ActionStatus,
+    OrderStatus,
+    PlannedAction,
+    Purpose,
+    SuppressionReason,
+    advance_action,
+    contact_address,
+)
+from winback.store.schema import (
+    action_attempts,
+    action_orders,
+    actions,
+    consents,
+    customers,
+    orders,
+    stores,
+    suppressions,
+)
+
+__all__ = [
+    "Contact",
+    "EnqueueCounts",
+    "add_suppression",
+    "attempts_of",
+    "claim_due",
+    "consents_of",
+    "contacts_of",
+    "count_by_status",
+    "defer",
+    "due_actions",
+    "enqueue",
+    "finish",
+    "is_suppressed",
+    "list_actions",
+    "marketing_sent_since",
+    "order_statuses",
+    "reconcile_stale_sending",
+    "record_attempt",
+    "reminders_sent",
+    "store_zones",
+    "suppressed_among",
+    "write_transaction",
+]
+
+CHUNK: Final = 1_000
+"""Actions per INSERT: 18 parameters each stays under both backends' parameter limits."""
+DELIVERED: Final = (ActionStatus.SENT.value, ActionStatus.UNKNOWN.value)
+"""Statuses that count as "reached the buyer" for the caps: ``unknown`` may have."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnqueueCounts:
+    """What :func:`enqueue` did: new actions (of which ``held_out``), and keys already stored."""
+
+    created: int = 0
+    held_out: int = 0
+    existing: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How a customer can be reached; a masked contact is known to exist but not readable."""
+
+    customer_key: str
+    phone: str | None
+    email: str | None
+    phone_masked: bool
+    email_masked: bool
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction, committed on success, rolled back on error.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it holds the write lock from
+    the start, so concurrent claimers queue (busy timeout) instead of failing mid-way.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(immediate=True)
+        with conn.begin():
+            yield conn
+
+
+# -- planning → outbox ----------------------------------------------------------------------
+
+
+def enqueue(conn: Connection, planned: Sequence[PlannedAction], *, now: datetime) -> EnqueueCounts:
+    """Store planned actions; a key already stored for the store is left as it is.
+
+    Idempotent on (store, key): planning twice, or two planners at once, store each action
+    once. A held-out action is stored with status ``held_out`` and is never sent.
+    """
+    unique = list({(p.store_id, p.key): p for p in planned}.values())
+    created = held = 0
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        rows = [_action_row(p, now) for p in chunk]
+        statement = _insert_ignoring_duplicates(conn, rows).returning(
+            actions.c.id, actions.c.store_id, actions.c.key, actions.c.status
+        )
+        by_key = {(p.store_id, p.key): p for p in chunk}
+        links = []
+        for row in conn.execute(statement):
+            created += 1
+            held += row.status == ActionStatus.HELD_OUT
+            for order_id in by_key[(row.store_id, row.key)].order_ids:
+                links.append({"action_id": row.id, "order_id": order_id, "store_id": row.store_id})
+        if links:
+            conn.execute(insert(action_orders), links)
+    return EnqueueCounts(created=created, held_out=held, existing=len(unique) - created)
+
+
+def _action_row(p: PlannedAction, now: datetime) -> dict[str, Any]:
+    return {
+        "store_id": p.store_id,
+        "key": p.key,
+        "playbook": p.playbook,
+        "step": p.step,
+        "channel": str(p.channel),
+        "purpose": str(p.purpose),
+        "status": str(ActionStatus.HELD_OUT if p.held_out else ActionStatus.PLANNED),
+        "customer_id": p.customer_id,
+        "order_ids": json.dumps(list(dict.fromkeys(p.order_ids))),
+        "amount": p.amount,
+        "template": p.template,
+        "params": json.dumps(dict(p.params), ensure_ascii=False, sort_keys=True),
+        "due_at": p.due_at,
+        "expires_at": p.expires_at,
+        "created_at": now,
+        "updated_at": now,
+        "attempts": 0,
+    }
+
+
+def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(actions).values(rows).on_conflict_do_nothing()
+    return sqlite.insert(actions).values(rows).on_conflict_do_nothing()
+
+
+# -- claiming and finishing -----------------------------------------------------------------
+
+
+def claim_due(
+    conn: Connection,
+    *,
+    now: datetime,
+    limit: int,
+    worker: str,
+    channels: Sequence[ActionChannel] | None = None,
+) -> list[Action]:
+    """Claim up to ``limit`` due actions for ``worker`` (planned → sending), oldest due first;
+    only actions on ``channels`` when given (the ones the worker can deliver).
+
+    One statement: on PostgreSQL the inner ``SELECT … FOR UPDATE SKIP LOCKED`` passes over
+    rows another worker is claiming; on SQLite run it in :func:`write_transaction` (the
+    write lock is held from BEGIN). Each claim counts as an attempt.
+    """
+    due = (
+        _due(now, channels)
+        .order_by(actions.c.due_at, actions.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(actions)
+        .where(actions.c.id.in_(due.scalar_subquery()))
+        .values(
+            status=ActionStatus.SENDING.value,
+            claimed_by=worker,
+            claimed_at=now,
+            updated_at=now,
+            attempts=actions.c.attempts + 1,
+        )
+        .returning(*actions.c)
+    )
+    claimed = [_action(row) for row in conn.execute(statement)]
+    return sorted(claimed, key=lambda a: (a.due_at, a.id))
+
+
+def due_actions(
+    conn: Connection,
+    *,
+    now: datetime,
+    limit: int,
+    channels: Sequence[ActionChannel] | None = None,
+) -> list[Action]:
+    """The actions :func:`claim_due` would claim, read without claiming (for a dry run)."""
+    ids = _due(now, channels).order_by(actions.c.due_at, actions.c.id).limit(limit)
+    query = select(actions).where(actions.c.id.in_(ids.scalar_subquery()))
+    return sorted((_action(row) for row in conn.execute(query)), key=lambda a: (a.due_at, a.id))
+
+
+def _due(now: datetime, channels: Sequence[ActionChannel] | None) -> Any:
+    query = select(actions.c.id).where(
+        actions.c.status == ActionStatus.PLANNED.value, actions.c.due_at <= now
+    )
+    if channels is not None:
+        query = query.where(actions.c.channel.in_([str(c) for c in channels]))
+    return query
+
+
+def record_attempt(conn: Connection, action: Action, *, worker: str, now: datetime) -> int | None:
+    """Open the attempt row for a claimed action just before its send, and renew the claim.
+
+    Returns the attempt id, or None when ``worker`` no longer holds the claim (another
+    worker reconciled it as stale): then the action must not be sent.
+    """
+    renewed = conn.execute(
+        update(actions)
+        .where(_held_by(action.id, worker))
+        .values(claimed_at=now, updated_at=now)
+        .returning(actions.c.attempts)
+    ).first()
+    if renewed is None:
+        return None
+    return int(
+        conn.execute(
+            insert(action_attempts)
+            .values(action_id=action.id, number=renewed.attempts, worker=worker, started_at=now)
+            .returning(action_attempts.c.id)
+        ).scalar_one()
+    )
+
+
+def finish(
+    conn: Connection,
+    action_id: int,
+    *,
+    worker: str,
+    status: ActionStatus,
+    now: datetime,
+    attempt_id: int | None = None,
+    outcome: str | None = None,
+    provider_id: str | None = None,
+    answer: str | None = None,
+) -> bool:
+    """Move a claimed action out of ``sending`` (sent, failed, cancelled or skipped) and
+    close its attempt. False (and nothing changed) when ``worker`` lost the claim."""
+    advance_action(ActionStatus.SENDING, status)
+    values: dict[str, Any] = {"status": status.value, "updated_at": now}
+    if status is ActionStatus.SENT:
+        values |= {"sent_at": now, "provider_id": provider_id}
+    else:
+        values["last_error"] = answer
+    moved = conn.execute(update(actions).where(_held_by(action_id, worker)).values(values))
+    if moved.rowcount != 1:
+        return False
+    _close_attempt(conn, attempt_id, outcome, provider_id, answer, now)
+    return True
+
+
+def defer(
+    conn: Connection,
+    action_id: int,
+    *,
+    worker: str,
+    until: datetime,
+    now: datetime,
+    attempt_id: int | None = None,
+    outcome: str | None = None,
+    answer: str | None = None,
+) -> bool:
+    """Put a claimed action back in the queue (sending → planned) due at ``until``: quiet
+    hours, or a transient failure to retry. False when ``worker`` lost the claim."""
+    advance_action(ActionStatus.SENDING, ActionStatus.PLANNED)
+    moved = conn.execute(
+        update(actions)
+        .where(_held_by(action_id, worker))
+        .values(
+            status=ActionStatus.PLANNED.value,
+            due_at=until,
+            updated_at=now,
+            claimed_by=None,
+            claimed_at=None,
+            last_error=answer,
+        )
+    )
+    if moved.rowcount != 1:
+        return False
+    _close_attempt(conn, attempt_id, outcome, None, answer, now)
+    return True
+
+
+Resolver = Callable[[Action], tuple[ActionStatus, str | None, str]]
+"""Given a stale action: its status (sent, failed or unknown), provider id and a note."""
+
+
+def reconcile_stale_sending(
+    conn: Connection,
+    *,
+    now: datetime,
+    stale_before: datetime,
+    resolve: Resolver | None = None,
+) -> dict[str, int]:
+    """Resolve actions left in ``sending`` by a dead worker (claim older than
+    ``stale_before``): ``resolve`` asks the provider (sent / failed); without it, or when
+    the provider cannot tell, the action becomes ``unknown`` and is never resent.
+
+    Returns the count per resulting status.
+    """
+    stale = conn.execute(
+        select(actions)
+        .where(actions.c.status == ActionStatus.SENDING.value, actions.c.claimed_at < stale_before)
+        .order_by(actions.c.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    counts: dict[str, int] = {}
+    for row in stale:
+        action = _action(row)
+        status, provider_id, note = (
+            resolve(action) if resolve else (ActionStatus.UNKNOWN, None, "worker died")
+        )
+        advance_action(ActionStatus.SENDING, status)
+        values: dict[str, Any] = {"status": status.value, "updated_at": now, "last_error": note}
+        if status is ActionStatus.SENT:
+            values |= {"sent_at": now, "provider_id": provider_id, "last_error": None}
+        conn.execute(
+            update(actions)
+            .where(actions.c.id == action.id, actions.c.claimed_at == action.claimed_at)
+            .values(values)
+        )
+        conn.execute(
+            update(action_attempts)
+            .where(
+                action_attempts.c.action_id == action.id, action_attempts.c.finished_at.is_(None)
+            )
+            .values(
+                finished_at=now,
+                outcome="sent" if status is ActionStatus.SENT else "unknown",
+                provider_id=provider_id,
+                answer=f"reconciled: {note}",
+            )
+        )
+        counts[status.value] = counts.get(status.value, 0) + 1
+    return counts
+
+
+def _held_by(action_id: int, worker: str) -> Any:
+    return and_(
+        actions.c.id == action_id,
+        actions.c.status == ActionStatus.SENDING.value,
+        actions.c.claimed_by == worker,
+    )
+
+
+def _close_attempt(
+    conn: Connection,
+    attempt_id: int | None,
+    outcome: str | None,
+    provider_id: str | None,
+    answer: str | None,
+    now: datetime,
+) -> None:
+    if attempt_id is None:
+        return
+    conn.execute(
+        update(action_attempts)
+        .where(action_attempts.c.id == attempt_id)
+        .values(finished_at=now, outcome=outcome, provider_id=provider_id, answer=answer)
+    )
+
+
+# -- reading actions ------------------------------------------------------------------------
+
+
+def list_actions(
+    conn: Connection,
+    *,
+    store_id: int | None = None,
+    status: ActionStatus | None = None,
+    playbook: str | None = None,
+    limit: int | None = None,
+) -> list[Action]:
+    """Actions, newest due first, optionally of one store, status and playbook."""
+    query = select(actions).order_by(actions.c.due_at.desc(), actions.c.id.desc())
+    if store_id is not None:
+        query = query.where(actions.c.store_id == store_id)
+    if status is not None:
+        query = query.where(actions.c.status == status.value)
+    if playbook is not None:
+        query = query.where(actions.c.playbook == playbook)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_action(row) for row in conn.execute(query)]
+
+
+def count_by_status(conn: Connection, *, store_id: int | None = None) -> dict[str, int]:
+    """How many actions are in each status."""
+    query = select(actions.c.status, func.count()).group_by(actions.c.status)
+    if store_id is not None:
+        query = query.where(actions.c.store_id == store_id)
+    return {status: int(n) for status, n in conn.execute(query)}
+
+
+def attempts_of(conn: Connection, action_id: int) -> list[dict[str, Any]]:
+    """The attempt rows of one action, first try first."""
+    query = (
+        select(action_attempts)
+        .where(action_attempts.c.action_id == action_id)
+        .order_by(action_attempts.c.number)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _action(row: Any) -> Action:
+    m = row._mapping
+    return Action(
+        id=int(m["id"]),
+        store_id=int(m["store_id"]),
+        key=m["key"],
+        playbook=m["playbook"],
+        step=int(m["step"]),
+        channel=ActionChannel(m["channel"]),
+        purpose=Purpose(m["purpose"]),
+        status=ActionStatus(m["status"]),
+        due_at=m["due_at"],
+        template=m["template"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        customer_id=m["customer_id"],
+        order_ids=tuple(json.loads(m["order_ids"])),
+        amount=m["amount"],
+        params=json.loads(m["params"]),
+        expires_at=m["expires_at"],
+        claimed_by=m["claimed_by"],
+        claimed_at=m["claimed_at"],
+        sent_at=m["sent_at"],
+        provider_id=m["provider_id"],
+        attempts=int(m["attempts"]),
+        last_error=m["last_error"],
+        converted_at=m["converted_at"],
+        converted_order_id=m["converted_order_id"],
+    )
+
+
+# -- what the send policy reads -------------------------------------------------------------
+
+
+def store_zones(conn: Connection, store_ids: Sequence[int]) -> dict[int, str]:
+    """Each store's IANA time zone."""
+    query = select(stores.c.id, stores.c.timezone).where(stores.c.id.in_(list(store_ids)))
+    return {int(i): zone for i, zone in conn.execute(query)}
+
+
+def order_statuses(
+    conn: Connection, store_id: int, order_ids: Sequence[str]
+) -> dict[str, OrderStatus]:
+    """The current status of each named order of a store (orders not stored are absent)."""
+    query = select(orders.c.order_id, orders.c.status).where(
+        orders.c.store_id == store_id, orders.c.order_id.in_(list(order_ids))
+    )
+    return {order_id: OrderStatus(status) for order_id, status in conn.execute(query)}
+
+
+def contacts_of(conn: Connection, customer_ids: Sequence[int]) -> dict[int, Contact]:
+    """Phone and e-mail of each customer (masked ones are flagged, value None)."""
+    query = select(
+        customers.c.id,
+        customers.c.customer_key,
+        customers.c.phone,
+        customers.c.email,
+        customers.c.phone_masked,
+        customers.c.email_masked,
+    ).where(customers.c.id.in_(list(customer_ids)))
+    return {
+        int(row.id): Contact(
+            row.customer_key, row.phone, row.email, bool(row.phone_masked), bool(row.email_masked)
+        )
+        for row in conn.execute(query)
+    }
+
+
+def consents_of(
+    conn: Connection, customer_ids: Sequence[int]
+) -> dict[tuple[int, str], bool | None]:
+    """The newest consent statement per (customer, channel); no row means unknown."""
+    newest = (
+        select(func.max(consents.c.id))
+        .where(consents.c.customer_id.in_(list(customer_ids)))
+        .group_by(consents.c.customer_id, consents.c.channel)
+    )
+    query = select(consents.c.customer_id, consents.c.channel, consents.c.granted).where(
+        consents.c.id.in_(newest.scalar_subquery())
+    )
+    return {(int(c), channel): granted for c, channel, granted in conn.execute(query)}
+
+
+def reminders_sent(conn: Connection, store_id: int, order_ids: Sequence[str]) -> dict[str, int]:
+    """How many transactional actions reached (or may have reached) each order's buyer,
+    across all playbooks: the per-order reminder cap counts these."""
+    query = (
+        select(action_orders.c.order_id, func.count())
+        .join(actions, actions.c.id == action_orders.c.action_id)
+        .where(
+            action_orders.c.store_id == store_id,
+            action_orders.c.order_id.in_(list(order_ids)),
+            actions.c.purpose == Purpose.TRANSACTIONAL.value,
+            actions.c.status.in_(DELIVERED),
+        )
+        .group_by(action_orders.c.order_id)
+    )
+    return {order_id: int(n) for order_id, n in conn.execute(query)}
+
+
+def marketing_sent_since(
+    conn: Connection, customer_ids: Sequence[int], since: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(customer, channel, sent_at) of every marketing action sent since ``since``."""
+    query = select(actions.c.customer_id, actions.c.channel, actions.c.sent_at).where(
+        actions.c.customer_id.in_(list(customer_ids)),
+        actions.c.purpose == Purpose.MARKETING.value,
+        actions.c.status.in_(DELIVERED),
+        or_(actions.c.sent_at >= since, actions.c.sent_at.is_(None)),
+    )
+    return [(int(c), channel, at or since) for c, channel, at in conn.execute(query)]
+
+
+# -- the suppression list -------------------------------------------------------------------
+
+
+def add_suppression(
+    conn: Connection,
+    *,
+    store_id: int,
+    reason: SuppressionReason,
+    source: str,
+    now: datetime,
+    channel: ActionChannel | None = None,
+    address: str | None = None,
+    customer_id: int | None = None,
+) -> bool:
+    """Suppress an address and/or a customer on ``channel`` (None: every channel).
+
+    The address is stored in its comparable form (:func:`winback.model.contact_address`).
+    Returns False when the same suppression is already listed.
+    """
+    if address is None and customer_id is None:
+        raise ValueError("a suppression needs an address or a customer")
+    normal = contact_address(channel or _guess_channel(address), address) if address else None
+    same = select(suppressions.c.id).where(
+        suppressions.c.store_id == store_id,
+        _equals(suppressions.c.channel, str(channel) if channel else None),
+        _equals(suppressions.c.address, normal),
+        _equals(suppressions.c.customer_id, customer_id),
+    )
+    if conn.execute(same.limit(1)).first() is not None:
+        return False
+    conn.execute(
+        insert(suppressions).values(
+            store_id=store_id,
+            channel=str(channel) if channel else None,
+            address=normal,
+            customer_id=customer_id,
+            reason=reason.value,
+            source=source,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def is_suppressed(
+    conn: Connection,
+    *,
+    store_id: int,
+    channel: ActionChannel,
+    address: str | None = None,
+    customer_id: int | None = None,
+) -> SuppressionReason | None:
+    """Why the address or customer must not be contacted on ``channel``, or None."""
+    found = suppressed_among(
+        conn,
+        store_id,
+        addresses=[contact_address(channel, address)] if address else [],
+        customer_ids=[customer_id] if customer_id is not None else [],
+    )
+    for (kind, value, on), reason in found.items():
+        if on in (None, str(channel)) and (
+            (kind == "address" and address and value == contact_address(channel, address))
+            or (kind == "customer" and value == str(customer_id))
+        ):
+            return reason
+    return None
+
+
+def suppressed_among(
+    conn: Connection, store_id: int, *, addresses: Sequence[str], customer_ids: Sequence[int]
+) -> dict[tuple[str, str, str | None], SuppressionReason]:
+    """Suppressions of a store matching any of the (normalised) addresses or customers,
+    keyed ``("address", value, channel)`` or ``("customer", id, channel)``."""
+    if not addresses and not customer_ids:
+        return {}
+    query = select(
+        suppressions.c.address, suppressions.c.customer_id, suppressions.c.channel,
+        suppressions.c.reason,
+    ).where(
+        suppressions.c.store_id == store_id,
+        or_(
+            suppressions.c.address.in_(list(addresses)),
+            suppressions.c.customer_id.in_(list(customer_ids)),
+        ),
+    )  # fmt: skip
+    found: dict[tuple[str, str, str | None], SuppressionReason] = {}
+    for address, customer_id, channel, reason in conn.execute(query):
+        if address is not None:
+            found[("address", address, channel)] = SuppressionReason(reason)
+        if customer_id is not None:
+            found[("customer", str(customer_id), channel)] = SuppressionReason(reason)
+    return found
+
+
+def _equals(column: Any, value: Any) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+def _guess_channel(address: str | None) -> ActionChannel:
+    return ActionChannel.EMAIL if address and "@" in address else ActionChannel.SMS
