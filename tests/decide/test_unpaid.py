@@ -27,12 +27,12 @@ def test_a_new_buyer_gets_an_sms_at_the_fallback_delay_then_a_last_call() -> Non
     assert first.key == "buyer:buyer-1:unpaid:1@o1"
     assert first.channel is ActionChannel.SMS
     assert first.due_at == order.created_at + timedelta(hours=2)
-    assert first.template == "unpaid_new"
+    assert first.template == "unpaid_new_buyer"
     assert first.expires_at == order.created_at + timedelta(hours=72)
     assert first.params["pay_before"] == "16:00"
     assert second.key == "buyer:buyer-1:unpaid:2@o1"
     assert second.due_at == order.created_at + timedelta(hours=24)
-    assert second.template == "unpaid_last_call_new"
+    assert second.template == "unpaid_new_buyer"
 
 
 def test_a_returning_buyer_is_called_an_hour_later_inside_a_call_window() -> None:
@@ -41,7 +41,7 @@ def test_a_returning_buyer_is_called_an_hour_later_inside_a_call_window() -> Non
     # created 09:50 Shanghai; 2 h + 1 h later is 12:50, after the morning window: 15:30.
     assert first.channel is ActionChannel.PHONE_TASK
     assert first.due_at.astimezone(SHANGHAI).strftime("%H:%M") == "15:30"
-    assert first.template == "unpaid_returning"
+    assert first.template == "unpaid_phone_script"
 
 
 def test_large_orders_and_orders_with_a_remark_become_phone_tasks() -> None:
@@ -68,6 +68,8 @@ def test_one_buyer_with_several_unpaid_orders_gets_one_merged_reminder_per_step(
     assert [a.step for a in plans] == [1, 2]
     assert plans[0].order_ids == ("o1", "o2")
     assert plans[0].amount == Decimal("110.00")
+    assert plans[0].template == "unpaid_merged"
+    assert plans[0].params["order_id"] == "o1, o2"
     assert plans[0].due_at == newer.created_at + timedelta(hours=2)
     assert plans[0].expires_at == older.created_at + timedelta(hours=72)
 

@@ -18,7 +18,7 @@ from winback.decide.context import PlanningContext, unit_of
 from winback.decide.facts import ClosedOrder
 from winback.decide.holdout import is_held_out
 from winback.decide.playbooks import Playbook
-from winback.decide.timing import amount_text, into_call_window, yesterday
+from winback.decide.timing import amount_text, into_call_window, items_text, yesterday
 from winback.model import OrderStatus, PlannedAction
 
 __all__ = ["ReasonGuesser", "closed_yesterday", "plan_closed_followup"]
@@ -95,7 +95,7 @@ def _task(
         channel=channel,
         purpose=playbook.purpose,
         due_at=due,
-        template=step.templates.for_buyer(order.buyer.returning),
+        template=step.template(channel, returning=order.buyer.returning),
         customer_id=order.buyer.customer_id,
         order_ids=(order.order_id,),
         amount=order.amount,
@@ -111,7 +111,9 @@ def _params(
     reason = prediction.reason if prediction is not None else LossReason.UNKNOWN
     guess = prediction.guess if prediction is not None else LossReason.UNKNOWN
     return {
+        "order_id": order.order_id,
         "order_ids": order.order_id,
+        "item": items_text(order.items),
         "amount": amount_text(order.amount),
         "buyer_type": "returning" if order.buyer.returning else "new",
         "closed_at": _local(order.closed_at, context),

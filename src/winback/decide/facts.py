@@ -68,7 +68,7 @@ class Buyer:
 
 @dataclass(frozen=True, slots=True)
 class UnpaidOrder:
-    """An order as the unpaid playbook sees it."""
+    """An order as the unpaid playbook sees it; ``items`` are its line titles."""
 
     order_id: str
     status: OrderStatus
@@ -78,6 +78,7 @@ class UnpaidOrder:
     has_remark: bool = False
     payment_method: str | None = None
     platform: str | None = None
+    items: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.created_at.utcoffset() is None:
@@ -100,6 +101,7 @@ class ClosedOrder:
     buyer: Buyer
     has_remark: bool = False
     texts: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("created_at", "closed_at"):

@@ -52,21 +52,32 @@ class _Model(BaseModel):
 
 class Templates(_Model):
     """The template (or agent script) of a step, per buyer type: new buyers hear "pay now and
-    it ships today", returning buyers a care message (seed 003)."""
+    it ships today", returning buyers a care message (seed 003). ``merged``, when given, is
+    used for a reminder about several orders of one buyer."""
 
     new: str = Field(min_length=1)
     returning: str = Field(min_length=1)
+    merged: str | None = Field(default=None, min_length=1)
 
-    def for_buyer(self, returning: bool) -> str:
+    def pick(self, *, returning: bool, orders: int = 1) -> str:
+        if orders > 1 and self.merged:
+            return self.merged
         return self.returning if returning else self.new
 
 
 class Step(_Model):
     """One reminder. ``after`` is counted from the order's creation: ``"p90"`` (the segment's
-    90% payment time) or a duration such as ``"24h"``."""
+    90% payment time) or a duration such as ``"24h"``. ``templates`` name the message;
+    ``channel_templates`` replace them on one channel (an e-mail layout, an agent script)."""
 
     after: timedelta | Literal["p90"]
     templates: Templates
+    channel_templates: dict[ActionChannel, Templates] = Field(default_factory=dict)
+
+    def template(self, channel: ActionChannel, *, returning: bool, orders: int = 1) -> str:
+        """The template name for ``channel`` and this buyer."""
+        chosen = self.channel_templates.get(channel, self.templates)
+        return chosen.pick(returning=returning, orders=orders)
 
     @field_validator("after", mode="before")
     @classmethod
@@ -139,12 +150,23 @@ def _rule(channel: str, **conditions: Any) -> dict[str, Any]:
     return {"channel": channel, **conditions}
 
 
-def _step(after: str, template: str) -> dict[str, Any]:
-    """A step whose templates are ``<template>_new`` and ``<template>_returning``."""
-    return {
-        "after": after,
-        "templates": {"new": f"{template}_new", "returning": f"{template}_returning"},
-    }
+def _same(name: str) -> dict[str, str]:
+    return {"new": name, "returning": name}
+
+
+# The names of the shipped template library (winback/act/default_templates.toml).
+_UNPAID_STEP: Final[dict[str, Any]] = {
+    "templates": {
+        "new": "unpaid_new_buyer",
+        "returning": "unpaid_returning_buyer",
+        "merged": "unpaid_merged",
+    },
+    "channel_templates": {
+        "email": _same("unpaid_new_buyer_email"),
+        "phone_task": _same("unpaid_phone_script"),
+        "chat_task": _same("unpaid_chat_script"),
+    },
+}
 
 
 DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
@@ -155,7 +177,7 @@ DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
         "returning_delay": "1h",
         "fallback_delay": "2h",
         "close_margin": "1h",
-        "steps": [_step("p90", "unpaid"), _step("24h", "unpaid_last_call")],
+        "steps": [{"after": "p90", **_UNPAID_STEP}, {"after": "24h", **_UNPAID_STEP}],
         "rules": [
             _rule("phone_task", amount_at_least="300"),
             _rule("phone_task", returning=True),
@@ -171,7 +193,13 @@ DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
         "kind": "closed_followup",
         "holdout_share": 0.1,
         "valid_for": "3d",
-        "steps": [_step("0h", "closed_followup")],
+        "steps": [
+            {
+                "after": "0h",
+                "templates": _same("closed_followup"),
+                "channel_templates": {"email": _same("closed_followup_email")},
+            }
+        ],
         "rules": [
             _rule("phone_task", amount_at_least="300", direct_contact=True),
             _rule("phone_task", returning=True, direct_contact=True),

@@ -132,6 +132,12 @@ def _local(on: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(on, at, tzinfo=zone)
 
 
+def items_text(items: Sequence[str], most: int = 2) -> str:
+    """The first ``most`` item titles for a message, ``"、"``-separated, "…" when cut."""
+    unique = list(dict.fromkeys(items))
+    return "、".join(unique[:most]) + ("…" if len(unique) > most else "")
+
+
 def amount_text(amount: Decimal) -> str:
     """An amount as a template parameter: two decimals, no exponent."""
     return f"{amount.quantize(Decimal('0.01')):f}"

@@ -33,6 +33,7 @@ from winback.decide.timing import (
     amount_text,
     first_delay,
     into_call_window,
+    items_text,
     payment_probability,
     segment_of,
 )
@@ -154,7 +155,7 @@ def _action(
         channel=channel,
         purpose=playbook.purpose,
         due_at=due,
-        template=step.templates.for_buyer(buyer.returning),
+        template=step.template(channel, returning=buyer.returning, orders=len(group)),
         customer_id=buyer.customer_id,
         order_ids=tuple(order.order_id for order in group),
         amount=amount,
@@ -175,9 +176,13 @@ def _params(
     time before which payment ships today (seed 003: 几点之前付款就今天能够发货)."""
     local_due = due.astimezone(context.zone)
     cutoff = context.ship_same_day_before
+    ids = ", ".join(order.order_id for order in group)
     params = {
-        "order_ids": ", ".join(order.order_id for order in group),
+        "order_id": ids,
+        "order_ids": ids,
         "orders": str(len(group)),
+        "item": items_text([item for order in group for item in order.items]),
+        "ordered_at": group[-1].created_at.astimezone(context.zone).strftime("%m-%d %H:%M"),
         "amount": amount_text(facts.amount),
         "buyer_type": "returning" if facts.buyer.returning else "new",
         "closes_at": expires.astimezone(context.zone).strftime("%Y-%m-%d %H:%M"),

@@ -17,7 +17,14 @@ from sqlalchemy import Connection, case, func, insert, select
 
 from winback.decide.facts import Buyer, ClosedOrder, UnpaidOrder
 from winback.model import Channel, OrderStatus
-from winback.store.schema import chat_messages, consents, customers, orders, task_outcomes
+from winback.store.schema import (
+    chat_messages,
+    consents,
+    customers,
+    order_lines,
+    orders,
+    task_outcomes,
+)
 
 __all__ = [
     "BuyerHistory",
@@ -93,6 +100,7 @@ def unpaid_orders(
     )
     rows = conn.execute(query).all()
     buyers = _buyers(conn, {row.customer_id for row in rows if row.customer_id}, now)
+    items = _item_titles(conn, store_id, [row.order_id for row in rows])
     return [
         UnpaidOrder(
             order_id=row.order_id,
@@ -103,6 +111,7 @@ def unpaid_orders(
             has_remark=bool(row.has_remark),
             payment_method=row.payment_method,
             platform=row.platform,
+            items=items.get(row.order_id, ()),
         )
         for row in rows
     ]
@@ -136,6 +145,7 @@ def closed_orders(
     ids = {row.customer_id for row in rows if row.customer_id}
     buyers = _buyers(conn, ids, end)
     chats = last_chat_lines(conn, store_id, ids, limit=chat_lines, sender="buyer", before=end)
+    items = _item_titles(conn, store_id, [row.order_id for row in rows])
     return [
         ClosedOrder(
             order_id=row.order_id,
@@ -154,6 +164,7 @@ def closed_orders(
                 )
                 if text
             ),
+            items=items.get(row.order_id, ()),
         )
         for row in rows
     ]
@@ -317,6 +328,24 @@ def _consents(
         if granted is not None:
             (yes if granted else no).setdefault(customer_id, set()).add(Channel(channel))
     return yes, no
+
+
+def _item_titles(
+    conn: Connection, store_id: int, order_ids: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """order id → its line titles, in line order."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(order_ids), CHUNK):
+        chunk = order_ids[start : start + CHUNK]
+        query = (
+            select(orders.c.order_id, order_lines.c.title)
+            .join(order_lines, order_lines.c.order_row_id == orders.c.id)
+            .where(orders.c.store_id == store_id, orders.c.order_id.in_(chunk))
+            .order_by(orders.c.order_id, order_lines.c.id)
+        )
+        for order_id, title in conn.execute(query):
+            found.setdefault(order_id, []).append(title)
+    return {order_id: tuple(titles) for order_id, titles in found.items()}
 
 
 def _has_remark() -> Any:
