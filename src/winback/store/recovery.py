@@ -7,17 +7,20 @@ module); writes take a connection and never commit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+import pyarrow as pa
 from sqlalchemy import Connection, case, func, insert, select
 
 from winback.decide.facts import Buyer, ClosedOrder, UnpaidOrder
 from winback.model import Channel, OrderStatus
 from winback.store.schema import (
+    actions,
     chat_messages,
     consents,
     customers,
@@ -27,13 +30,17 @@ from winback.store.schema import (
 )
 
 __all__ = [
+    "ACTIONS_FRAME",
     "BuyerHistory",
     "ChatLine",
+    "TaskAction",
     "TaskOutcome",
+    "actions_frame",
     "buyer_histories",
     "closed_orders",
     "last_chat_lines",
     "record_task_outcome",
+    "task_action",
     "task_outcomes_of",
     "unpaid_orders",
 ]
@@ -370,3 +377,84 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     ordered: Sequence[int] = sorted(set(ids))
     for start in range(0, len(ordered), CHUNK):
         yield list(ordered[start : start + CHUNK])
+
+
+# -- the outbox's actions as recovery sees them ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskAction:
+    """The fields of an outbox action that recording an agent's outcome checks."""
+
+    id: int
+    channel: str
+    status: str
+    playbook: str
+
+
+def task_action(conn: Connection, store_id: int, action_id: int) -> TaskAction | None:
+    """The action ``action_id`` of the store, or None."""
+    row = conn.execute(
+        select(actions.c.id, actions.c.channel, actions.c.status, actions.c.playbook).where(
+            actions.c.store_id == store_id, actions.c.id == action_id
+        )
+    ).first()
+    return None if row is None else TaskAction(row.id, row.channel, row.status, row.playbook)
+
+
+ACTIONS_FRAME: Final = pa.schema(
+    [
+        ("action_id", pa.int64()),
+        ("playbook", pa.string()),
+        ("step", pa.int64()),
+        ("channel", pa.string()),
+        ("template", pa.string()),
+        ("agent", pa.string()),
+        ("held_out", pa.bool_()),
+        ("due_at", pa.timestamp("us", "UTC")),
+        ("sent_at", pa.timestamp("us", "UTC")),
+        ("order_ids", pa.list_(pa.string())),
+    ]
+)
+
+
+def actions_frame(conn: Connection, store_id: int) -> pa.Table:
+    """The store's actions for measurement (schema :data:`ACTIONS_FRAME`).
+
+    ``sent_at`` is when the action reached the buyer: the outbox's send time, or for an agent
+    task the time the agent recorded an outcome. ``agent`` is who recorded the latest one.
+    """
+    outcomes = task_outcomes_of(conn, store_id)
+    query = (
+        select(
+            actions.c.id,
+            actions.c.playbook,
+            actions.c.step,
+            actions.c.channel,
+            actions.c.template,
+            actions.c.status,
+            actions.c.due_at,
+            actions.c.sent_at,
+            actions.c.order_ids,
+        )
+        .where(actions.c.store_id == store_id)
+        .order_by(actions.c.id)
+    )
+    rows = []
+    for row in conn.execute(query):
+        outcome = outcomes.get(row.id)
+        rows.append(
+            {
+                "action_id": row.id,
+                "playbook": row.playbook,
+                "step": row.step,
+                "channel": row.channel,
+                "template": row.template,
+                "agent": outcome.agent if outcome else None,
+                "held_out": row.status == "held_out",
+                "due_at": row.due_at,
+                "sent_at": row.sent_at or (outcome.recorded_at if outcome else None),
+                "order_ids": json.loads(row.order_ids),
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=ACTIONS_FRAME)
