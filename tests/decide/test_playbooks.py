@@ -110,3 +110,12 @@ def test_the_documented_example_loads_and_means_what_the_doc_says(tmp_path: Path
     assert unpaid.rules[-1].channel is ActionChannel.CHAT_TASK
     assert settings.recovery.call_windows == ((time(11), time(12)), (time(15, 30), time(16, 30)))
     assert settings.recovery.attribution_window == timedelta(hours=72)
+
+
+def test_every_recovery_setting_is_documented() -> None:
+    from winback.config import RecoverySettings
+
+    settings_doc = DOCS.with_name("settings.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", settings_doc, re.M))
+    fields = {f"recovery.{name}" for name in RecoverySettings.model_fields}
+    assert fields <= documented, f"undocumented: {sorted(fields - documented)}"

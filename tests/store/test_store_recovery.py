@@ -129,3 +129,22 @@ def test_the_latest_task_outcome_of_an_action_wins(engine: Engine) -> None:
     assert outcomes[action.id].outcome == "refused"
     assert outcomes[action.id].reason == "found_cheaper"
     assert outcomes[action.id].recorded_at == NOW + timedelta(hours=1)
+
+
+def test_a_closed_order_without_a_close_time_is_taken_to_close_at_the_auto_close(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        store = new_store(conn)
+    apply(engine, store, [order("c1", OrderStatus.CLOSED, closed_at=None)])
+    day = T0 + timedelta(hours=72)
+    with engine.connect() as conn:
+        found = recovery.closed_orders(
+            conn, store, start=day - timedelta(hours=1), end=day + timedelta(hours=1),
+            close_after=timedelta(hours=72),
+        )  # fmt: skip
+        unknown = recovery.closed_orders(
+            conn, store, start=day - timedelta(hours=1), end=day + timedelta(hours=1)
+        )
+    assert [(o.order_id, o.closed_at) for o in found] == [("c1", day)]
+    assert unknown == []

@@ -19,7 +19,12 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from winback.act.dispatcher import mask
-from winback.analyse.payment_time import PaymentTimeReport, PaymentTimeSettings, payment_time
+from winback.analyse.payment_time import (
+    PaymentTimeReport,
+    PaymentTimeSettings,
+    format_duration,
+    payment_time,
+)
 from winback.analyse.reasons import LossReason, Prediction, default_classifier
 from winback.app import App
 from winback.decide.context import PlanningContext
@@ -101,7 +106,9 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         history = repo.orders_table(conn, info.id)
         unpaid = recovery.unpaid_orders(conn, info.id, now=now, close_after=close_after)
         start, end = yesterday(now, zone)
-        closed = recovery.closed_orders(conn, info.id, start=start, end=end)
+        closed = recovery.closed_orders(
+            conn, info.id, start=start, end=end, close_after=close_after
+        )
     report = _payment_report(app, history, now)
     context = PlanningContext(
         store_id=info.id,
@@ -146,7 +153,9 @@ def _timing(report: PaymentTimeReport | None) -> str:
     if report is None:
         return "no order history: the playbooks' fallback delay"
     delay = report.reminder_delay()
-    return f"store P90 of payers: {delay.delay} ({delay.source})"
+    if delay.source == "default":
+        return "too little history: the playbooks' fallback delay"
+    return f"90% of paying buyers pay within {format_duration(delay.delay.total_seconds())}"
 
 
 def _guess(texts: Sequence[str]) -> list[Prediction]:

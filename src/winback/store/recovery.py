@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 import pyarrow as pa
-from sqlalchemy import Connection, case, func, insert, select
+from sqlalchemy import Connection, and_, case, func, insert, or_, select
 
 from winback.decide.facts import Buyer, ClosedOrder, UnpaidOrder
 from winback.model import Channel, OrderStatus
@@ -125,10 +125,20 @@ def unpaid_orders(
 
 
 def closed_orders(
-    conn: Connection, store_id: int, *, start: datetime, end: datetime, chat_lines: int = 5
+    conn: Connection,
+    store_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    close_after: timedelta | None = None,
+    chat_lines: int = 5,
 ) -> list[ClosedOrder]:
     """Orders closed before payment in [start, end), with the close/cancel reason and the
-    buyer's last ``chat_lines`` messages as texts for a reason guess."""
+    buyer's last ``chat_lines`` messages as texts for a reason guess.
+
+    Some exports (Taobao's order report) carry no close time: such an order is taken to have
+    closed ``close_after`` after it was placed (the platform's auto-close, as D6 does) when
+    ``close_after`` is given, and is left out otherwise."""
     query = (
         select(
             orders.c.order_id,
@@ -143,8 +153,7 @@ def closed_orders(
         .where(
             orders.c.store_id == store_id,
             orders.c.status == str(OrderStatus.CLOSED),
-            orders.c.closed_at >= start,
-            orders.c.closed_at < end,
+            _closed_between(start, end, close_after),
         )
         .order_by(orders.c.closed_at, orders.c.id)
     )
@@ -158,7 +167,7 @@ def closed_orders(
             order_id=row.order_id,
             status=OrderStatus.CLOSED,
             created_at=row.created_at,
-            closed_at=row.closed_at,
+            closed_at=row.closed_at or row.created_at + (close_after or timedelta(0)),
             amount=row.total_amount,
             buyer=buyers.get(row.customer_id) or Buyer(None, None),
             has_remark=bool(row.has_remark),
@@ -353,6 +362,18 @@ def _item_titles(
         for order_id, title in conn.execute(query):
             found.setdefault(order_id, []).append(title)
     return {order_id: tuple(titles) for order_id, titles in found.items()}
+
+
+def _closed_between(start: datetime, end: datetime, close_after: timedelta | None) -> Any:
+    known = and_(orders.c.closed_at >= start, orders.c.closed_at < end)
+    if close_after is None:
+        return known
+    assumed = and_(
+        orders.c.closed_at.is_(None),
+        orders.c.created_at >= start - close_after,
+        orders.c.created_at < end - close_after,
+    )
+    return or_(known, assumed)
 
 
 def _has_remark() -> Any:
