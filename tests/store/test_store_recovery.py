@@ -126,6 +126,8 @@ def test_the_latest_task_outcome_of_an_action_wins(engine: Engine) -> None:
         )  # fmt: skip
     with engine.connect() as conn:
         outcomes = recovery.task_outcomes_of(conn, store)
+        heard = recovery.reasons_heard(conn, store)
+    assert heard == [("别家便宜", "found_cheaper")]  # the no-answer call taught nothing
     assert outcomes[action.id].outcome == "refused"
     assert outcomes[action.id].reason == "found_cheaper"
     assert outcomes[action.id].recorded_at == NOW + timedelta(hours=1)

@@ -27,6 +27,7 @@ from winback.analyse.payment_time import (
 )
 from winback.analyse.reasons import LossReason, Prediction, default_classifier
 from winback.app import App
+from winback.decide.closed_followup import ReasonGuesser
 from winback.decide.context import PlanningContext
 from winback.decide.plan import plan_recovery
 from winback.decide.timing import yesterday
@@ -109,6 +110,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         closed = recovery.closed_orders(
             conn, info.id, start=start, end=end, close_after=close_after
         )
+        heard = recovery.reasons_heard(conn, info.id)
     report = _payment_report(app, history, now)
     context = PlanningContext(
         store_id=info.id,
@@ -120,7 +122,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         report=report,
     )
     actions = plan_recovery(
-        context, app.settings.playbooks, unpaid=unpaid, closed=closed, guess=_guess
+        context, app.settings.playbooks, unpaid=unpaid, closed=closed, guess=_guesser(heard)
     )
     with outbox.write_transaction(app.engine) as conn:
         counts = outbox.enqueue(conn, actions, now=now)
@@ -158,9 +160,14 @@ def _timing(report: PaymentTimeReport | None) -> str:
     return f"90% of paying buyers pay within {format_duration(delay.delay.total_seconds())}"
 
 
-def _guess(texts: Sequence[str]) -> list[Prediction]:
-    """The D3 classifier, built only when a closed order has text to classify."""
-    return default_classifier().predict(list(texts))
+def _guesser(heard: list[tuple[str, str]]) -> ReasonGuesser:
+    """The D3 classifier, built only when a closed order has text to classify, and taught
+    the reasons agents heard on refused calls (their notes with the reason code they chose)."""
+
+    def guess(texts: Sequence[str]) -> list[Prediction]:
+        return default_classifier(heard).predict(list(texts))
+
+    return guess
 
 
 # -- the agents' worklist (R3) ---------------------------------------------------------------

@@ -39,6 +39,7 @@ __all__ = [
     "buyer_histories",
     "closed_orders",
     "last_chat_lines",
+    "reasons_heard",
     "record_task_outcome",
     "task_action",
     "task_outcomes_of",
@@ -271,6 +272,22 @@ def record_task_outcome(
     }
     statement = insert(task_outcomes).values(values).returning(task_outcomes.c.id)
     return int(conn.execute(statement).scalar_one())
+
+
+def reasons_heard(conn: Connection, store_id: int) -> list[tuple[str, str]]:
+    """(note, reason code) of every refusal an agent explained: what buyers said, labelled by
+    the agent, to teach the D3 classifier the shop's own words."""
+    query = (
+        select(task_outcomes.c.note, task_outcomes.c.reason)
+        .where(
+            task_outcomes.c.store_id == store_id,
+            task_outcomes.c.outcome == "refused",
+            task_outcomes.c.reason.is_not(None),
+            func.coalesce(task_outcomes.c.note, "") != "",
+        )
+        .order_by(task_outcomes.c.id)
+    )
+    return [(note, reason) for note, reason in conn.execute(query)]
 
 
 def task_outcomes_of(conn: Connection, store_id: int) -> dict[int, TaskOutcome]:
