@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from recovery_facts import NOW, SHANGHAI, buyer, closed, context, default_playbooks
 
 from winback.analyse.reasons import LossReason, Prediction
 from winback.decide.closed_followup import plan_closed_followup
-from winback.model import ActionChannel
+from winback.decide.timing import yesterday
+from winback.model import ActionChannel, OrderStatus
 
 BOOK = default_playbooks()["closed_followup"].model_copy(update={"holdout_share": 0.0})
 # NOW is 10:00 on 30 Nov in Shanghai: yesterday is 29 Nov 00:00–24:00 Shanghai time.
@@ -74,3 +78,42 @@ def test_the_real_classifier_guesses_a_reason_from_the_buyers_words() -> None:
         context(NOW), "closed_followup", BOOK, [order], default_classifier().predict
     )
     assert task.params["reason_guess"] == "extra_costs"
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 10_000),
+            st.integers(-3 * 24 * 60, 24 * 60),
+            st.sampled_from(list(OrderStatus)),
+            st.integers(0, 900),
+        ),
+        max_size=20,
+        unique_by=lambda item: item[0],
+    )
+)
+def test_followups_respect_every_invariant(
+    specs: list[tuple[int, int, OrderStatus, int]],
+) -> None:
+    orders = [
+        replace(
+            closed(f"o{i}", closed_at=NOW - timedelta(minutes=minutes), amount=f"{amount}.00"),
+            status=status,
+        )
+        for i, minutes, status, amount in specs
+    ]
+    ctx = context()
+    book = BOOK.model_copy(update={"holdout_share": 0.3})
+    plans = plan_closed_followup(ctx, "closed_followup", book, orders, cheaper)
+    start, end = yesterday(ctx.now, ctx.zone)
+    by_id = {o.order_id: o for o in orders}
+    for action in plans:
+        (order_id,) = action.order_ids
+        assert by_id[order_id].status is OrderStatus.CLOSED
+        assert start <= by_id[order_id].closed_at < end
+        assert action.expires_at is not None
+        assert ctx.now <= action.due_at < action.expires_at
+        assert action.channel.is_task
+    assert len({a.key for a in plans}) == len(plans)
+    assert plans == plan_closed_followup(ctx, "closed_followup", book, orders, cheaper)
