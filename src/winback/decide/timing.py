@@ -25,8 +25,10 @@ from winback.decide.playbooks import Playbook
 
 __all__ = [
     "CallWindows",
+    "amount_text",
     "first_delay",
     "into_call_window",
+    "items_text",
     "payment_probability",
     "segment_of",
     "yesterday",
