@@ -45,6 +45,7 @@ from winback.model import (
     SuppressionReason,
     contact_address,
 )
+from winback.store.outbox import Settlement
 from winback.store.outbox_engine import BatchFacts, Outbox
 
 __all__ = [
@@ -60,6 +61,9 @@ __all__ = [
 
 log = logging.getLogger("winback.dispatch")
 DAY = timedelta(days=1)
+FLUSH_EVERY = timedelta(seconds=1)
+"""Outcomes are written in one transaction per batch, or sooner when sends are slow: an
+outcome not yet written when a worker dies leaves its action ``unknown``, never resent."""
 
 
 class Renderer(Protocol):
@@ -209,6 +213,7 @@ class Dispatcher:
         now = self.clock.now()
         facts = self.outbox.facts(batch, now=now)
         tally = _Tally(facts)
+        pending = _Pending(self, report)
         to_send: list[tuple[Action, str]] = []
         for action in batch:
             send_facts = tally.send_facts(action, now)
@@ -217,7 +222,7 @@ class Dispatcher:
                 tally.count_send(action)
                 to_send.append((action, send_facts.address or _task_address(action, facts)))
             else:
-                report.outcomes[self._settle(action, decision, now)] += 1
+                pending.add(_settlement(action, decision), _label(decision))
         if to_send:
             opened = self.outbox.open_attempts(
                 [a for a, _ in to_send], worker=self.worker, now=self.clock.now()
@@ -228,62 +233,57 @@ class Dispatcher:
                     report.outcomes["lost"] += 1
                     log.warning("action %d: claim lost before sending; not sent", action.id)
                     continue
-                report.outcomes[self._deliver(action, to, attempt)] += 1
+                pending.add(*self._deliver(action, to, attempt))
+                pending.flush_if_due()
+        pending.flush()
         return report
+
+    def preview(self, *, limit: int) -> list[tuple[Action, policy.Decision, str, Message | None]]:
+        """What :meth:`run_once` would do with the first ``limit`` due actions — decision,
+        recipient, rendered message — without claiming, sending or writing anything."""
+        now = self.clock.now()
+        due = self.outbox.due(now=now, limit=limit, channels=sorted(self.channels))
+        facts = self.outbox.facts(due, now=now)
+        tally = _Tally(facts)
+        found: list[tuple[Action, policy.Decision, str, Message | None]] = []
+        for action in due:
+            send_facts = tally.send_facts(action, now)
+            decision = policy.decide(action, send_facts, self.rules, now=now)
+            to = send_facts.address or _task_address(action, facts)
+            message = None
+            if isinstance(decision, policy.Send):
+                tally.count_send(action)
+                message = self.renderer.render(action, to)
+            found.append((action, decision, to, message))
+        return found
 
     # -- the steps -------------------------------------------------------------------------
 
-    def _settle(self, action: Action, decision: policy.Decision, now: datetime) -> str:
-        """Record a decision not to send now (cancel, skip, defer)."""
-        if isinstance(decision, policy.Defer):
-            self.outbox.defer(
-                action.id, worker=self.worker, until=decision.until, now=now, answer=decision.reason
-            )
-            log.info("action %d deferred to %s: %s", action.id, decision.until, decision.reason)
-            return "deferred"
-        assert isinstance(decision, policy.Cancel | policy.Skip)
-        status = (
-            ActionStatus.CANCELLED if isinstance(decision, policy.Cancel) else ActionStatus.SKIPPED
-        )
-        self.outbox.finish(
-            action.id, worker=self.worker, status=status, now=now, answer=decision.reason
-        )
-        log.info("action %d %s: %s", action.id, status, decision.reason)
-        return status.value
-
-    def _deliver(self, action: Action, to: str, attempt: int) -> str:
+    def _deliver(self, action: Action, to: str, attempt: int) -> tuple[Settlement, str]:
+        """Send one action; the settlement that records what happened, and its label."""
         message = self.renderer.render(action, to)
         result = self.channels[action.channel].send(message)
-        now = self.clock.now()
-        common = {"worker": self.worker, "now": now, "attempt_id": attempt}
         if result.outcome is Outcome.SENT:
-            self.outbox.finish(
-                action.id,
-                status=ActionStatus.SENT,
-                outcome="sent",
-                provider_id=result.provider_id,
-                answer=result.detail or None,
-                **common,
-            )
             log.info("action %d sent by %s to %s", action.id, action.channel, mask(to))
-            return "sent"
+            return Settlement(
+                action.id, ActionStatus.SENT, None, attempt, "sent", result.provider_id,
+                result.detail or None,
+            ), "sent"  # fmt: skip
         if result.outcome is Outcome.TRANSIENT:
-            retry_at = self.retry.next_try(action.attempts, now=now, retry_after=result.retry_after)
+            retry_at = self.retry.next_try(
+                action.attempts, now=self.clock.now(), retry_after=result.retry_after
+            )
             if retry_at is not None:
-                self.outbox.defer(
-                    action.id, until=retry_at, outcome="transient", answer=result.detail, **common
-                )
                 log.info("action %d: transient failure, retry at %s", action.id, retry_at)
-                return "retried"
-        self.outbox.finish(
-            action.id,
-            status=ActionStatus.FAILED,
-            outcome=result.outcome.value,
-            answer=result.detail,
-            **common,
-        )
+                return Settlement(
+                    action.id, ActionStatus.PLANNED, retry_at, attempt, "transient", None,
+                    result.detail,
+                ), "retried"  # fmt: skip
         log.warning("action %d failed (%s): %s", action.id, result.outcome, result.detail)
-        return "failed"
+        return Settlement(
+            action.id, ActionStatus.FAILED, None, attempt, result.outcome.value, None,
+            result.detail,
+        ), "failed"  # fmt: skip
 
     def _resolve_stale(self, action: Action) -> tuple[ActionStatus, str | None, str]:
         channel: object = self.channels.get(action.channel)
@@ -295,6 +295,55 @@ class Dispatcher:
         if found.outcome is Outcome.SENT:
             return ActionStatus.SENT, found.provider_id, "found at the provider"
         return ActionStatus.FAILED, None, f"provider refused it: {found.detail}"
+
+
+class _Pending:
+    """Outcomes of one batch waiting to be written together (see :data:`FLUSH_EVERY`)."""
+
+    def __init__(self, dispatcher: Dispatcher, report: DispatchReport) -> None:
+        self.dispatcher = dispatcher
+        self.report = report
+        self.settlements: list[Settlement] = []
+        self.labels: list[str] = []
+        self.since = dispatcher.clock.now()
+
+    def add(self, settlement: Settlement, label: str) -> None:
+        self.settlements.append(settlement)
+        self.labels.append(label)
+
+    def flush_if_due(self) -> None:
+        if self.dispatcher.clock.now() - self.since >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.settlements:
+            return
+        d = self.dispatcher
+        moved = d.outbox.settle(self.settlements, worker=d.worker, now=d.clock.now())
+        self.report.outcomes.update(self.labels)
+        if moved < len(self.settlements):
+            lost = len(self.settlements) - moved
+            log.warning("%d outcome(s) not recorded: the claim was reconciled meanwhile", lost)
+            self.report.outcomes["lost"] += lost
+        self.settlements, self.labels = [], []
+        self.since = d.clock.now()
+
+
+def _settlement(action: Action, decision: policy.Decision) -> Settlement:
+    """The record of a decision not to send now (cancel, skip, defer)."""
+    if isinstance(decision, policy.Defer):
+        log.info("action %d deferred to %s: %s", action.id, decision.until, decision.reason)
+        return Settlement(action.id, ActionStatus.PLANNED, decision.until, answer=decision.reason)
+    assert isinstance(decision, policy.Cancel | policy.Skip)
+    status = ActionStatus.CANCELLED if isinstance(decision, policy.Cancel) else ActionStatus.SKIPPED
+    log.info("action %d %s: %s", action.id, status, decision.reason)
+    return Settlement(action.id, status, answer=decision.reason)
+
+
+def _label(decision: policy.Decision) -> str:
+    return {policy.Defer: "deferred", policy.Cancel: "cancelled", policy.Skip: "skipped"}[
+        type(decision)
+    ]
 
 
 class _Tally:

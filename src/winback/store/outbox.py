@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from winback.model import (
@@ -48,6 +48,7 @@ from winback.store.schema import (
 __all__ = [
     "Contact",
     "EnqueueCounts",
+    "Settlement",
     "add_suppression",
     "attempts_of",
     "claim_due",
@@ -61,10 +62,12 @@ __all__ = [
     "is_suppressed",
     "list_actions",
     "marketing_sent_since",
+    "open_attempts",
     "order_statuses",
     "reconcile_stale_sending",
     "record_attempt",
     "reminders_sent",
+    "settle",
     "store_zones",
     "suppressed_among",
     "write_transaction",
@@ -230,26 +233,78 @@ def _due(now: datetime, channels: Sequence[ActionChannel] | None) -> Any:
 
 
 def record_attempt(conn: Connection, action: Action, *, worker: str, now: datetime) -> int | None:
-    """Open the attempt row for a claimed action just before its send, and renew the claim.
+    """Open the attempt row for one claimed action just before its send (see
+    :func:`open_attempts`); None when ``worker`` no longer holds the claim."""
+    return open_attempts(conn, [action], worker=worker, now=now).get(action.id)
 
-    Returns the attempt id, or None when ``worker`` no longer holds the claim (another
-    worker reconciled it as stale): then the action must not be sent.
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """Where one claimed action goes next: ``status`` sent, failed, cancelled, skipped, or
+    planned again at ``until`` (deferred); the attempt it closes, if one was opened."""
+
+    action_id: int
+    status: ActionStatus
+    until: datetime | None = None
+    attempt_id: int | None = None
+    outcome: str | None = None
+    provider_id: str | None = None
+    answer: str | None = None
+
+    def __post_init__(self) -> None:
+        advance_action(ActionStatus.SENDING, self.status)
+        if (self.status is ActionStatus.PLANNED) != (self.until is not None):
+            raise ValueError("a deferred action needs the time it is due again, and only it")
+
+
+def settle(
+    conn: Connection, settlements: Sequence[Settlement], *, worker: str, now: datetime
+) -> int:
+    """Apply outcomes to actions ``worker`` holds (a few statements for any number of them)
+    and close their attempts. Returns how many actions moved: an action whose claim was
+    taken from the worker (reconciled as stale) does not move.
     """
-    renewed = conn.execute(
-        update(actions)
-        .where(_held_by(action.id, worker))
-        .values(claimed_at=now, updated_at=now)
-        .returning(actions.c.attempts)
-    ).first()
-    if renewed is None:
-        return None
-    return int(
-        conn.execute(
-            insert(action_attempts)
-            .values(action_id=action.id, number=renewed.attempts, worker=worker, started_at=now)
-            .returning(action_attempts.c.id)
-        ).scalar_one()
+    done = [s for s in settlements if s.status is not ActionStatus.PLANNED]
+    deferred = [s for s in settlements if s.status is ActionStatus.PLANNED]
+    held = and_(
+        actions.c.id == bindparam("b_id"),
+        actions.c.status == ActionStatus.SENDING.value,
+        actions.c.claimed_by == worker,
     )
+    moved = 0
+    if done:
+        moved += conn.execute(
+            update(actions).where(held).values(
+                status=bindparam("b_status"), updated_at=now, sent_at=bindparam("b_sent_at"),
+                provider_id=bindparam("b_provider"), last_error=bindparam("b_error"),
+            ),
+            [
+                {"b_id": s.action_id, "b_status": s.status.value,
+                 "b_sent_at": now if s.status is ActionStatus.SENT else None,
+                 "b_provider": s.provider_id,
+                 "b_error": None if s.status is ActionStatus.SENT else s.answer}
+                for s in done
+            ],
+        ).rowcount  # fmt: skip
+    if deferred:
+        moved += conn.execute(
+            update(actions).where(held).values(
+                status=ActionStatus.PLANNED.value, due_at=bindparam("b_until"), updated_at=now,
+                claimed_by=None, claimed_at=None, last_error=bindparam("b_error"),
+            ),
+            [{"b_id": s.action_id, "b_until": s.until, "b_error": s.answer} for s in deferred],
+        ).rowcount  # fmt: skip
+    opened = [s for s in settlements if s.attempt_id is not None]
+    if opened:
+        conn.execute(
+            update(action_attempts)
+            .where(action_attempts.c.id == bindparam("b_id"))
+            .values(finished_at=now, outcome=bindparam("b_outcome"),
+                    provider_id=bindparam("b_provider"), answer=bindparam("b_answer")),
+            [{"b_id": s.attempt_id, "b_outcome": s.outcome, "b_provider": s.provider_id,
+              "b_answer": s.answer} for s in opened],
+        )  # fmt: skip
+    return moved
 
 
 def finish(
@@ -266,17 +321,8 @@ def finish(
 ) -> bool:
     """Move a claimed action out of ``sending`` (sent, failed, cancelled or skipped) and
     close its attempt. False (and nothing changed) when ``worker`` lost the claim."""
-    advance_action(ActionStatus.SENDING, status)
-    values: dict[str, Any] = {"status": status.value, "updated_at": now}
-    if status is ActionStatus.SENT:
-        values |= {"sent_at": now, "provider_id": provider_id}
-    else:
-        values["last_error"] = answer
-    moved = conn.execute(update(actions).where(_held_by(action_id, worker)).values(values))
-    if moved.rowcount != 1:
-        return False
-    _close_attempt(conn, attempt_id, outcome, provider_id, answer, now)
-    return True
+    settlement = Settlement(action_id, status, None, attempt_id, outcome, provider_id, answer)
+    return settle(conn, [settlement], worker=worker, now=now) == 1
 
 
 def defer(
@@ -292,23 +338,40 @@ def defer(
 ) -> bool:
     """Put a claimed action back in the queue (sending → planned) due at ``until``: quiet
     hours, or a transient failure to retry. False when ``worker`` lost the claim."""
-    advance_action(ActionStatus.SENDING, ActionStatus.PLANNED)
-    moved = conn.execute(
-        update(actions)
-        .where(_held_by(action_id, worker))
-        .values(
-            status=ActionStatus.PLANNED.value,
-            due_at=until,
-            updated_at=now,
-            claimed_by=None,
-            claimed_at=None,
-            last_error=answer,
-        )
+    settlement = Settlement(
+        action_id, ActionStatus.PLANNED, until, attempt_id, outcome, None, answer
     )
-    if moved.rowcount != 1:
-        return False
-    _close_attempt(conn, attempt_id, outcome, None, answer, now)
-    return True
+    return settle(conn, [settlement], worker=worker, now=now) == 1
+
+
+def open_attempts(
+    conn: Connection, batch: Sequence[Action], *, worker: str, now: datetime
+) -> dict[int, int]:
+    """Renew ``worker``'s claims on ``batch`` and open one attempt row per action, just
+    before sending: action id → attempt id. Actions whose claim was lost are left out and
+    must not be sent."""
+    if not batch:
+        return {}
+    renewed = conn.execute(
+        update(actions)
+        .where(
+            actions.c.id.in_([a.id for a in batch]),
+            actions.c.status == ActionStatus.SENDING.value,
+            actions.c.claimed_by == worker,
+        )
+        .values(claimed_at=now, updated_at=now)
+        .returning(actions.c.id, actions.c.attempts)
+    ).all()
+    if not renewed:
+        return {}
+    rows = conn.execute(
+        insert(action_attempts).returning(action_attempts.c.id, action_attempts.c.action_id),
+        [
+            {"action_id": r.id, "number": r.attempts, "worker": worker, "started_at": now}
+            for r in renewed
+        ],
+    ).all()
+    return {int(r.action_id): int(r.id) for r in rows}
 
 
 Resolver = Callable[[Action], tuple[ActionStatus, str | None, str]]
@@ -363,31 +426,6 @@ def reconcile_stale_sending(
         )
         counts[status.value] = counts.get(status.value, 0) + 1
     return counts
-
-
-def _held_by(action_id: int, worker: str) -> Any:
-    return and_(
-        actions.c.id == action_id,
-        actions.c.status == ActionStatus.SENDING.value,
-        actions.c.claimed_by == worker,
-    )
-
-
-def _close_attempt(
-    conn: Connection,
-    attempt_id: int | None,
-    outcome: str | None,
-    provider_id: str | None,
-    answer: str | None,
-    now: datetime,
-) -> None:
-    if attempt_id is None:
-        return
-    conn.execute(
-        update(action_attempts)
-        .where(action_attempts.c.id == attempt_id)
-        .values(finished_at=now, outcome=outcome, provider_id=provider_id, answer=answer)
-    )
 
 
 # -- reading actions ------------------------------------------------------------------------

@@ -17,13 +17,12 @@ from sqlalchemy import Engine
 from winback.model import (
     Action,
     ActionChannel,
-    ActionStatus,
     OrderStatus,
     SuppressionReason,
     contact_address,
 )
 from winback.store import outbox
-from winback.store.outbox import Contact, Resolver
+from winback.store.outbox import Contact, Resolver, Settlement
 
 __all__ = ["BatchFacts", "Outbox"]
 
@@ -109,12 +108,17 @@ class Outbox:
         """Renew the claims and open one attempt row per action about to be sent; actions
         whose claim was lost are left out (they must not be sent)."""
         with outbox.write_transaction(self.engine) as conn:
-            opened = {}
-            for action in batch:
-                attempt = outbox.record_attempt(conn, action, worker=worker, now=now)
-                if attempt is not None:
-                    opened[action.id] = attempt
-            return opened
+            return outbox.open_attempts(conn, batch, worker=worker, now=now)
+
+    def settle(self, settlements: Sequence[Settlement], *, worker: str, now: datetime) -> int:
+        """Record outcomes in one transaction. On PostgreSQL it commits without waiting for
+        the disk (``synchronous_commit = off``): if the server crashed and lost it, the
+        actions would still be ``sending`` and be reconciled, never resent — whereas the
+        claims and attempts, which must be durable before a send, keep the safe default."""
+        with outbox.write_transaction(self.engine) as conn:
+            if self.backend == "postgresql":
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            return outbox.settle(conn, settlements, worker=worker, now=now)
 
     def finish(self, action_id: int, **outcome: Any) -> bool:
         with outbox.write_transaction(self.engine) as conn:
@@ -135,12 +139,6 @@ class Outbox:
     def count_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             return outbox.count_by_status(conn)
-
-    def remaining(self, *, now: datetime) -> int:
-        """Actions still planned and due, or being sent: what a drain still has to do."""
-        counts = self.count_by_status()
-        due = len(self.due(now=now, limit=1))
-        return due + counts.get(ActionStatus.SENDING.value, 0)
 
 
 def _addresses(batch: Sequence[Action], contacts: dict[int, Contact]) -> list[str]:

@@ -1,0 +1,81 @@
+"""``winback dispatch`` and ``winback actions`` end to end: CliRunner, a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from act_factories import make_shop
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine
+
+from winback.cli import cli
+from winback.model import ActionChannel
+from winback.store import outbox
+from winback.store.db import connect, migrate
+from winback.testing import planned_action
+
+
+def run(folder: Path, *args: str) -> Result:
+    database = f"sqlite:///{folder / 'winback.db'}"
+    runner = CliRunner(env={"COLUMNS": "200"})
+    return runner.invoke(cli, ["--database", database, *args], catch_exceptions=False)
+
+
+def planned_shop(folder: Path) -> Engine:
+    """Buyer b0: a phone task; b1: an SMS (no SMS channel configured yet); both due."""
+    engine = connect(f"sqlite:///{folder / 'winback.db'}")
+    migrate(engine)
+    shop = make_shop(engine, buyers=2)
+    past = datetime(2024, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        outbox.enqueue(
+            conn,
+            [
+                planned_action(shop.store_id, "1000", customer_id=shop.customer_ids["b0"],
+                               channel=ActionChannel.PHONE_TASK, due_at=past),
+                planned_action(shop.store_id, "1001", customer_id=shop.customer_ids["b1"],
+                               channel=ActionChannel.SMS, due_at=past),
+            ],
+            now=past,
+        )  # fmt: skip
+    return engine
+
+
+def test_a_dry_run_shows_the_due_tasks_and_changes_nothing(tmp_path: Path) -> None:
+    engine = planned_shop(tmp_path)
+    result = run(tmp_path, "dispatch", "--dry-run", "--json")
+    shown = json.loads(result.output)
+    with engine.connect() as conn:
+        assert outbox.count_by_status(conn) == {"planned": 2}
+    engine.dispose()
+    assert result.exit_code == 0
+    assert [(p["key"], p["channel"]) for p in shown] == [("order:1000:unpaid:1", "phone_task")]
+
+
+def test_dispatch_puts_the_phone_task_on_the_worklist_and_leaves_the_sms_waiting(
+    tmp_path: Path,
+) -> None:
+    planned_shop(tmp_path).dispose()
+    result = run(tmp_path, "dispatch", "--json")
+    listed = json.loads(run(tmp_path, "actions", "--json").output)
+    assert json.loads(result.output)["sent"] == 1
+    assert {a["channel"]: a["status"] for a in listed} == {"phone_task": "sent", "sms": "planned"}
+
+
+def test_several_workers_on_sqlite_run_as_one_and_say_so(tmp_path: Path) -> None:
+    planned_shop(tmp_path).dispose()
+    result = run(tmp_path, "dispatch", "--workers", "4", "--json")
+    assert "SQLite runs one dispatcher worker (4 asked)" in result.output
+    assert '"workers": 1' in result.output
+
+
+def test_actions_lists_with_the_phone_masked_and_filters_by_status(tmp_path: Path) -> None:
+    planned_shop(tmp_path).dispose()
+    run(tmp_path, "dispatch")
+    table = run(tmp_path, "actions").output
+    planned = json.loads(run(tmp_path, "actions", "--status", "planned", "--json").output)
+    assert "138****0001" in table and "13800130001" not in table
+    assert [a["key"] for a in planned] == ["order:1001:unpaid:1"]
+    assert planned[0]["to"] == "138****0001"
