@@ -1,4 +1,5 @@
-"""``winback demo``: simulate a shop, write its real platform exports, import them, summarise.
+"""``winback demo``: simulate a shop, write its real platform exports, import them, summarise,
+then plan the recovery actions, dispatch what is due and report what came back.
 
 The demo goes through the same public importers a merchant uses: the simulated shop is
 written out as a GB18030 Taobao order report and item report (with the real exports'
@@ -19,6 +20,7 @@ import tomli_w
 from rich.console import Console
 
 from winback import services
+from winback.act.dispatcher import DispatchReport
 from winback.app import App
 from winback.clock import Clock, SystemClock
 from winback.config import load_settings
@@ -27,7 +29,9 @@ from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
 from winback.demo.simulator import DemoShop, simulate
 from winback.model import Platform
-from winback.present import terminal
+from winback.present import recovery_terminal, terminal
+from winback.services import dispatch as dispatch_service
+from winback.services import recovery
 
 SHOPIFY_STORE = "Qiaoyi Global"
 
@@ -37,6 +41,9 @@ class DemoResult:
     folder: Path
     shop: DemoShop
     reports: list[services.ImportReport] = field(default_factory=list)
+    plan: recovery.PlanResult | None = None
+    dispatched: DispatchReport | None = None
+    recovered: recovery.RecoveryReport | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ def run_demo(
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
         _print_summary(app, out, shop.name)
+        _recover(app, out, shop.name, result)
     finally:
         app.close()
     out.print(
@@ -164,6 +172,22 @@ def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[servi
                 progress=bar,
             )
     return reports
+
+
+def _recover(app: App, out: Console, store: str, result: DemoResult) -> None:
+    """Plan the reminders and follow-ups, send what is due, and report what came back."""
+    with out.status("Planning payment reminders and closed-order follow-ups…"):
+        result.plan = recovery.plan(app, store)
+    recovery_terminal.print_plan(out, result.plan)
+    result.dispatched = dispatch_service.dispatch(app).report
+    sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.dispatched.outcomes.items()))
+    out.print(f"Dispatched the due actions: {sent or 'nothing was due yet'}.")
+    result.recovered = recovery.recovery_report(app, store)
+    recovery_terminal.print_recovery(out, result.recovered)
+    out.print(
+        "Payments from now on are credited to these actions (winback report recovery); "
+        "agents work the list with winback tasks."
+    )
 
 
 def _print_summary(app: App, out: Console, store: str) -> None:

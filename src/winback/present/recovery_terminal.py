@@ -84,43 +84,71 @@ def _card_body(card: TaskCard) -> str:
 
 
 def print_recovery(console: Console, report: RecoveryReport) -> None:
-    """The attributed table, then the holdout comparison."""
+    """The attributed table (one per playbook), then the holdout comparison."""
     rows = report.table.to_pylist()
-    table = Table(
-        title=f"Recovered for {report.store} (payment within {report.window_hours:g} h of an "
-        "action, last touch)",
-        title_justify="left",
+    console.print(
+        f"Recovered for {report.store}: payment within {report.window_hours:g} h of an action, "
+        "credited to the last one (docs/measurement.md)"
     )
-    columns = ("playbook", "step", "channel", "template", "agent", "sent", "reached",
-               "recovered", "amount", "rate", "cost", "ROI")  # fmt: skip
-    for index, name in enumerate(columns):
-        table.add_column(name, justify="left" if index < 5 else "right")
-    for row in rows:
-        table.add_row(
-            row["playbook"], str(row["step"]), CHANNEL_LABELS.get(row["channel"], row["channel"]),
-            row["template"], row["agent"] or "—", str(row["actions_sent"]),
-            str(row["orders_reached"]), str(row["orders_recovered"]), str(row["amount_recovered"]),
-            _pct(row["recovery_rate"]), str(row["cost"]), _ratio(row["roi"]),
-        )  # fmt: skip
-    console.print(table if rows else "No action has been sent yet.")
+    if not rows:
+        console.print("No action has reached a buyer yet.")
+    for playbook in sorted({row["playbook"] for row in rows}):
+        console.print(_attributed(playbook, [r for r in rows if r["playbook"] == playbook]))
     _print_lift(console, report.lift.to_pylist())
 
 
+def _attributed(playbook: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=playbook, title_justify="left")
+    agents = any(row["agent"] for row in rows)
+    columns = ("step", "channel / template", *(("agent",) if agents else ()), "sent", "reached",
+               "paid", "amount", "rate", "cost", "ROI")  # fmt: skip
+    for name in columns:
+        table.add_column(
+            name, justify="left" if name in ("channel / template", "agent") else "right"
+        )
+    for row in rows:
+        table.add_row(
+            str(row["step"]),
+            f"{CHANNEL_LABELS.get(row['channel'], row['channel'])}\n{row['template']}",
+            *((row["agent"] or "—",) if agents else ()),
+            str(row["actions_sent"]),
+            str(row["orders_reached"]),
+            str(row["orders_recovered"]),
+            str(row["amount_recovered"]),
+            _pct(row["recovery_rate"]),
+            str(row["cost"]),
+            _ratio(row["roi"]),
+        )
+    return table
+
+
 def _print_lift(console: Console, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        console.print("No playbook has planned anything yet.")
+        return
     table = Table(title="Against the holdout (incremental recovery)", title_justify="left")
-    for name in ("playbook", "treated", "rate", "held out", "rate", "lift (95% CI)",
-                 "extra orders", "amount lift per order (95% CI)", "extra amount"):  # fmt: skip
+    columns = ("playbook", "orders treated / held out", "paid", "lift, 95% CI",
+               "extra orders", "extra amount, 95% CI")  # fmt: skip
+    for name in columns:
         table.add_column(name, justify="left" if name == "playbook" else "right")
     for row in rows:
         table.add_row(
-            row["playbook"], str(row["treated_orders"]), _pct(row["treated_rate"]),
-            str(row["held_out_orders"]), _pct(row["held_out_rate"]),
+            row["playbook"],
+            f"{row['treated_orders']} / {row['held_out_orders']}",
+            f"{_pct(row['treated_rate'])} / {_pct(row['held_out_rate'])}",
             _interval(row["lift"], row["lift_lower"], row["lift_upper"], points=True),
             _number(row["incremental_orders"]),
-            _interval(row["amount_lift"], row["amount_lift_lower"], row["amount_lift_upper"]),
-            str(row["incremental_amount"] if row["incremental_amount"] is not None else "—"),
-        )  # fmt: skip
-    console.print(table if rows else "No playbook has planned anything yet.")
+            _amount_interval(row, len_treated=row["treated_orders"]),
+        )
+    console.print(table)
+
+
+def _amount_interval(row: dict[str, Any], *, len_treated: int) -> str:
+    """The extra amount with the per-order interval scaled to the treated orders."""
+    if row["incremental_amount"] is None:
+        return "—"
+    low, high = row["amount_lift_lower"] * len_treated, row["amount_lift_upper"] * len_treated
+    return f"{row['incremental_amount']}\n{low:.2f} to {high:.2f}"
 
 
 def _pct(value: float | None) -> str:
@@ -139,5 +167,5 @@ def _interval(estimate: Any, lower: Any, upper: Any, *, points: bool = False) ->
     if estimate is None:
         return "—"
     if points:
-        return f"{estimate * 100:+.1f} pp ({lower * 100:+.1f} to {upper * 100:+.1f})"
-    return f"{estimate} ({lower} to {upper})"
+        return f"{estimate * 100:+.1f} pp\n{lower * 100:+.1f} to {upper * 100:+.1f}"
+    return f"{estimate}\n{lower} to {upper}"
