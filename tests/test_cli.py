@@ -148,7 +148,7 @@ def test_status_on_an_empty_store_says_how_to_start(tmp_path: Path) -> None:
     assert "winback import" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["import", "status", "demo"])
+@pytest.mark.parametrize("command", ["import", "status", "demo", "dispatch", "actions"])
 def test_every_command_documents_itself(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0

@@ -1,0 +1,249 @@
+"""Dispatch throughput: actions per second through plan → claim → policy → channel → record,
+against procrastinate running no-op jobs on the same PostgreSQL server in the same run.
+
+    python bench/dispatch.py [--actions 5000] [--postgres URL]   (needs the `bench` extra)
+
+Ours: ``outbox.enqueue`` of N payment reminders (one per unpaid order, buyers with phones and
+consent unknown), then dispatcher workers claim them in batches, read the facts (orders,
+contacts, consent, suppressions, caps), run the send policy, send through a
+``MemoryChannel`` and record attempts and outcomes. The anchor: ``batch_defer`` of N no-op
+jobs, then procrastinate workers run them (fetch, run, finish), in its own schema. Both are
+timed from the first write to the last job done; worker processes are started and imported
+before the clock starts. Each run gets a fresh database (SQLite file, PostgreSQL schema).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from winback.act.dispatcher import Dispatcher
+from winback.clock import SystemClock
+from winback.model import ActionChannel
+from winback.store import outbox, repo
+from winback.store.db import connect, migrate
+from winback.store.outbox_engine import Outbox
+from winback.store.schema import customers, orders
+from winback.testing import MemoryChannel, planned_action
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BUYERS = 1000
+
+
+def midday_zone(now: datetime) -> str:
+    """A fixed-offset zone where it is about noon now, so quiet hours never defer the run
+    (``Etc/GMT-8`` is UTC+8: the sign is inverted)."""
+    offset = max(-12, min(14, 12 - now.hour))
+    return "Etc/GMT" + (f"{-offset:+d}" if offset else "")
+
+
+def fill(engine: Engine, count: int) -> list[Any]:
+    """A store with 1,000 buyers (phones) and ``count`` unpaid orders; returns the reminders
+    to plan (not yet enqueued)."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="bench", platform="taobao", timezone=midday_zone(now), currency="CNY",
+            now=now,
+        )  # fmt: skip
+        conn.execute(
+            insert(customers),
+            [{"store_id": store, "platform": "taobao", "customer_key": f"b{n}",
+              "phone": f"1380000{n:04d}", "phone_masked": False, "email_masked": False,
+              "address_masked": False} for n in range(BUYERS)],
+        )  # fmt: skip
+        ids = [r.id for r in conn.execute(select(customers.c.id).order_by(customers.c.id))]
+        conn.execute(
+            insert(orders),
+            [{"store_id": store, "platform": "taobao", "order_id": str(n),
+              "customer_id": ids[n % BUYERS], "status": "pending", "created_at": now,
+              "total_amount": Decimal("50.00"), "shipping_fee": Decimal(0),
+              "discount": Decimal(0), "refund_amount": Decimal(0), "currency": "CNY",
+              "updated_at": now} for n in range(count)],
+        )  # fmt: skip
+    due = now - timedelta(minutes=1)
+    return [
+        planned_action(store, str(n), customer_id=ids[n % BUYERS], due_at=due) for n in range(count)
+    ]
+
+
+def dispatch_worker(url: str, start: Any, done: Any) -> None:
+    """One of our worker processes: says it is ready, waits for ``start``, drains the outbox."""
+    engine = connect(url)
+    channel = MemoryChannel(ActionChannel.SMS)
+    dispatcher = Dispatcher(
+        Outbox(engine), {ActionChannel.SMS: channel}, clock=SystemClock(), batch_size=100
+    )
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    done.put("ready")
+    start.wait()
+    while dispatcher.drain().claimed:
+        pass
+    done.put(len(channel.sent))
+    engine.dispose()
+
+
+def ours(url: str, count: int, workers: int) -> tuple[float, int]:
+    engine = connect(url)
+    migrate(engine)
+    plan = fill(engine, count)
+    context = multiprocessing.get_context("spawn")
+    start, done = context.Event(), context.Queue()
+    procs = [
+        context.Process(target=dispatch_worker, args=(url, start, done)) for _ in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:  # the workers have imported and connected
+        assert done.get() == "ready"
+    began = time.perf_counter()
+    with engine.begin() as conn:
+        outbox.enqueue(conn, plan, now=datetime.now(UTC))
+    start.set()
+    sent = sum(done.get() for _ in procs)
+    elapsed = time.perf_counter() - began
+    for proc in procs:
+        proc.join()
+    with engine.connect() as conn:
+        statuses = outbox.count_by_status(conn)
+    engine.dispose()
+    assert statuses == {"sent": count}, statuses
+    return elapsed, sent
+
+
+# -- the anchor: procrastinate ------------------------------------------------------------
+
+
+def procrastinate_app(conninfo: str, schema: str) -> Any:
+    import procrastinate
+
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo, kwargs={"options": f"-csearch_path={schema}"}
+        )
+    )
+
+    @app.task(name="noop")
+    def noop() -> None:
+        return None
+
+    return app
+
+
+def procrastinate_worker(conninfo: str, schema: str, start: Any, done: Any) -> None:
+    app = procrastinate_app(conninfo, schema)
+    done.put("ready")
+    start.wait()
+    app.run_worker(wait=False, concurrency=1, listen_notify=False, install_signal_handlers=False)
+    done.put(1)
+
+
+def anchor(conninfo: str, schema: str, count: int, workers: int) -> float:
+    app = procrastinate_app(conninfo, schema)
+    with app.open():
+        app.schema_manager.apply_schema()
+    context = multiprocessing.get_context("spawn")
+    start, done = context.Event(), context.Queue()
+    procs = [
+        context.Process(target=procrastinate_worker, args=(conninfo, schema, start, done))
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        assert done.get() == "ready"
+    began = time.perf_counter()
+    with app.open():
+        task = app.tasks["noop"]
+        for first in range(0, count, 1000):
+            task.batch_defer(*[{} for _ in range(min(1000, count - first))])
+    start.set()
+    for _ in procs:
+        done.get()
+    elapsed = time.perf_counter() - began
+    for proc in procs:
+        proc.join()
+    return elapsed
+
+
+# -- running -------------------------------------------------------------------------------
+
+
+def fresh_schema(admin: Engine, prefix: str) -> str:
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    return schema
+
+
+def in_schema(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+def timed(label: str, count: int, run: Callable[[], float]) -> float:
+    seconds = run()
+    rate = count / seconds
+    print(f"{label:<44} {seconds:7.2f} s  {rate:9,.0f} actions/s", flush=True)
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--actions", type=int, default=5000)
+    parser.add_argument("--postgres", default=DEFAULT_PG)
+    args = parser.parse_args()
+    n = args.actions
+    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    conninfo = make_url(args.postgres).set(drivername="postgresql").render_as_string(False)
+    schemas: list[str] = []
+
+    def pg(prefix: str) -> str:
+        schemas.append(fresh_schema(admin, prefix))
+        return schemas[-1]
+
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            ours_sqlite = timed("winback, SQLite, 1 worker", n, lambda: ours(sqlite_url, n, 1)[0])
+        ours_1 = timed(
+            "winback, PostgreSQL, 1 worker",
+            n,
+            lambda: ours(in_schema(args.postgres, pg("wb")), n, 1)[0],
+        )
+        ours_4 = timed(
+            "winback, PostgreSQL, 4 workers",
+            n,
+            lambda: ours(in_schema(args.postgres, pg("wb")), n, 4)[0],
+        )
+        anchor_1 = timed(
+            "anchor procrastinate no-op, 1 worker", n, lambda: anchor(conninfo, pg("pc"), n, 1)
+        )
+        anchor_4 = timed(
+            "anchor procrastinate no-op, 4 workers", n, lambda: anchor(conninfo, pg("pc"), n, 4)
+        )
+    finally:
+        with admin.connect() as conn:
+            for schema in schemas:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+    print(f"ratio PostgreSQL 1 worker : {ours_1 / anchor_1:.2f}x the anchor")
+    print(f"ratio PostgreSQL 4 workers: {ours_4 / anchor_4:.2f}x the anchor")
+    print(f"ratio SQLite 1 worker vs anchor 1 worker: {ours_sqlite / anchor_1:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
