@@ -37,6 +37,10 @@ holdout_share = 0.0
 
 [playbooks.closed_followup]
 holdout_share = 0.0
+
+[channels.costs]
+agent_minutes_per_task = "4"
+agent_hourly_cost = "30"
 """
 
 
@@ -133,11 +137,14 @@ def test_the_worklist_shows_tasks_with_history_chat_and_a_masked_phone(shop: Pat
     assert alice["phone"] == "138****8000"
     assert alice["history"] == {"orders": 2, "paid_orders": 1, "paid_amount": "80.00"}
     assert [line["text"] for line in alice["chat"]] == ["这件有白色M码吗"]
+    assert alice["template"] == "unpaid_phone_script"
+    assert "订单A1" in alice["script"] and "shop的客服" in alice["script"]
     dave = next(c for c in cards if c["order_ids"] == ["D1"])
     assert dave["params"]["reason_guess"] == "extra_costs"
     assert all(c["channel"] in ("phone_task", "chat_task") for c in cards)
     human = run(shop, "tasks").output
     assert "138****8000" in human and PHONE not in human
+    assert "订单A1" in human
 
 
 def test_an_unknown_reason_code_is_an_error_listing_the_valid_ones(shop: Path) -> None:
@@ -186,7 +193,7 @@ def test_a_recorded_outcome_closes_the_task_and_counts_in_the_recovery_report(
     report = ok_json(shop, "report", "recovery")
     (phone,) = [r for r in report["recovery"] if r["channel"] == "phone_task" and r["step"] == 1]
     assert (phone["orders_recovered"], phone["amount_recovered"]) == (1, "200.00")
-    assert phone["agent"] == "li" and phone["cost"] == "2.00"
+    assert phone["agent"] == "li" and phone["cost"] == "2.00"  # 4 minutes at 30 an hour
     (unpaid,) = [r for r in report["holdout"] if r["playbook"] == "unpaid"]
     assert unpaid["held_out_orders"] == 0 and unpaid["lift"] is None
     human = run(shop, "report", "recovery").output

@@ -108,29 +108,18 @@ class StoreSettings(_Section):
 
 
 class RecoverySettings(_Section):
-    """How recovery actions are scheduled and measured (PRODUCT R3, M1, M2)."""
+    """How recovery actions are scheduled and measured (PRODUCT R3, M1, M2). What actions
+    cost is ``[channels.costs]``."""
 
     call_windows: tuple[Window, ...] = ((time(11), time(12)), (time(15, 30), time(16, 30)))
     ship_same_day_before: str = "16:00"
     attribution_window: Duration = timedelta(hours=72)
     min_payers: int = Field(default=30, ge=1)
-    sms_price: Decimal = Field(default=Decimal("0.05"), ge=0)
-    email_price: Decimal = Field(default=Decimal(0), ge=0)
-    agent_minute_cost: Decimal = Field(default=Decimal("0.50"), ge=0)
-    phone_task_minutes: Decimal = Field(default=Decimal(4), ge=0)
-    chat_task_minutes: Decimal = Field(default=Decimal(2), ge=0)
 
     @field_validator("ship_same_day_before")
     @classmethod
     def _clock_time(cls, value: str) -> str:
         parse_clock(value)
-        return value
-
-    @field_validator("sms_price", "email_price", "agent_minute_cost", mode="before")
-    @classmethod
-    def _no_float_money(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError(f'write amounts as text ("{value}"), not floats')
         return value
 
     @property
@@ -174,6 +163,80 @@ class DispatchSettings(_Section):
     poll_interval: Duration = timedelta(seconds=5)
 
 
+class EmailChannelSettings(_Section):
+    """SMTP server for e-mail. The password is read from the environment variable named by
+    ``password_env``: secrets never live in the settings file."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    sender: str | None = None
+    sender_name: str | None = None
+    reply_to: str | None = None
+    username: str | None = None
+    password_env: str | None = None
+    timeout: Duration = timedelta(seconds=30)
+
+
+class SmsChannelSettings(_Section):
+    """The SMS provider and its fields; every secret is the *name* of an environment
+    variable (``*_env``), never the secret itself."""
+
+    provider: Literal["aliyun", "tencent", "twilio", "http"] | None = None
+    sign_name: str | None = None
+    max_parts: int = Field(default=3, ge=1, le=10)
+    default_region: str = "CN"
+    template_codes: dict[str, str] = Field(default_factory=dict)
+    timeout: Duration = timedelta(seconds=10)
+    access_key_id: str | None = None
+    access_key_secret_env: str | None = None
+    region: str | None = None
+    secret_id: str | None = None
+    secret_key_env: str | None = None
+    sdk_app_id: str | None = None
+    account_sid: str | None = None
+    auth_token_env: str | None = None
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+    url: str | None = None
+    method: Literal["POST", "PUT"] = "POST"
+    signature_secret_env: str | None = None
+    signature_header: str = "X-Signature"
+    success_field: str | None = None
+    success_value: str = "0"
+    id_field: str | None = None
+
+
+class ImRobotSettings(_Section):
+    """The team's WeCom or DingTalk group robot. Its webhook URL contains a key: prefer
+    ``url_env`` (the URL in an environment variable) over ``url``."""
+
+    kind: Literal["wecom", "dingtalk"] | None = None
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    msgtype: Literal["markdown", "text"] = "markdown"
+
+
+class ChannelCostSettings(_Section):
+    """What a message or an agent task costs, for recovery ROI (M2)."""
+
+    sms_price: Decimal = Field(default=Decimal("0.045"), ge=0)
+    email_price: Decimal = Field(default=Decimal(0), ge=0)
+    agent_minutes_per_task: Decimal = Field(default=Decimal(3), ge=0)
+    agent_hourly_cost: Decimal = Field(default=Decimal(0), ge=0)
+
+
+class ChannelsSettings(_Section):
+    """How messages leave winback: e-mail, SMS, the team robot, and what each costs."""
+
+    link_secret_env: str | None = None
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
+    sms: SmsChannelSettings = Field(default_factory=SmsChannelSettings)
+    im_robot: ImRobotSettings = Field(default_factory=ImRobotSettings)
+    costs: ChannelCostSettings = Field(default_factory=ChannelCostSettings)
+
+
 class Settings(_Section):
     """Everything winback can be told. See ``docs/settings.md``."""
 
@@ -181,6 +244,7 @@ class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
+    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
     playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
     source_file: str | None = None

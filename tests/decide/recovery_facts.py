@@ -29,6 +29,7 @@ def buyer(
     email: bool = False,
     masked: bool = False,
     refused: frozenset[Channel] = frozenset(),
+    granted: frozenset[Channel] = frozenset(),
 ) -> Buyer:
     return Buyer(
         customer_id=None if key is None else abs(hash(key)) % 10_000,
@@ -40,6 +41,7 @@ def buyer(
         email_known=email and not masked,
         email_masked=masked,
         refused=refused,
+        granted=granted,
     )
 
 

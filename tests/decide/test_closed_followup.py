@@ -13,7 +13,7 @@ from recovery_facts import NOW, SHANGHAI, buyer, closed, context, default_playbo
 from winback.analyse.reasons import LossReason, Prediction
 from winback.decide.closed_followup import plan_closed_followup
 from winback.decide.timing import yesterday
-from winback.model import ActionChannel, OrderStatus
+from winback.model import ActionChannel, Channel, OrderStatus
 
 BOOK = default_playbooks()["closed_followup"].model_copy(update={"holdout_share": 0.0})
 # NOW is 10:00 on 30 Nov in Shanghai: yesterday is 29 Nov 00:00–24:00 Shanghai time.
@@ -50,10 +50,15 @@ def test_a_followup_is_a_task_in_the_next_call_window_with_the_reason_guess() ->
     assert task.expires_at == order.closed_at + timedelta(days=3)
 
 
-def test_a_large_order_with_a_phone_number_is_a_phone_task() -> None:
-    order = closed("o1", closed_at=YESTERDAY_NOON, amount="500.00", who=buyer("x"))
+def test_a_large_order_is_a_phone_task_only_when_the_buyer_agreed_to_calls() -> None:
+    agreed = buyer("x", granted=frozenset({Channel.PHONE}))
+    order = closed("o1", closed_at=YESTERDAY_NOON, amount="500.00", who=agreed)
     (task,) = plan_closed_followup(context(), "closed_followup", BOOK, [order], cheaper)
     assert task.channel is ActionChannel.PHONE_TASK
+    # A follow-up of a closed order is marketing: a known number alone is not enough.
+    silent = closed("o2", closed_at=YESTERDAY_NOON, amount="500.00", who=buyer("y"))
+    (task,) = plan_closed_followup(context(), "closed_followup", BOOK, [silent], cheaper)
+    assert task.channel is ActionChannel.CHAT_TASK
 
 
 def test_an_order_without_any_text_is_not_sent_to_the_classifier() -> None:

@@ -92,7 +92,7 @@ def test_a_wrong_playbook_is_an_error_naming_the_key(
     [
         ('[recovery]\ncall_windows = ["12:00-11:00"]\n', "must close after it opens"),
         ('[recovery]\ncall_windows = ["noon"]\n', "not a daily window"),
-        ("[recovery]\nsms_price = 0.05\n", "write amounts as text"),
+        ('[recovery]\nship_same_day_before = "4pm"\n', "not a clock time"),
     ],
 )
 def test_wrong_recovery_settings_are_explained(tmp_path: Path, text: str, message: str) -> None:

@@ -111,6 +111,7 @@ def _params(
     reason = prediction.reason if prediction is not None else LossReason.UNKNOWN
     guess = prediction.guess if prediction is not None else LossReason.UNKNOWN
     return {
+        "shop": context.shop,
         "order_id": order.order_id,
         "order_ids": order.order_id,
         "item": items_text(order.items),

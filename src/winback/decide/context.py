@@ -18,7 +18,8 @@ __all__ = ["PlanningContext", "unit_of"]
 class PlanningContext:
     """``now`` is aware; ``zone`` is the store's time zone (it decides "yesterday" and the
     call windows); ``close_after`` the platform's auto-close time for unpaid orders;
-    ``report`` the store's D6 payment-time report (None: no history, defaults apply)."""
+    ``report`` the store's D6 payment-time report (None: no history, defaults apply);
+    ``shop`` the name messages are signed with (【店名】)."""
 
     store_id: int
     now: datetime
@@ -27,6 +28,7 @@ class PlanningContext:
     call_windows: CallWindows = ()
     ship_same_day_before: time | None = None
     report: PaymentTimeReport | None = None
+    shop: str = ""
 
     def __post_init__(self) -> None:
         if self.now.utcoffset() is None:

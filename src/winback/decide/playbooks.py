@@ -191,6 +191,7 @@ DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
     },
     "closed_followup": {
         "kind": "closed_followup",
+        "purpose": "marketing",  # the order is gone: re-contact follows marketing rules
         "holdout_share": 0.1,
         "valid_for": "3d",
         "steps": [

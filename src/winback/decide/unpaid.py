@@ -172,15 +172,19 @@ def _params(
     expires: datetime,
     facts: ChannelFacts,
 ) -> dict[str, str]:
-    """Template parameters: the orders, the amount, the close time, and for new buyers the
-    time before which payment ships today (seed 003: 几点之前付款就今天能够发货)."""
+    """Template parameters (the names of the shipped templates): the shop, the orders, the
+    amount, the close time, and for new buyers the time before which payment ships today
+    (seed 003: 几点之前付款就今天能够发货)."""
     local_due = due.astimezone(context.zone)
     cutoff = context.ship_same_day_before
     ids = ", ".join(order.order_id for order in group)
     params = {
+        "shop": context.shop,
         "order_id": ids,
         "order_ids": ids,
         "orders": str(len(group)),
+        "order_count": str(len(group)),
+        "total": amount_text(facts.amount),
         "item": items_text([item for order in group for item in order.items]),
         "ordered_at": group[-1].created_at.astimezone(context.zone).strftime("%m-%d %H:%M"),
         "amount": amount_text(facts.amount),

@@ -77,7 +77,10 @@ def _card_body(card: TaskCard) -> str:
     if card.chat:
         lines.append("last chat lines:")
         lines += [f"  {line.sender}: {line.text}" for line in card.chat]
-    lines.append(f"script: {card.script}" if card.script else f"script: template {card.template}")
+    if card.script:
+        lines += ["script:", *(f"  {line}" for line in card.script.splitlines())]
+    else:
+        lines.append(f"script: {card.script_problem or card.template}")
     if card.outcome is not None:
         lines.append(f"outcome: {card.outcome.outcome} ({card.outcome.agent or 'unknown agent'})")
     return "\n".join(lines)

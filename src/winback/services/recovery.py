@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from winback.act.dispatcher import mask
+from winback.act.templates import TemplateError, TemplateLibrary
 from winback.analyse.payment_time import (
     PaymentTimeReport,
     PaymentTimeSettings,
@@ -35,6 +35,7 @@ from winback.errors import WinbackError
 from winback.measure.attribution import Costs, recovery_table
 from winback.measure.experiments import holdout_lift
 from winback.model import Action, ActionStatus, OrderStatus
+from winback.privacy import mask_phone
 from winback.store import outbox, recovery, repo
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
 from winback.store.schema import TASK_OUTCOMES
@@ -120,6 +121,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         call_windows=app.settings.recovery.call_windows,
         ship_same_day_before=app.settings.recovery.same_day_cutoff,
         report=report,
+        shop=info.name,
     )
     actions = plan_recovery(
         context, app.settings.playbooks, unpaid=unpaid, closed=closed, guess=_guesser(heard)
@@ -194,7 +196,8 @@ class TaskCard:
     history: BuyerHistory | None
     chat: tuple[ChatLine, ...] = ()
     outcome: TaskOutcome | None = None
-    script: str | None = field(default=None)
+    script: str | None = None
+    script_problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         history = self.history
@@ -234,6 +237,7 @@ class TaskCard:
                 "recorded_at": self.outcome.recorded_at.isoformat(),
             },
             "script": self.script,
+            "script_problem": self.script_problem,
         }
 
 
@@ -264,9 +268,12 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
         contacts = outbox.contacts_of(conn, customers)
         histories = recovery.buyer_histories(conn, customers)
         chats = recovery.last_chat_lines(conn, info.id, customers, limit=CHAT_LINES)
+    library = TemplateLibrary.defaults(max_sms_parts=app.settings.channels.sms.max_parts)
+    language = app.settings.store.language
     cards = []
     for action in sorted(tasks, key=lambda a: (a.due_at, a.id)):
         contact = contacts.get(action.customer_id) if action.customer_id is not None else None
+        script, problem = _script(library, action, language)
         cards.append(
             TaskCard(
                 action_id=action.id,
@@ -286,9 +293,21 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
                 history=histories.get(action.customer_id) if action.customer_id else None,
                 chat=tuple(chats.get(action.customer_id, ())) if action.customer_id else (),
                 outcome=outcomes.get(action.id),
+                script=script,
+                script_problem=problem,
             )
         )
     return cards
+
+
+def _script(
+    library: TemplateLibrary, action: Action, language: str
+) -> tuple[str | None, str | None]:
+    """The task's script rendered from the template library, or why it could not be."""
+    try:
+        return library.render(action.template, language, dict(action.params)).body, None
+    except TemplateError as error:
+        return None, str(error)
 
 
 def _still_open(app: App, action: Action, statuses: dict[str, OrderStatus]) -> bool:
@@ -303,7 +322,7 @@ def _masked_phone(contact: outbox.Contact | None) -> str | None:
     if contact is None:
         return None
     if contact.phone:
-        return mask(contact.phone)
+        return mask_phone(contact.phone)
     return "(masked by the platform)" if contact.phone_masked else None
 
 
@@ -381,12 +400,13 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         actions = recovery.actions_frame(conn, info.id)
         orders = repo.orders_table(conn, info.id)
     window = settings.attribution_window
+    prices = app.settings.channels.costs
     costs = Costs(
-        sms_price=settings.sms_price,
-        email_price=settings.email_price,
-        agent_minute_cost=settings.agent_minute_cost,
-        phone_task_minutes=settings.phone_task_minutes,
-        chat_task_minutes=settings.chat_task_minutes,
+        sms_price=prices.sms_price,
+        email_price=prices.email_price,
+        agent_minute_cost=prices.agent_hourly_cost / 60,
+        phone_task_minutes=prices.agent_minutes_per_task,
+        chat_task_minutes=prices.agent_minutes_per_task,
     )
     return RecoveryReport(
         store=info.name,

@@ -565,3 +565,10 @@ task_outcomes = Table(
     Index(None, "action_id"),
     Index(None, "store_id", "recorded_at"),
 )
+
+used_links = Table(
+    "used_links",
+    metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+)

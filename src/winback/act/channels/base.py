@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from winback.model import ActionChannel
 
@@ -71,3 +71,17 @@ class Channel(Protocol):
     """Delivers messages of one :class:`~winback.model.ActionChannel` kind."""
 
     def send(self, message: Message) -> SendResult: ...
+
+
+@runtime_checkable
+class LooksUpSends(Protocol):
+    """Optional: a channel whose provider can say whether a message was accepted, for an
+    action left in ``sending`` by a crash (the provider may or may not have it).
+
+    ``lookup`` finds the message by its ``key`` (the client reference the adapter sent), not
+    by a provider id: an interrupted send never recorded one. ``None`` means the provider
+    has no such message, so sending is safe; ``sent`` / ``permanent`` are what happened to
+    it; ``transient`` means the question cannot be answered now.
+    """
+
+    def lookup(self, message: Message, sent_at: datetime) -> SendResult | None: ...

@@ -1,0 +1,44 @@
+"""Masking personal data for logs, errors and the UI.
+
+The non-negotiables say phone numbers and e-mail addresses are masked wherever a person or a
+log file can see them. These two functions are the one way to do it, usable from every layer
+(pure: no I/O, no settings)::
+
+    mask_phone("13812345678")        -> "138****5678"
+    mask_phone("+8613812345678")     -> "+86138****5678"
+    mask_email("alice@example.com")  -> "a***@example.com"
+
+Masking never fails: anything that does not look like a phone or an address is masked as a
+whole rather than echoed back.
+"""
+
+from __future__ import annotations
+
+__all__ = ["mask_email", "mask_phone"]
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the first three and last four digits of the national number, hide the rest.
+
+    A leading ``+`` and country code (``+86``) are kept so a reader can tell the country.
+    Numbers too short to mask meaningfully (under 7 digits) keep only their last two digits.
+    """
+    text = "".join(ch for ch in phone.strip() if not ch.isspace() and ch not in "-()")
+    prefix = ""
+    if text.startswith("+86"):
+        prefix, text = "+86", text[3:]
+    elif text.startswith("+"):
+        prefix, text = text[:3], text[3:]
+    if not text:
+        return prefix + "****"
+    if len(text) < 7:
+        return prefix + "*" * max(len(text) - 2, 2) + text[-2:]
+    return f"{prefix}{text[:3]}****{text[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """Keep the first character of the local part and the whole domain: ``a***@example.com``."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
