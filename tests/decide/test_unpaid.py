@@ -29,7 +29,7 @@ def test_a_new_buyer_gets_an_sms_at_the_fallback_delay_then_a_last_call() -> Non
     assert first.due_at == order.created_at + timedelta(hours=2)
     assert first.template == "unpaid_new_buyer"
     assert first.expires_at == order.created_at + timedelta(hours=72)
-    assert first.params["pay_before"] == "16:00"
+    assert (first.params["pay_before"], first.params["ships_today"]) == ("16:00", "yes")
     assert second.key == "buyer:buyer-1:unpaid:2@o1"
     assert second.due_at == order.created_at + timedelta(hours=24)
     assert second.template == "unpaid_new_buyer"

@@ -190,9 +190,8 @@ def _params(
         "amount": amount_text(facts.amount),
         "buyer_type": "returning" if facts.buyer.returning else "new",
         "closes_at": expires.astimezone(context.zone).strftime("%Y-%m-%d %H:%M"),
-        "pay_before": cutoff.strftime("%H:%M")
-        if cutoff is not None and local_due.time() < cutoff
-        else "",
+        "pay_before": cutoff.strftime("%H:%M") if cutoff is not None else "",
+        "ships_today": "yes" if cutoff is not None and local_due.time() < cutoff else "no",
     }
     if facts.payment_probability is not None:
         params["payment_probability"] = f"{facts.payment_probability:.2f}"

@@ -273,7 +273,7 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
     cards = []
     for action in sorted(tasks, key=lambda a: (a.due_at, a.id)):
         contact = contacts.get(action.customer_id) if action.customer_id is not None else None
-        script, problem = _script(library, action, language)
+        script, problem = _script(library, action, language, shop=info.name)
         cards.append(
             TaskCard(
                 action_id=action.id,
@@ -301,11 +301,12 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
 
 
 def _script(
-    library: TemplateLibrary, action: Action, language: str
+    library: TemplateLibrary, action: Action, language: str, *, shop: str
 ) -> tuple[str | None, str | None]:
     """The task's script rendered from the template library, or why it could not be."""
+    variables = {"shop": shop, **action.params}
     try:
-        return library.render(action.template, language, dict(action.params)).body, None
+        return library.render(action.template, language, variables).body, None
     except TemplateError as error:
         return None, str(error)
 
