@@ -73,6 +73,22 @@ def test_the_holdout_lift_matches_hand_computed_numbers() -> None:
     assert row["lift_lower"] < row["lift"] < row["lift_upper"]
 
 
+def test_orders_whose_actions_are_still_to_come_are_left_out_until_then() -> None:
+    later = T0 + timedelta(hours=5)
+    actions = actions_frame(
+        [
+            {"action_id": 1, "playbook": "unpaid", "step": 1, "channel": "sms", "due_at": T0,
+             "sent_at": T0, "order_ids": ["now"]},
+            {"action_id": 2, "playbook": "unpaid", "step": 1, "channel": "sms", "due_at": later,
+             "sent_at": None, "order_ids": ["later"]},
+        ]
+    )  # fmt: skip
+    orders = orders_frame([("now", None, "1.00"), ("later", None, "1.00")])
+    (before,) = holdout_lift(actions, orders, WINDOW, now=T0 + timedelta(hours=1)).to_pylist()
+    (after,) = holdout_lift(actions, orders, WINDOW, now=later).to_pylist()
+    assert (before["treated_orders"], after["treated_orders"]) == (1, 2)
+
+
 def test_without_a_held_out_group_there_is_no_lift() -> None:
     actions = actions_frame(
         [{"action_id": 1, "playbook": "unpaid", "step": 1, "channel": "sms",

@@ -7,7 +7,8 @@ were held out (control, never sent), compared intention-to-treat:
 
 * each order's *anchor* is the earliest planned due time of its actions in the playbook, the
   same rule in both groups (a treated order counts even if its action was cancelled);
-* orders paid before their anchor are left out of both groups (they never needed an action);
+* orders paid before their anchor are left out of both groups (they never needed an action),
+  and so are orders whose anchor is still to come;
 * an order *converts* when paid within ``window`` after its anchor.
 
 ``lift`` is treated rate − held-out rate, with Newcombe's hybrid score interval (Newcombe
@@ -125,12 +126,14 @@ def holdout_lift(
     orders: pa.Table,
     window: timedelta,
     *,
+    now: datetime | None = None,
     seed: int = 0,
     resamples: int = 2000,
     confidence: float = 0.95,
 ) -> pa.Table:
     """One row per playbook (schema :data:`LIFT_SCHEMA`); see the module docstring. Rates
-    and intervals are null when a group is empty."""
+    and intervals are null when a group is empty. With ``now``, orders whose anchor is still
+    in the future are left out: nothing has happened to them yet, in either group."""
     missing = [c for c in ACTION_COLUMNS if c not in actions.column_names]
     if missing:
         raise ValueError(f"the actions frame lacks the column(s) {', '.join(missing)}")
@@ -141,7 +144,7 @@ def holdout_lift(
         arms: dict[bool, list[Decimal]] = {False: [], True: []}
         for order_id, (held_out, anchor) in sorted(groups[playbook].items()):
             paid_at, amount = paid.get(order_id, (None, Decimal(0)))
-            if paid_at is not None and paid_at < anchor:
+            if (paid_at is not None and paid_at < anchor) or (now is not None and anchor > now):
                 continue
             converted = paid_at is not None and paid_at <= anchor + window
             arms[held_out].append(amount if converted else Decimal(-1))

@@ -409,12 +409,13 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         phone_task_minutes=prices.agent_minutes_per_task,
         chat_task_minutes=prices.agent_minutes_per_task,
     )
+    now = app.clock.now()
     return RecoveryReport(
         store=info.name,
-        now=app.clock.now(),
+        now=now,
         window_hours=window.total_seconds() / 3600,
         table=recovery_table(actions, orders, window, costs),
-        lift=holdout_lift(actions, orders, window),
+        lift=holdout_lift(actions, orders, window, now=now),
     )
 
 
