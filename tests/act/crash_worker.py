@@ -21,7 +21,7 @@ from winback.model import ActionChannel
 from winback.store.db import connect
 from winback.store.outbox_engine import Outbox
 
-SEND_SECONDS = 0.001
+SEND_SECONDS = 0.002
 
 
 class AppendingChannel:

@@ -105,18 +105,18 @@ def test_sigkilled_workers_never_deliver_a_step_twice_and_leave_nothing_pending(
     rng = random.Random(4)
     workers = [start_worker(pg_url, delivered) for _ in range(WORKERS)]
     kills = 0
-    killed_mid_run = 0
     deadline = time.monotonic() + 120
     try:
         while kills < KILLS and time.monotonic() < deadline:
-            time.sleep(rng.uniform(0.3, 0.9))
+            time.sleep(rng.uniform(0.2, 0.6))
+            with engine.connect() as conn:
+                if outbox.count_by_status(conn).get("planned", 0) == 0:
+                    break  # only kills in the middle of the run count
             victim = rng.randrange(WORKERS)
             if workers[victim].poll() is None:
                 workers[victim].send_signal(signal.SIGKILL)
                 workers[victim].wait()
                 kills += 1
-                with engine.connect() as conn:
-                    killed_mid_run += outbox.count_by_status(conn).get("planned", 0) > 0
             workers[victim] = start_worker(pg_url, delivered)
         for worker in workers:
             worker.wait(timeout=max(deadline - time.monotonic(), 1))
@@ -135,7 +135,7 @@ def test_sigkilled_workers_never_deliver_a_step_twice_and_leave_nothing_pending(
     engine.dispose()
     lines = delivered.read_text().splitlines()
     per_step = Counter(tuple(key.split(":")[1:4]) for key in lines)
-    assert kills >= 5 and killed_mid_run >= 3, (kills, killed_mid_run)
+    assert kills >= 5, f"only {kills} workers were killed while actions were still due"
     assert len(final) == ACTIONS
     assert all(status.is_terminal for status in final.values()), Counter(final.values())
     assert max(per_step.values()) == 1, [step for step, n in per_step.items() if n > 1][:5]

@@ -79,3 +79,41 @@ def test_actions_lists_with_the_phone_masked_and_filters_by_status(tmp_path: Pat
     assert "138****0001" in table and "13800130001" not in table
     assert [a["key"] for a in planned] == ["order:1001:unpaid:1"]
     assert planned[0]["to"] == "138****0001"
+
+
+def test_dispatch_loop_keeps_polling_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    planned_shop(tmp_path).dispose()
+    (tmp_path / "winback.toml").write_text('[dispatch]\npoll_interval = "1s"\n', encoding="utf-8")
+    winback = shutil.which("winback", path=str(Path(sys.executable).parent))
+    assert winback
+    proc = subprocess.Popen(
+        [winback, "dispatch", "--loop", "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    engine = connect(f"sqlite:///{tmp_path / 'winback.db'}")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the phone task goes out on the first pass
+            with engine.connect() as conn:
+                if outbox.count_by_status(conn).get("sent") == 1:
+                    break
+            time.sleep(0.2)
+        time.sleep(1.5)  # a poll or two with nothing due
+        assert proc.poll() is None, "the loop ended by itself"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        engine.dispose()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert json.loads(out)["sent"] == 1

@@ -28,25 +28,22 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol, runtime_checkable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from winback.act import policy
 from winback.act.channels.base import Channel, Message, Outcome, SendResult
 from winback.act.retry import RetryPolicy
+from winback.act.send_facts import FactSheet, task_address
 from winback.clock import Clock
 from winback.config import PolicySettings
 from winback.model import (
     Action,
     ActionChannel,
     ActionStatus,
-    Purpose,
-    SuppressionReason,
-    contact_address,
 )
 from winback.store.outbox import Settlement
-from winback.store.outbox_engine import BatchFacts, Outbox
+from winback.store.outbox_engine import Outbox
 
 __all__ = [
     "DeliveryLookup",
@@ -60,7 +57,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("winback.dispatch")
-DAY = timedelta(days=1)
 FLUSH_EVERY = timedelta(seconds=1)
 """Outcomes are written in one transaction per batch, or sooner when sends are slow: an
 outcome not yet written when a worker dies leaves its action ``unknown``, never resent."""
@@ -212,15 +208,15 @@ class Dispatcher:
             return report
         now = self.clock.now()
         facts = self.outbox.facts(batch, now=now)
-        tally = _Tally(facts)
+        tally = FactSheet(facts)
         pending = _Pending(self, report)
         to_send: list[tuple[Action, str]] = []
         for action in batch:
             send_facts = tally.send_facts(action, now)
             decision = policy.decide(action, send_facts, self.rules, now=now)
             if isinstance(decision, policy.Send):
-                tally.count_send(action)
-                to_send.append((action, send_facts.address or _task_address(action, facts)))
+                tally.count_send(action, now)
+                to_send.append((action, send_facts.address or task_address(action, facts)))
             else:
                 pending.add(_settlement(action, decision), _label(decision))
         if to_send:
@@ -244,15 +240,15 @@ class Dispatcher:
         now = self.clock.now()
         due = self.outbox.due(now=now, limit=limit, channels=sorted(self.channels))
         facts = self.outbox.facts(due, now=now)
-        tally = _Tally(facts)
+        tally = FactSheet(facts)
         found: list[tuple[Action, policy.Decision, str, Message | None]] = []
         for action in due:
             send_facts = tally.send_facts(action, now)
             decision = policy.decide(action, send_facts, self.rules, now=now)
-            to = send_facts.address or _task_address(action, facts)
+            to = send_facts.address or task_address(action, facts)
             message = None
             if isinstance(decision, policy.Send):
-                tally.count_send(action)
+                tally.count_send(action, now)
                 message = self.renderer.render(action, to)
             found.append((action, decision, to, message))
         return found
@@ -344,90 +340,3 @@ def _label(decision: policy.Decision) -> str:
     return {policy.Defer: "deferred", policy.Cancel: "cancelled", policy.Skip: "skipped"}[
         type(decision)
     ]
-
-
-class _Tally:
-    """Turns a batch's raw facts into per-action :class:`~winback.act.policy.SendFacts`,
-    counting the sends decided earlier in the same batch towards the caps."""
-
-    def __init__(self, facts: BatchFacts) -> None:
-        self.facts = facts
-        self.reminders: Counter[tuple[int, str]] = Counter(facts.reminders)
-        self.marketing = list(facts.marketing)
-
-    def send_facts(self, action: Action, now: datetime) -> policy.SendFacts:
-        facts = self.facts
-        address = self._address(action)
-        return policy.SendFacts(
-            zone=self._zone(action),
-            order_statuses={
-                order_id: facts.orders[(action.store_id, order_id)]
-                for order_id in action.order_ids
-                if (action.store_id, order_id) in facts.orders
-            },
-            address=address,
-            consent=self._consent(action),
-            suppression=self._suppression(action, address),
-            reminders_sent=max(
-                (self.reminders[(action.store_id, o)] for o in action.order_ids), default=0
-            ),
-            marketing_today=sum(
-                1
-                for customer, channel, at in self.marketing
-                if customer == action.customer_id and channel == action.channel and at > now - DAY
-            ),
-            marketing_week=sum(
-                1 for customer, _, _ in self.marketing if customer == action.customer_id
-            ),
-        )
-
-    def count_send(self, action: Action) -> None:
-        if action.is_payment_reminder:
-            for order_id in action.order_ids:
-                self.reminders[(action.store_id, order_id)] += 1
-        if action.purpose is Purpose.MARKETING and action.customer_id is not None:
-            self.marketing.append((action.customer_id, action.channel.value, action.due_at))
-
-    def _zone(self, action: Action) -> ZoneInfo:
-        for name in (action.params.get("timezone"), self.facts.zones.get(action.store_id)):
-            if name:
-                try:
-                    return ZoneInfo(name)
-                except (ZoneInfoNotFoundError, ValueError):
-                    log.warning("action %d: unknown time zone %r ignored", action.id, name)
-        return ZoneInfo("UTC")
-
-    def _address(self, action: Action) -> str | None:
-        contact = self.facts.contacts.get(action.customer_id) if action.customer_id else None
-        if contact is None:
-            return None
-        if action.channel is ActionChannel.SMS and not contact.phone_masked:
-            return contact.phone
-        if action.channel is ActionChannel.EMAIL and not contact.email_masked:
-            return contact.email
-        return None
-
-    def _consent(self, action: Action) -> bool | None:
-        governed = policy.consent_channel(action.channel)
-        if governed is None or action.customer_id is None:
-            return None
-        return self.facts.consents.get((action.customer_id, governed.value))
-
-    def _suppression(self, action: Action, address: str | None) -> SuppressionReason | None:
-        listed = self.facts.suppressions.get(action.store_id, {})
-        keys = []
-        if address:
-            keys.append(("address", contact_address(action.channel, address)))
-        if action.customer_id is not None:
-            keys.append(("customer", str(action.customer_id)))
-        for kind, value in keys:
-            for on in (None, action.channel.value):
-                if (reason := listed.get((kind, value, on))) is not None:
-                    return reason
-        return None
-
-
-def _task_address(action: Action, facts: BatchFacts) -> str:
-    """Who an agent task or a team robot message is about: the buyer's platform id."""
-    contact = facts.contacts.get(action.customer_id) if action.customer_id else None
-    return contact.customer_key if contact else f"store-{action.store_id}"

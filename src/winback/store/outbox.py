@@ -20,8 +20,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import sqlite
 
 from winback.model import (
     Action,
@@ -43,6 +54,8 @@ from winback.store.schema import (
     orders,
     stores,
     suppressions,
+    to_minor_units,
+    to_utc,
 )
 
 __all__ = [
@@ -73,8 +86,8 @@ __all__ = [
     "write_transaction",
 ]
 
-CHUNK: Final = 1_000
-"""Actions per INSERT: 18 parameters each stays under both backends' parameter limits."""
+CHUNK: Final = 5_000
+"""Actions stored per round of ``enqueue`` (SQLAlchemy splits each into multi-row INSERTs)."""
 DELIVERED: Final = (ActionStatus.SENT.value, ActionStatus.UNKNOWN.value)
 """Statuses that count as "reached the buyer" for the caps: ``unknown`` may have."""
 
@@ -126,20 +139,60 @@ def enqueue(conn: Connection, planned: Sequence[PlannedAction], *, now: datetime
     created = held = 0
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
-        rows = [_action_row(p, now) for p in chunk]
-        statement = _insert_ignoring_duplicates(conn, rows).returning(
-            actions.c.id, actions.c.store_id, actions.c.key, actions.c.status
-        )
         by_key = {(p.store_id, p.key): p for p in chunk}
         links = []
-        for row in conn.execute(statement):
+        for row in _insert_new(conn, [_action_row(p, now) for p in chunk]):
             created += 1
             held += row.status == ActionStatus.HELD_OUT
             for order_id in by_key[(row.store_id, row.key)].order_ids:
                 links.append({"action_id": row.id, "order_id": order_id, "store_id": row.store_id})
         if links:
-            conn.execute(insert(action_orders), links)
+            _insert_links(conn, links)
     return EnqueueCounts(created=created, held_out=held, existing=len(unique) - created)
+
+
+# PostgreSQL: one INSERT … SELECT FROM unnest(arrays) per chunk. Row-by-row VALUES lists of
+# thousands of parameters cost more to build and parse than to store.
+_PG_COLUMNS: Final = (
+    ("store_id", "bigint"), ("key", "text"), ("playbook", "text"), ("step", "integer"),
+    ("channel", "text"), ("purpose", "text"), ("status", "text"), ("customer_id", "bigint"),
+    ("order_ids", "text"), ("amount", "bigint"), ("template", "text"), ("params", "text"),
+    ("due_at", "timestamptz"), ("expires_at", "timestamptz"), ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"), ("attempts", "integer"),
+)  # fmt: skip
+_PG_INSERT: Final = text(
+    f"INSERT INTO actions ({', '.join(name for name, _ in _PG_COLUMNS)}) "
+    "SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _PG_COLUMNS)
+    + ") ON CONFLICT (store_id, key) DO NOTHING RETURNING id, store_id, key, status"
+)
+_PG_LINKS: Final = text(
+    "INSERT INTO action_orders (action_id, order_id, store_id) SELECT * FROM unnest("
+    "CAST(:action_id AS bigint[]), CAST(:order_id AS text[]), CAST(:store_id AS bigint[]))"
+)
+
+
+def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert the rows whose (store, key) is new; the inserted ones' id, store, key, status."""
+    if conn.dialect.name == "postgresql":
+        arrays = {name: [row[name] for row in rows] for name, _ in _PG_COLUMNS}
+        arrays["amount"] = [to_minor_units(v) for v in arrays["amount"]]
+        for name in ("due_at", "expires_at", "created_at", "updated_at"):
+            arrays[name] = [None if v is None else to_utc(v) for v in arrays[name]]
+        return list(conn.execute(_PG_INSERT, arrays))
+    statement = (
+        sqlite.insert(actions)
+        .on_conflict_do_nothing()
+        .returning(actions.c.id, actions.c.store_id, actions.c.key, actions.c.status)
+    )
+    return list(conn.execute(statement, rows))
+
+
+def _insert_links(conn: Connection, links: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_LINKS, {name: [link[name] for link in links] for name in links[0]})
+    else:
+        conn.execute(insert(action_orders), links)
 
 
 def _action_row(p: PlannedAction, now: datetime) -> dict[str, Any]:
@@ -162,12 +215,6 @@ def _action_row(p: PlannedAction, now: datetime) -> dict[str, Any]:
         "updated_at": now,
         "attempts": 0,
     }
-
-
-def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(actions).values(rows).on_conflict_do_nothing()
-    return sqlite.insert(actions).values(rows).on_conflict_do_nothing()
 
 
 # -- claiming and finishing -----------------------------------------------------------------
