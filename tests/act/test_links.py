@@ -127,3 +127,9 @@ def test_every_issued_link_round_trips_until_it_expires(
     assert (claims.purpose, claims.subject) == (purpose, subject)
     with pytest.raises(ExpiredLink):
         signer.verify(token, purpose, now=NOW + timedelta(seconds=seconds))
+
+
+@pytest.mark.parametrize("nonce", ["x" * 65, "a\nb"])
+def test_a_nonce_that_cannot_be_a_token_id_is_refused(nonce: str) -> None:
+    with pytest.raises(ValueError, match="nonce"):
+        issue(nonce=nonce)

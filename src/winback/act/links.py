@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 MIN_SECRET_BYTES: Final = 32
+MAX_NONCE_CHARS: Final = 64  # the token id is stored in used_links.token_id (64 characters)
 _VERSION: Final = "v1"
 
 
@@ -107,8 +108,8 @@ class LinkSigner:
             raise ValueError("a link must be valid for a positive duration")
         expires = int(_aware(now).timestamp() + valid_for.total_seconds())
         token_id = nonce or secrets.token_urlsafe(16)
-        if "\n" in token_id:
-            raise ValueError("a nonce must be a single line")
+        if "\n" in token_id or not 0 < len(token_id) <= MAX_NONCE_CHARS:
+            raise ValueError(f"a nonce must be a single line of 1 to {MAX_NONCE_CHARS} characters")
         payload = "\n".join((_VERSION, purpose.value, subject, str(expires), token_id))
         raw = payload.encode("utf-8")
         return f"{_b64(raw)}.{_b64(self._mac(raw))}"

@@ -571,4 +571,6 @@ used_links = Table(
     metadata,
     Column("token_id", String(64), primary_key=True),
     Column("used_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Index(None, "expires_at"),
 )

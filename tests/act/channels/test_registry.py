@@ -19,7 +19,7 @@ from winback.act.channels.email import EmailChannel
 from winback.act.channels.im_robot import ImRobot
 from winback.act.channels.registry import ChannelNotConfigured, ChannelRegistry
 from winback.act.channels.sms_aliyun import AliyunSms
-from winback.act.channels.sms_http import HttpSmsGateway
+from winback.act.channels.sms_http import HttpSmsGateway, body_signature
 from winback.act.channels.sms_tencent import TencentSms
 from winback.act.channels.sms_twilio import TwilioSms
 from winback.act.links import LinkPurpose, LinkSigner
@@ -191,3 +191,39 @@ def test_the_link_signer_uses_the_secret_named_by_the_settings(
         registry(settings, clock, {"LINK_SECRET": "short"}).link_signer()
     with pytest.raises(ChannelNotConfigured, match=r"channels\.link_secret_env is not set"):
         registry(ChannelsSettings(), clock).link_signer()
+
+
+def test_closing_closes_the_client_the_registry_made_but_not_an_injected_one(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    settings = settings_from(tmp_path, '[channels.sms]\nprovider = "http"\nurl = "https://g/x"\n')
+    own = ChannelRegistry(settings, env={}, clock=clock)
+    channel = own.get(ActionChannel.SMS)
+    client = channel._client  # type: ignore[attr-defined]
+    own.close()
+    assert client.is_closed
+    injected = httpx.Client()
+    ChannelRegistry(settings, env={}, clock=clock, client=injected).close()
+    assert not injected.is_closed
+    injected.close()
+
+
+def test_the_generic_gateway_gets_its_bearer_token_and_signing_key_from_the_environment(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    toml = (
+        '[channels.sms]\nprovider = "http"\nurl = "https://sms.example.com/send"\n'
+        'auth_token_env = "GW_TOKEN"\nsignature_secret_env = "GW_KEY"\n'
+    )
+    recorder = Recorder(answer(200, json={}))
+    channels = ChannelRegistry(
+        settings_from(tmp_path, toml),
+        env={"GW_TOKEN": "tok-1", "GW_KEY": "key-1"},
+        clock=clock,
+        client=recorder.client(),
+    )
+    message = Message(ActionChannel.SMS, "13812345678", "【俏艺】hi", "k")
+    assert channels.get(ActionChannel.SMS).send(message).outcome is Outcome.SENT
+    request = recorder.only
+    assert request.headers["authorization"] == "Bearer tok-1"
+    assert request.headers["x-signature"] == body_signature(b"key-1", request.content)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from winback.model import ActionChannel
+from winback.privacy import mask_email, mask_phone
 
 
 class Outcome(StrEnum):
@@ -45,6 +46,15 @@ class Message:
     template_code: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """Masks the recipient: a message printed in a log must not expose a phone or an
+        address (the body is left out too; it is the template's text with the buyer's data)."""
+        to = mask_email(self.to) if "@" in self.to else mask_phone(self.to)
+        return (
+            f"Message(channel={self.channel!s}, to={to!r}, key={self.key!r}, "
+            f"template_code={self.template_code!r})"
+        )
 
 
 @dataclass(frozen=True)

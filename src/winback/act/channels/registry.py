@@ -59,7 +59,15 @@ class ChannelRegistry:
         self._env = env
         self._clock = clock
         self._client = client
+        self._owns_client = client is None
         self._built: dict[ActionChannel, Channel] = {}
+
+    def close(self) -> None:
+        """Close the HTTP client this registry created (an injected one is the caller's)."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        self._built.clear()
 
     def get(self, channel: ActionChannel) -> Channel:
         """The channel for ``channel``; raises :class:`ChannelNotConfigured` if it is not set up."""
@@ -195,6 +203,7 @@ class ChannelRegistry:
 
     def _gateway(self, sms: SmsChannelSettings) -> Channel:
         secret = self._secret(sms.signature_secret_env, "channels.sms.signature_secret_env", "SMS")
+        token = self._secret(sms.auth_token_env, "channels.sms.auth_token_env", "SMS")
         gateway = GatewayFormat(
             url=_required(sms.url, "channels.sms.url", "the HTTP SMS gateway"),
             method=sms.method,
@@ -203,6 +212,7 @@ class ChannelRegistry:
             success_value=sms.success_value,
             id_field=sms.id_field,
             default_region=sms.default_region,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
         )
         return HttpSmsGateway(
             gateway, client=self._http(), secret=secret.encode() if secret else None

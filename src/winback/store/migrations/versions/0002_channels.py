@@ -26,9 +26,12 @@ def upgrade() -> None:
         "used_links",
         sa.Column("token_id", sa.String(length=64), nullable=False),
         sa.Column("used_at", INSTANT, nullable=False),
+        sa.Column("expires_at", INSTANT, nullable=True),
         sa.PrimaryKeyConstraint("token_id", name=op.f("pk_used_links")),
     )
+    op.create_index(op.f("ix_used_links_expires_at"), "used_links", ["expires_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_used_links_expires_at"), table_name="used_links")
     op.drop_table("used_links")
