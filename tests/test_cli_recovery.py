@@ -23,6 +23,7 @@ from winback.ingest.records import (
     OrderRecord,
 )
 from winback.model import ChatSender, OrderStatus, Platform
+from winback.services.recovery import script_library
 from winback.store import db, outbox, repo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -141,6 +142,8 @@ def test_the_worklist_shows_tasks_with_history_chat_and_a_masked_phone(shop: Pat
     assert "订单A1" in alice["script"] and "shop的客服" in alice["script"]
     dave = next(c for c in cards if c["order_ids"] == ["D1"])
     assert dave["params"]["reason_guess"] == "extra_costs"
+    assert dave["template"] == "closed_followup_chat_script"
+    assert "订单D1" in dave["script"]
     assert all(c["channel"] in ("phone_task", "chat_task") for c in cards)
     human = run(shop, "tasks").output
     assert "138****8000" in human and PHONE not in human
@@ -200,6 +203,12 @@ def test_a_recorded_outcome_closes_the_task_and_counts_in_the_recovery_report(
     assert "Against the holdout" in human
     # A paid order is no longer on the worklist as a payment reminder.
     assert all("A1" not in c["order_ids"] for c in ok_json(shop, "tasks", "--all"))
+
+
+def test_the_follow_up_scripts_render_with_their_samples() -> None:
+    library = script_library()
+    assert library.validate() == {}
+    assert library.get("closed_followup_phone_script", "en").channel == "phone_task"
 
 
 @pytest.mark.parametrize(

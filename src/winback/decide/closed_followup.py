@@ -121,6 +121,7 @@ def _params(
         "reason": str(reason),
         "reason_guess": str(guess),
         "reason_label": label(guess, "zh"),
+        "reason_label_en": label(guess, "en"),
         "reason_confidence": f"{prediction.confidence:.2f}" if prediction else "0.00",
         "reason_evidence": ", ".join(prediction.evidence) if prediction else "",
     }

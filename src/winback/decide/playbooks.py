@@ -198,7 +198,11 @@ DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
             {
                 "after": "0h",
                 "templates": _same("closed_followup"),
-                "channel_templates": {"email": _same("closed_followup_email")},
+                "channel_templates": {
+                    "email": _same("closed_followup_email"),
+                    "phone_task": _same("closed_followup_phone_script"),
+                    "chat_task": _same("closed_followup_chat_script"),
+                },
             }
         ],
         "rules": [

@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from winback.act.templates import TemplateError, TemplateLibrary
+from winback.act.templates import TemplateError, TemplateLibrary, parse_templates
 from winback.analyse.payment_time import (
     PaymentTimeReport,
     PaymentTimeSettings,
@@ -48,9 +49,11 @@ __all__ = [
     "plan",
     "record_task_outcome",
     "recovery_report",
+    "script_library",
     "worklist",
 ]
 
+FOLLOWUP_SCRIPTS: Final = "followup_scripts.toml"
 OPEN_TASK: Final = (ActionStatus.PLANNED, ActionStatus.SENDING, ActionStatus.SENT)
 CHAT_LINES: Final = 5
 
@@ -268,7 +271,7 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
         contacts = outbox.contacts_of(conn, customers)
         histories = recovery.buyer_histories(conn, customers)
         chats = recovery.last_chat_lines(conn, info.id, customers, limit=CHAT_LINES)
-    library = TemplateLibrary.defaults(max_sms_parts=app.settings.channels.sms.max_parts)
+    library = script_library(app.settings.channels.sms.max_parts)
     language = app.settings.store.language
     cards = []
     for action in sorted(tasks, key=lambda a: (a.due_at, a.id)):
@@ -298,6 +301,14 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
             )
         )
     return cards
+
+
+def script_library(max_sms_parts: int = 3) -> TemplateLibrary:
+    """The shipped templates plus the agents' follow-up scripts (act/followup_scripts.toml)."""
+    defaults = TemplateLibrary.defaults(max_sms_parts=max_sms_parts)
+    text = resources.files("winback.act").joinpath(FOLLOWUP_SCRIPTS).read_text("utf-8")
+    extra = parse_templates(text, FOLLOWUP_SCRIPTS)
+    return TemplateLibrary([*defaults.templates(), *extra], max_sms_parts=max_sms_parts)
 
 
 def _script(
