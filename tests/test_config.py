@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from winback.config import Settings, StoreSettings, load_settings, parse_duration
+from winback.config import DiagnoseSettings, Settings, StoreSettings, load_settings, parse_duration
 from winback.errors import SettingsError
 from winback.model import Platform
 
@@ -95,4 +95,5 @@ def test_every_setting_is_documented() -> None:
     fields |= {
         f"database.{name}" for name in Settings.model_fields["database"].annotation.model_fields
     }  # type: ignore[union-attr]
+    fields |= {f"diagnose.{name}" for name in DiagnoseSettings.model_fields}
     assert fields <= documented, f"undocumented: {sorted(fields - documented)}"

@@ -16,6 +16,9 @@ A settings file describes one store::
     [database]
     url = "sqlite:///winback.db"
 
+    [diagnose]
+    lost_ratio_alert = 0.30
+
 Unknown keys are errors (a typo must not be silently ignored), and each error names the
 file, the key and what is wrong.
 """
@@ -32,14 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from winback.decide.playbooks import Playbook, merge_with_defaults
 from winback.durations import Duration
@@ -107,6 +103,28 @@ class StoreSettings(_Section):
         return ZoneInfo(self.timezone)
 
 
+class DiagnoseSettings(_Section):
+    """How ``winback diagnose`` and ``winback report`` cut and judge the loss diagnostics."""
+
+    period_days: int = Field(default=30, ge=1, le=3660)
+    lost_ratio_alert: float = Field(default=0.30, ge=0.0, le=1.0)
+    consult_window: Duration = timedelta(days=1)
+    slow_first_response: Duration = timedelta(minutes=3)
+    amount_bands: tuple[Decimal, ...] = (Decimal(100), Decimal(300), Decimal(1000))
+    min_payers: int = Field(default=30, ge=1)
+    min_reason_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    restock_horizon_days: int = Field(default=30, ge=1)
+    restock_lookback_days: int = Field(default=30, ge=1)
+    top_products: int = Field(default=10, ge=1)
+
+    @field_validator("amount_bands")
+    @classmethod
+    def _increasing(cls, value: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+        if list(value) != sorted(set(value)) or any(edge <= 0 for edge in value):
+            raise ValueError("amount band edges must be positive and strictly increasing")
+        return value
+
+
 class RecoverySettings(_Section):
     """How recovery actions are scheduled and measured (PRODUCT R3, M1, M2). What actions
     cost is ``[channels.costs]``."""
@@ -139,28 +157,6 @@ class DatabaseSettings(_Section):
     """Where the store lives: SQLite by default, PostgreSQL by URL."""
 
     url: str | None = None
-
-
-class PolicySettings(_Section):
-    """The send policy the dispatcher enforces on every action, whatever the playbook says
-    (docs/recovery-engine.md). Windows are in the recipient's time zone."""
-
-    transactional_hours: Window = (time(8), time(22))
-    marketing_hours: Window = (time(9), time(21))
-    reminders_per_order: int = Field(default=2, ge=0)
-    marketing_per_channel_per_day: int = Field(default=1, ge=0)
-    marketing_per_week: int = Field(default=3, ge=0)
-
-
-class DispatchSettings(_Section):
-    """How the dispatcher works through the outbox: batches, retries, crashed workers."""
-
-    batch_size: int = Field(default=50, ge=1, le=1000)
-    max_attempts: int = Field(default=5, ge=1)
-    retry_delay: Duration = timedelta(minutes=1)
-    max_retry_delay: Duration = timedelta(hours=1)
-    lease: Duration = timedelta(minutes=5)
-    poll_interval: Duration = timedelta(seconds=5)
 
 
 class EmailChannelSettings(_Section):
@@ -237,14 +233,37 @@ class ChannelsSettings(_Section):
     costs: ChannelCostSettings = Field(default_factory=ChannelCostSettings)
 
 
+class PolicySettings(_Section):
+    """The send policy the dispatcher enforces on every action, whatever the playbook says
+    (docs/recovery-engine.md). Windows are in the recipient's time zone."""
+
+    transactional_hours: Window = (time(8), time(22))
+    marketing_hours: Window = (time(9), time(21))
+    reminders_per_order: int = Field(default=2, ge=0)
+    marketing_per_channel_per_day: int = Field(default=1, ge=0)
+    marketing_per_week: int = Field(default=3, ge=0)
+
+
+class DispatchSettings(_Section):
+    """How the dispatcher works through the outbox: batches, retries, crashed workers."""
+
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_delay: Duration = timedelta(minutes=1)
+    max_retry_delay: Duration = timedelta(hours=1)
+    lease: Duration = timedelta(minutes=5)
+    poll_interval: Duration = timedelta(seconds=5)
+
+
 class Settings(_Section):
     """Everything winback can be told. See ``docs/settings.md``."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
+    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
-    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
     playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
     source_file: str | None = None

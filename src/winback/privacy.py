@@ -10,11 +10,24 @@ log file can see them. These two functions are the one way to do it, usable from
 
 Masking never fails: anything that does not look like a phone or an address is masked as a
 whole rather than echoed back.
+
+Free text (chat excerpts, buyer messages, reviews in a report) goes through
+:func:`mask_contacts`, which finds the phone numbers and addresses inside it and masks each
+with the two functions above::
+
+    mask_contacts("电话13812345678 或 a@b.cn")  -> "电话138****5678 或 a***@b.cn"
 """
 
 from __future__ import annotations
 
-__all__ = ["mask_email", "mask_phone"]
+import re
+from typing import Final
+
+__all__ = ["mask_contacts", "mask_email", "mask_phone"]
+
+_EMAIL: Final = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE: Final = re.compile(r"(?<![0-9A-Za-z+])\+?\d[\d \-().]{6,}\d(?![0-9A-Za-z])")
+_DATE: Final = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}")
 
 
 def mask_phone(phone: str) -> str:
@@ -42,3 +55,24 @@ def mask_email(email: str) -> str:
     if not at or not local:
         return "***"
     return f"{local[0]}***@{domain}"
+
+
+def mask_contacts(text: str | None) -> str | None:
+    """``text`` with every e-mail address and phone number in it masked (None stays None).
+
+    A phone number is a run of 8 to 15 digits, possibly with spaces, dashes, dots, brackets
+    and a leading ``+``; shorter runs (prices, times), dates (``2026-11-20 10``) and longer runs
+    (order ids) are left.
+    """
+    if text is None:
+        return None
+    masked = _EMAIL.sub(lambda match: mask_email(match.group(0)), text)
+    return _PHONE.sub(_masked_phone, masked)
+
+
+def _masked_phone(match: re.Match[str]) -> str:
+    number = match.group(0)
+    digits = sum(char.isdigit() for char in number)
+    if not 8 <= digits <= 15 or _DATE.match(number):
+        return number
+    return mask_phone(number)

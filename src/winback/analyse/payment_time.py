@@ -133,13 +133,25 @@ class PaymentTimeReport:
 
 
 def payment_time(
-    orders: pa.Table, cutoff: datetime, settings: PaymentTimeSettings | None = None
+    orders: pa.Table,
+    cutoff: datetime,
+    settings: PaymentTimeSettings | None = None,
+    *,
+    placed_from: datetime | None = None,
 ) -> PaymentTimeReport:
-    """Time to payment and payment rate of ``orders`` as known at ``cutoff`` (aware)."""
+    """Time to payment and payment rate of ``orders`` as known at ``cutoff`` (aware).
+
+    With ``placed_from``, only orders placed at or after it are analysed (a report period);
+    the earlier orders still make their buyers ``returning``, and are counted nowhere else.
+    """
     settings = settings or PaymentTimeSettings()
     if cutoff.tzinfo is None or cutoff.utcoffset() is None:
         raise ValueError("cutoff must be time-zone aware")
     frame = _analysed_orders(_checked(orders), cutoff, settings)
+    if placed_from is not None:
+        start = pa.scalar(placed_from.astimezone(UTC), pa.timestamp("us", "UTC"))
+        frame = frame.filter(pc.greater_equal(frame["created_at"], start))
+        orders = orders.filter(pc.greater_equal(orders["created_at"], start))
     analysed = frame.filter(pc.invert(frame["paid_time_unknown"])).drop_columns("paid_time_unknown")
     rows, curves = _segment_tables(analysed, settings)
     keys = zip(rows["dimension"].to_pylist(), rows["segment"].to_pylist(), strict=True)

@@ -1,5 +1,5 @@
 """Recovery commands: ``plan``, ``tasks`` (the agents' worklist, ``tasks done``) and
-``report recovery``."""
+``report recovery`` (a subcommand of the diagnosis's ``report``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import click
 from rich.console import Console
 
 from winback.cli.base import Context, cli, errors, print_json
+from winback.cli.diagnose import report_command
 from winback.present import recovery_terminal
 from winback.services import recovery
 from winback.store.schema import TASK_OUTCOMES
@@ -91,12 +92,7 @@ def tasks_done_command(
         click.echo(f"task {recorded.action_id}: {recorded.outcome} recorded")
 
 
-@cli.group("report")
-def report_group() -> None:
-    """Reports on what winback did."""
-
-
-@report_group.command("recovery")
+@report_command.command("recovery")
 @click.option("--store", "store", help="Store name (default: [store] name in the settings).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj

@@ -1,11 +1,14 @@
 """``winback demo``: simulate a shop, write its real platform exports, import them, summarise,
-then plan the recovery actions, dispatch what is due and report what came back.
+diagnose, then plan the recovery actions, dispatch what is due and report what came back.
 
 The demo goes through the same public importers a merchant uses: the simulated shop is
 written out as a GB18030 Taobao order report and item report (with the real exports'
 quirks), its customer-service chats, carts, favourites, reviews and stock as CSV files with
 generic mapping files, and a second, smaller store as Shopify CSV exports. Then each file
-is imported with :func:`winback.services.import_path` and the store is summarised.
+is imported with :func:`winback.services.import_path` and the store is summarised. The demo
+ends with the loss diagnosis of the simulated days (``winback diagnose``), writes the HTML
+report, ``report.html``, beside the store, and runs the recovery engine (``winback plan``,
+``winback dispatch``, ``winback report recovery``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class DemoResult:
     folder: Path
     shop: DemoShop
     reports: list[services.ImportReport] = field(default_factory=list)
+    report: Path | None = None
     plan: recovery.PlanResult | None = None
     dispatched: DispatchReport | None = None
     recovered: recovery.RecoveryReport | None = None
@@ -84,14 +88,36 @@ def run_demo(
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
         _print_summary(app, out, shop.name)
-        _recover(app, out, shop.name, result)
+        if orders is None:  # benchmark-sized runs (--orders) stop at the import
+            result.report = _diagnose(app, out, folder, days=days, now=now)
+            _recover(app, out, shop.name, result)
     finally:
         app.close()
     out.print(
         f"\nThe demo store is in [bold]{folder}/winback.db[/]; try "
-        f"[bold]cd {folder} && winback status[/]."
+        f"[bold]cd {folder} && winback status[/] or [bold]winback diagnose[/]."
     )
     return result
+
+
+def _diagnose(app: App, out: Console, folder: Path, *, days: int, now: datetime) -> Path:
+    """The loss diagnosis of the simulated days, printed, and the HTML report beside it."""
+    from winback.present.diagnosis_terminal import print_diagnosis
+    from winback.present.html_report import write_html
+    from winback.services.diagnosis import diagnose
+
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    with out.status("Diagnosing where the demo shop loses orders…"):
+        diagnosis = diagnose(
+            app,
+            date_from=today - timedelta(days=days),
+            date_to=today - timedelta(days=1),
+            now=now,
+        )
+    print_diagnosis(out, diagnosis)
+    report = write_html(diagnosis, folder / "report.html")
+    out.print(f"The HTML report is in [bold]{report}[/]; open it in any browser (works offline).")
+    return report
 
 
 def _simulate(out: Console, *, seed: int, days: int, orders: int | None, now: datetime) -> DemoShop:

@@ -441,6 +441,15 @@ imports = Table(
     Index(None, "store_id", "sha256"),
 )
 
+used_links = Table(
+    "used_links",
+    metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Index(None, "expires_at"),
+)
+
 # -- the outbox (docs/recovery-engine.md) ---------------------------------------------------
 
 ACTION_STATUSES: Final = (
@@ -564,13 +573,4 @@ task_outcomes = Table(
     _status_check("outcome", TASK_OUTCOMES),
     Index(None, "action_id"),
     Index(None, "store_id", "recorded_at"),
-)
-
-used_links = Table(
-    "used_links",
-    metadata,
-    Column("token_id", String(64), primary_key=True),
-    Column("used_at", UtcDateTime(), nullable=False),
-    Column("expires_at", UtcDateTime()),
-    Index(None, "expires_at"),
 )

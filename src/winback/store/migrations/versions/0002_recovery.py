@@ -1,7 +1,7 @@
 """Recovery: the outcomes agents record for phone and platform-chat tasks (PRODUCT R3).
 
 Revision ID: 0002_recovery
-Revises: 0002_outbox (task outcomes point at its actions), 0002_channels (joins the two heads)
+Revises: 0002_channels (after 0002_outbox, whose actions the task outcomes point at)
 Create Date: 2026-11-30 11:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_recovery"
-down_revision: str | tuple[str, ...] | None = ("0002_outbox", "0002_channels")
+down_revision: str | None = "0002_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

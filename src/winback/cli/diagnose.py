@@ -1,0 +1,119 @@
+"""Commands that say where the store loses orders and why: ``diagnose`` and ``report``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from winback.cli.base import Context, cli, errors, print_json
+from winback.errors import WinbackError
+from winback.services.diagnosis import Diagnosis, diagnose
+
+
+class _Day(click.ParamType):  # type: ignore[type-arg]
+    """A calendar date written ``YYYY-MM-DD`` (a day of the store's calendar)."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-07-30", param, ctx)
+
+
+DAY = _Day()
+
+
+def _period_options(command: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.option("--from", "date_from", type=DAY, help="First day (store calendar)."),
+        click.option("--to", "date_to", type=DAY, help="Last day, included (default: today)."),
+        click.option("--store", "store", help="Store name (default: [store] name)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _diagnosis(
+    obj: Context, store: str | None, date_from: date | None, date_to: date | None
+) -> Diagnosis:
+    """The diagnosis as of the clock's now, with a spinner on stderr while it runs."""
+    with obj.app() as app, Console(stderr=True).status("Diagnosing…"):
+        now: datetime = app.clock.now()
+        return diagnose(app, store=store, date_from=date_from, date_to=date_to, now=now)
+
+
+@cli.command("diagnose")
+@_period_options
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print everything as JSON (amounts as strings)."
+)
+@click.pass_obj
+def diagnose_command(
+    obj: Context, date_from: date | None, date_to: date | None, store: str | None, as_json: bool
+) -> None:
+    """Where the store loses orders in a period, and why (D1–D6).
+
+    Without --from/--to: the last [diagnose] period_days days (30) up to today.
+    """
+    from winback.present.diagnosis_terminal import print_diagnosis
+
+    with errors():
+        result = _diagnosis(obj, store, date_from, date_to)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        print_diagnosis(Console(), result)
+
+
+@cli.group("report", invoke_without_command=True)
+@_period_options
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the self-contained HTML report here.",
+)
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the tables to this Excel file, one sheet per table.",
+)
+@click.pass_context
+def report_command(
+    ctx: click.Context,
+    date_from: date | None,
+    date_to: date | None,
+    store: str | None,
+    html_file: Path | None,
+    xlsx_file: Path | None,
+) -> None:
+    """Write the diagnosis as one HTML file with charts (opens offline) and/or Excel.
+
+    `winback report recovery` reports what the recovery actions brought back instead.
+    """
+    from winback.present import html_report, xlsx_report
+
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: Context = ctx.obj
+    with errors():
+        if html_file is None and xlsx_file is None:
+            raise WinbackError("say where to write the report: --html FILE and/or --xlsx FILE")
+        result = _diagnosis(obj, store, date_from, date_to)
+        if html_file is not None:
+            html_report.write_html(result, html_file)
+            click.echo(f"HTML report: {html_file}")
+        if xlsx_file is not None:
+            xlsx_report.write_xlsx(result, xlsx_file)
+            click.echo(f"Excel tables: {xlsx_file}")

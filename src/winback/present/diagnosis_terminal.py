@@ -1,0 +1,98 @@
+"""``winback diagnose`` on a terminal: the diagnosis tables drawn with rich.
+
+Every table of :func:`~winback.present.diagnosis_tables.diagnosis_tables` in reading order,
+numbers right-aligned, alert days in red, the total row under a rule, and the whole store's
+"90% of paying buyers pay within T" after the payment table. Long per-order tables show the
+first ``diagnose.top_products`` rows and say how many there are.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from winback.present.diagnosis_tables import (
+    TableData,
+    cell_text,
+    diagnosis_tables,
+    payment_sentence,
+)
+from winback.present.labels import text
+from winback.present.numbers import SYMBOLS, money
+from winback.services.diagnosis import Diagnosis
+
+__all__ = ["print_diagnosis"]
+
+_LONG: frozenset[str] = frozenset({"chat_flag_orders", "stockouts", "restock", "lost_products"})
+_RIGHT = frozenset({"int", "money", "ratio", "duration", "interval", "flag"})
+
+
+def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
+    """The whole diagnosis, table by table."""
+    lang = diagnosis.language
+    console.print(_heading(diagnosis))
+    if not diagnosis.decomposition.num_rows or not diagnosis.decomposition_totals()["orders"]:
+        console.print(text("no_orders", lang))
+        return
+    for table in diagnosis_tables(diagnosis):
+        limit = diagnosis.settings.top_products if table.key in _LONG else None
+        if table.rows or table.total is not None:
+            console.print(_rich_table(table, diagnosis, limit))
+        else:
+            console.print(f"[bold]{escape(table.title)}[/]")
+        if table.note:
+            style = "red" if any(table.alerts) else "dim"
+            console.print(f"[{style}]{table.note}[/]", highlight=False)
+        if table.key == "payment":
+            console.print(f"[bold]{payment_sentence(diagnosis)}[/]", highlight=False)
+        console.print()
+
+
+def _heading(d: Diagnosis) -> str:
+    lang = d.language
+    totals = d.decomposition_totals()
+    lost = d.lost_ratio_totals()
+    return (
+        f"[bold]{text('report_title', lang)} · {d.store.name}[/]  "
+        f"{text('period', lang)} {d.period.start} → {d.period.end} ({d.store.timezone}) · "
+        f"{text('orders', lang)} {totals['orders']:,} · "
+        f"{money(totals['amount'], d.store.currency)} · "
+        f"{text('lost_ratio_col', lang)} "
+        f"{cell_text(lost['lost_ratio'], 'ratio', currency='', language=lang)}"
+    )
+
+
+def _rich_table(table: TableData, d: Diagnosis, limit: int | None) -> Table:
+    shown = table.rows if limit is None else table.rows[:limit]
+    rich = Table(title=table.title, title_justify="left", title_style="bold")
+    symbol = SYMBOLS.get(d.store.currency, d.store.currency)
+    for column in table.columns:
+        if column.kind == "sentence":
+            continue
+        numeric = column.kind in _RIGHT
+        header = f"{column.header} ({symbol})" if column.kind == "money" else column.header
+        rich.add_column(
+            header,
+            justify="right" if numeric else "left",
+            overflow="ellipsis" if numeric else "fold",
+            no_wrap=column.kind in ("date", "money", "int", "ratio"),
+        )
+    alerts = table.alerts or (False,) * len(table.rows)
+    for row, alert in zip(shown, alerts, strict=False):
+        rich.add_row(*_cells(table, row, d), style="red" if alert else None)
+    if table.total is not None:
+        rich.add_section()
+        rich.add_row(*_cells(table, table.total, d), style="bold")
+    if len(shown) < len(table.rows):
+        rich.caption = text("rows_shown", d.language, shown=len(shown), total=len(table.rows))
+    return rich
+
+
+def _cells(table: TableData, row: tuple[object, ...], d: Diagnosis) -> list[str]:
+    kinds = [column.kind for column in table.columns]
+    return [
+        escape(cell_text(value, kind, currency=d.store.currency, language=d.language, compact=True))
+        for value, kind in zip(row, kinds, strict=True)
+        if kind != "sentence"
+    ]

@@ -1,0 +1,118 @@
+"""The diagnosis tables as an Excel workbook: one sheet per table, numbers as numbers.
+
+Written with XlsxWriter. Money cells are numbers with the store currency's format (exact:
+a Decimal with two places is written as its float, which Excel shows to the cent), ratios are
+numbers with a percentage format, days are Excel dates, durations are seconds; so a shop
+team can sort, sum and chart them. Chat excerpts arrive masked from
+:mod:`winback.present.diagnosis_tables`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from winback.present.diagnosis_tables import Column, TableData, diagnosis_tables
+from winback.present.numbers import SYMBOLS
+from winback.services.diagnosis import Diagnosis
+
+__all__ = ["write_xlsx"]
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_xlsx(diagnosis: Diagnosis, path: Path) -> Path:
+    """Write every table of the diagnosis to ``path`` (one sheet each, named by its key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    symbol = SYMBOLS.get(diagnosis.store.currency, diagnosis.store.currency + " ")
+    with xlsxwriter.Workbook(str(path)) as book:
+        formats = {
+            "header": book.add_format({"bold": True, "bg_color": "#F3F5F7", "bottom": 1}),
+            "title": book.add_format({"bold": True, "font_size": 13}),
+            "money": book.add_format({"num_format": f'"{symbol}"#,##0.00'}),
+            "ratio": book.add_format({"num_format": "0.0%"}),
+            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+            "int": book.add_format({"num_format": "#,##0"}),
+            "bold": book.add_format({"bold": True}),
+            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        }
+        for table in diagnosis_tables(diagnosis):
+            _write_sheet(book, table, formats, diagnosis.language)
+    return path
+
+
+def _write_sheet(
+    book: xlsxwriter.Workbook, table: TableData, formats: dict[str, Any], language: str
+) -> None:
+    sheet = book.add_worksheet(_BAD_SHEET_CHARS.sub("_", table.key)[:31])
+    sheet.write(0, 0, table.title, formats["title"])
+    headers = [header for column in table.columns for header in _headers(column, language)]
+    for col, header in enumerate(headers):
+        sheet.write(2, col, header, formats["header"])
+        sheet.set_column(col, col, max(12, min(len(header) * 2, 40)))
+    row_index = 3
+    for row in table.rows:
+        _write_row(sheet, row_index, table.columns, row, formats)
+        row_index += 1
+    if table.total is not None:
+        _write_row(sheet, row_index, table.columns, table.total, formats, total=True)
+        row_index += 1
+    if table.note:
+        sheet.write(row_index + 1, 0, table.note)
+    sheet.freeze_panes(3, 0)
+
+
+def _headers(column: Column, language: str) -> list[str]:
+    if column.kind == "interval":
+        low, high = ("下限", "上限") if language == "zh" else ("lower", "upper")
+        seconds = "秒" if language == "zh" else "s"
+        return [f"{column.header} ({seconds})", f"{low} ({seconds})", f"{high} ({seconds})"]
+    if column.kind == "duration":
+        return [f"{column.header} ({'秒' if language == 'zh' else 's'})"]
+    return [column.header]
+
+
+def _write_row(
+    sheet: Any,
+    row: int,
+    columns: tuple[Column, ...],
+    values: tuple[Any, ...],
+    formats: dict[str, Any],
+    *,
+    total: bool = False,
+) -> None:
+    col = 0
+    for column, value in zip(columns, values, strict=True):
+        cells = list(value) if column.kind == "interval" else [value]
+        if column.kind == "interval" and value is None:
+            cells = [None, None, None]
+        for cell in cells:
+            _write_cell(sheet, row, col, column, cell, formats, total)
+            col += 1
+
+
+def _write_cell(
+    sheet: Any, row: int, col: int, column: Column, value: Any, formats: dict[str, Any], total: bool
+) -> None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        sheet.write_blank(row, col, None)
+        return
+    kind = column.kind
+    if kind == "money" and isinstance(value, Decimal):
+        sheet.write_number(row, col, float(value), formats["money"])
+    elif kind == "ratio":
+        sheet.write_number(row, col, float(value), formats["ratio"])
+    elif kind == "date" and isinstance(value, date):
+        sheet.write_datetime(row, col, value, formats["date"])
+    elif kind in ("int", "duration", "interval") and isinstance(value, int | float):
+        sheet.write_number(row, col, value, formats["int"] if kind == "int" else None)
+    elif kind == "flag":
+        sheet.write_boolean(row, col, bool(value))
+    else:
+        sheet.write_string(row, col, str(value), formats["bold"] if total else formats["wrap"])
