@@ -39,6 +39,9 @@ def test_the_demo_imports_every_file_it_writes_without_a_rejection(tmp_path: Pat
     shown = console.export_text()
     assert "orders by status per day" in shown and SHOPIFY_STORE in shown
     assert (tmp_path / "demo" / "winback.db").is_file()
+    assert result.plan is not None and result.plan.created == result.plan.planned > 0
+    assert result.dispatched is not None and result.recovered is not None
+    assert "Recovery plan for" in shown and "Against the holdout" in shown
 
 
 def test_running_the_demo_twice_gives_the_same_store(tmp_path: Path) -> None:
