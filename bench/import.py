@@ -39,9 +39,9 @@ POSTGRES = os.environ.get(
 )
 
 
-def build_export(folder: Path, orders: int) -> Path:
+def build_export(folder: Path, orders: int, path: Path | None = None) -> Path:
     shop = simulate(seed=2, start=date(2026, 1, 1), days=120, orders=orders)
-    path = folder / "taobao_orders.csv"
+    path = path or folder / "taobao_orders.csv"
     write_order_report(shop.orders, path)
     return path
 
@@ -107,15 +107,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--export", type=Path, help="reuse this export file (written here when missing)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        path = timed(
-            f"simulate + write {args.orders:,} orders", lambda: build_export(folder, args.orders)
-        )
+        if args.export is not None and args.export.exists():
+            path = args.export
+        else:
+            path = timed(
+                f"simulate + write {args.orders:,} orders",
+                lambda: build_export(folder, args.orders, args.export),
+            )
         size = path.stat().st_size / 1e6
         print(f"file: {path.name}, {size:.0f} MB, GB18030\n")
-        rows = args.orders
+        rows = sum(1 for _ in path.open("rb")) - 1
         sqlite_ours = ours(path, f"sqlite:///{folder / 'ours.db'}")
         sqlite_anchor = anchor(path, f"sqlite:///{folder / 'anchor.db'}")
         report("SQLite", rows, sqlite_ours, sqlite_anchor)

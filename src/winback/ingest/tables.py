@@ -39,6 +39,7 @@ class Table:
     rows: Iterator[list[str]]
     header_row: int
     estimated_rows: int
+    delimiter: str = ","
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         """The data rows with their spreadsheet row numbers."""
@@ -135,7 +136,7 @@ def _read_delimited(path: Path, encoding: str, head: bytes, is_header: HeaderTes
     headers, header_row = _find_header(lines, is_header, file)
     sample_rows = max(sample.count("\n"), 1)
     estimated = max(int(size / (len(head) / sample_rows)) - header_row, 0)
-    return Table(file, "csv", encoding, headers, lines, header_row, estimated)
+    return Table(file, "csv", encoding, headers, lines, header_row, estimated, delimiter)
 
 
 def _sniff_delimiter(sample: str) -> str:

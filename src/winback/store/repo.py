@@ -28,6 +28,7 @@ from winback.ingest.records import (
     FeedbackRecord,
     OrderLinesRecord,
     OrderRecord,
+    OrderTable,
     Record,
     Rejection,
     StockRecord,
@@ -36,6 +37,7 @@ from winback.ingest.records import (
 from winback.store import _activity
 from winback.store._bulk import Bulk
 from winback.store._customers import CustomerBook, apply_consents, customer_sighting
+from winback.store._order_table import incoming_orders
 from winback.store._orders import (
     Converter,
     OrderWriter,
@@ -144,7 +146,7 @@ def _store(conn: Connection, store_id: int) -> StoreInfo:
 def apply_records(
     conn: Connection,
     store_id: int,
-    records: Sequence[Record],
+    records: Sequence[Record | OrderTable],
     *,
     source_file: str,
     progress: Progress | None = None,
@@ -158,7 +160,11 @@ def apply_records(
     """
     by_kind: dict[type, list[Any]] = {kind: [] for kind in KINDS}
     orphan_lines: list[Rejection] = []
+    tables: list[OrderTable] = []
     for record in records:
+        if isinstance(record, OrderTable):
+            tables.append(record)
+            continue
         if isinstance(record, OrderLinesRecord):
             orphan_lines.append(_orphan_lines(record, source_file))
             continue
@@ -173,9 +179,13 @@ def apply_records(
         conn.begin()
     with conn.begin_nested():
         run = _Run(conn, store_id, source_file, progress, now or SystemClock().now())
+        for table in tables:
+            run.counts["order"] = run.counts.get("order", KindCounts()) + run.order_table(table)
         for kind, name in KINDS.items():
             if by_kind[kind]:
-                run.counts[name] = run.apply(kind, by_kind[kind])
+                run.counts[name] = run.counts.get(name, KindCounts()) + run.apply(
+                    kind, by_kind[kind]
+                )
         order = run.counts.get("order", KindCounts())
         return ApplyResult(
             created=order.created,
@@ -247,6 +257,17 @@ class _Run:
             if batch:
                 total += writer.apply(batch, first_round=number == 0)
             self._advance(len(chunk))
+        return total
+
+    def order_table(self, orders: OrderTable) -> KindCounts:
+        """Orders read column-wise: every order id occurs once (the reader checked)."""
+        writer = OrderWriter(
+            self.bulk, self.store_id, self.book, source_file=self.source_file, now_us=self.now_us
+        )
+        total = KindCounts()
+        for batch in incoming_orders(orders, chunk=CHUNK):
+            total += writer.apply(batch, first_round=True)
+            self._advance(len(batch))
         return total
 
     def _other(self, kind: type, chunk: list[Any]) -> KindCounts:
