@@ -14,13 +14,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from winback.errors import MissingColumnError
@@ -114,88 +113,15 @@ def _nothing_known(table: Table) -> str:
     )
 
 
-class CellFailure:
-    """A cell that failed to clean, kept in a cleaned column in place of its value."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-Cleaner = Callable[[str], Any]
-MEMO_LIMIT = 50_000  # distinct cells remembered per column (statuses, prices, empties repeat)
-
-
-class Block:
-    """A run of data rows cleaned column by column.
-
-    A getter of :class:`Row` asks its block for a (kind, field) column; the block cleans the
-    whole column once, remembering each distinct cell's result for the rest of the file, so
-    a status or price that appears 100,000 times is cleaned once. A cell that fails keeps a
-    :class:`CellFailure`, which the row's getter turns into :class:`RowRejected` exactly as
-    cleaning the cell on its own would.
-    """
-
-    __slots__ = ("cells", "cleaned", "columns", "memos")
-
-    def __init__(
-        self, cells: list[list[str]], columns: Columns, memos: dict[tuple[str, str], dict[str, Any]]
-    ) -> None:
-        self.cells = cells
-        self.columns = columns
-        self.memos = memos
-        self.cleaned: dict[tuple[str, str], list[Any]] = {}
-
-    def column(self, kind: str, field: str, clean: Cleaner) -> list[Any]:
-        key = (kind, field)
-        found = self.cleaned.get(key)
-        if found is None:
-            position = self.columns.positions.get(field)
-            raw = [""] * len(self.cells) if position is None else [c[position] for c in self.cells]
-            memo = self.memos.setdefault(key, {})
-            found = self.cleaned[key] = clean_column(raw, clean, memo)
-        return found
-
-
-def clean_column(raw: list[str], clean: Cleaner, memo: dict[str, Any]) -> list[Any]:
-    """``clean`` over every cell, a :class:`CellFailure` where it raises :class:`CellError`."""
-    out: list[Any] = []
-    append = out.append
-    for cell in raw:
-        value = memo.get(cell, memo)
-        if value is memo:
-            try:
-                value = clean(cell)
-            except CellError as error:
-                value = CellFailure(str(error))
-            if len(memo) < MEMO_LIMIT:
-                memo[cell] = value
-        append(value)
-    return out
-
-
 class Row:
-    """One data row; the getters clean a cell and raise :class:`RowRejected` when it is bad.
+    """One data row; the getters clean a cell and raise :class:`RowRejected` when it is bad."""
 
-    Cells are cleaned column-wise by the row's :class:`Block` (a row made on its own is a
-    block of one)."""
+    __slots__ = ("cells", "columns", "number")
 
-    __slots__ = ("block", "cells", "columns", "index", "number")
-
-    def __init__(
-        self,
-        cells: list[str],
-        columns: Columns,
-        number: int,
-        block: Block | None = None,
-        index: int = 0,
-    ) -> None:
+    def __init__(self, cells: list[str], columns: Columns, number: int) -> None:
         self.cells = cells
         self.columns = columns
         self.number = number
-        self.block = block if block is not None else Block([cells], columns, {})
-        self.index = index
 
     def source(self) -> SourceRef:
         return SourceRef(self.columns.file, self.number)
@@ -204,14 +130,8 @@ class Row:
         position = self.columns.positions.get(field)
         return "" if position is None else self.cells[position]
 
-    def _get(self, kind: str, field: str, clean: Cleaner) -> Any:
-        value = self.block.column(kind, field, clean)[self.index]
-        if type(value) is CellFailure:
-            raise RowRejected(self.columns.header(field), value.reason)
-        return value
-
     def text(self, field: str) -> str | None:
-        return self._get("text", field, clean_text)  # type: ignore[no-any-return]
+        return clean_text(self.raw(field))
 
     def required_text(self, field: str) -> str:
         value = self.text(field)
@@ -220,7 +140,10 @@ class Row:
         return value
 
     def amount(self, field: str) -> Decimal | None:
-        return self._get("amount", field, parse_amount)  # type: ignore[no-any-return]
+        try:
+            return parse_amount(self.raw(field))
+        except CellError as error:
+            raise RowRejected(self.columns.header(field), str(error)) from None
 
     def required_amount(self, field: str) -> Decimal:
         value = self.amount(field)
@@ -229,7 +152,10 @@ class Row:
         return value
 
     def count(self, field: str) -> int | None:
-        return self._get("count", field, parse_int)  # type: ignore[no-any-return]
+        try:
+            return parse_int(self.raw(field))
+        except CellError as error:
+            raise RowRejected(self.columns.header(field), str(error)) from None
 
     def required_count(self, field: str) -> int:
         value = self.count(field)
@@ -238,9 +164,10 @@ class Row:
         return value
 
     def time(self, field: str) -> datetime | None:
-        tz = self.columns.tz
-        value = self._get("time", field, lambda cell: parse_datetime(cell, tz))
-        return value  # type: ignore[no-any-return]
+        try:
+            return parse_datetime(self.raw(field), self.columns.tz)
+        except CellError as error:
+            raise RowRejected(self.columns.header(field), str(error)) from None
 
     def required_time(self, field: str) -> datetime:
         value = self.time(field)
@@ -249,7 +176,7 @@ class Row:
         return value
 
     def contact(self, field: str) -> Contact:
-        return self._get("contact", field, parse_contact)  # type: ignore[no-any-return]
+        return parse_contact(self.raw(field))
 
     def first_contact(self, *names: str) -> Contact:
         """The first of several contact columns that holds something (mobile before phone)."""
@@ -273,13 +200,8 @@ class Row:
         return None if text is None or is_masked(text) else text
 
 
-BLOCK_ROWS = 8192
-
-
 class RowStream:
-    """The data rows of a table as :class:`Row` objects, counting and rejecting as it goes.
-
-    Rows are read in blocks of :data:`BLOCK_ROWS` so their cells are cleaned column-wise."""
+    """The data rows of a table as :class:`Row` objects, counting and rejecting as it goes."""
 
     def __init__(self, table: Table, columns: Columns, progress: RowProgress | None) -> None:
         self.table = table
@@ -289,51 +211,24 @@ class RowStream:
         self.rejections: list[Rejection] = []
         filled = [i for i, header in enumerate(columns.headers) if header.strip()]
         self.width = filled[-1] + 1 if filled else 0
-        self.memos: dict[tuple[str, str], dict[str, Any]] = {}
-        self._short_rows: dict[int, int] = {}
 
     def __iter__(self) -> Iterator[Row]:
         pending = 0
-        progress = self.progress
-        for entries, cells in self._blocks():
-            block = Block(cells, self.columns, self.memos)
-            for number, index in entries:
-                pending += 1
-                if pending == PROGRESS_EVERY and progress is not None:
-                    progress(pending)
-                    pending = 0
-                if index < 0:
-                    self._short(number)
-                    continue
-                yield Row(cells[index], self.columns, number, block, index)
-        if pending and progress is not None:
-            progress(pending)
-
-    def _blocks(self) -> Iterator[tuple[list[tuple[int, int]], list[list[str]]]]:
-        """Runs of (row number, index into the block's cells or -1 for a short row)."""
-        entries: list[tuple[int, int]] = []
-        cells: list[list[str]] = []
-        width = self.width
-        for number, row in self.table.numbered_rows():
-            if not "".join(row).strip():
+        for number, cells in self.table.numbered_rows():
+            if not "".join(cells).strip():
                 continue
             self.rows_read += 1
-            if len(row) < width:
-                self._short_rows[number] = len(row)
-                entries.append((number, -1))
-            else:
-                entries.append((number, len(cells)))
-                cells.append(row)
-            if len(entries) == BLOCK_ROWS:
-                yield entries, cells
-                entries, cells = [], []
-        if entries:
-            yield entries, cells
-
-    def _short(self, number: int) -> None:
-        found = self._short_rows.pop(number)
-        reason = f"the row has {found} cells but the header has {self.width}"
-        self.rejections.append(Rejection(self.table.file, number, None, reason))
+            pending += 1
+            if pending == PROGRESS_EVERY and self.progress is not None:
+                self.progress(pending)
+                pending = 0
+            if len(cells) < self.width:
+                reason = f"the row has {len(cells)} cells but the header has {self.width}"
+                self.rejections.append(Rejection(self.table.file, number, None, reason))
+                continue
+            yield Row(cells, self.columns, number)
+        if pending and self.progress is not None:
+            self.progress(pending)
 
     def reject(self, row: Row, problem: RowRejected) -> None:
         self.rejections.append(

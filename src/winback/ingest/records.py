@@ -130,6 +130,7 @@ class OrderLinesRecord:
     lines: tuple[OrderLineRecord, ...]
     status: OrderStatus | None = None
     source: SourceRef | None = None
+    order_column: str | None = None  # the file's header of the order id, for rejections
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,11 @@ orders the row reader would have produced.
 
 All or nothing: a file this reader cannot take with certainty — not a plain CSV with its
 header on row 1, rows of another width, an undecodable byte, a bad or empty required cell,
-an order id twice, an unknown status, an amount in fractions of a cent — gives None, and
-the row reader reads it, reporting each problem with its row and column.
+an order id twice, an unknown status, an amount in fractions of a cent — raises
+:class:`NotColumnar`, and the row reader reads it, reporting each problem with its row and column.
+
+One leniency remains: Arrow reads a stray character after a closing quote (``"x"y``) as
+part of the cell, where Python's strict CSV reader calls the file broken.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -60,15 +64,31 @@ _HOUR_US: Final = 3_600_000_000
 _EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 (local wall-clock arithmetic)
 
 
-def read_order_table(table: Table, columns: Columns, platform: Platform) -> OrderTable:
+def read_order_table(
+    table: Table, columns: Columns, platform: Platform, *, min_rows: int = MIN_ROWS
+) -> OrderTable:
     """The orders of a Taobao order report (already mapped by ``columns``) as an
     :class:`OrderTable`; raises :class:`NotColumnar` when the row reader must read it."""
     if table.format != "csv" or table.header_row != 1 or table.encoding is None:
         raise NotColumnar("not a plain CSV with its header on row 1")
-    if table.estimated_rows < MIN_ROWS:
+    if table.estimated_rows < min_rows:
         raise NotColumnar("a small file")
+    if _has_open_quote(table.file):
+        raise NotColumnar("a quoted cell runs to the end of the file (a truncated file)")
     raw = _read_csv(table)
     return _orders(raw, columns, platform)
+
+
+def _has_open_quote(file: str) -> bool:
+    """Whether the file holds an odd number of quote marks: a quoted cell never closed, which
+    Arrow would read as a cell running to the end of the file where Python's strict CSV
+    reader reports a truncated file. (GB18030 and UTF-8 never use the byte ``"`` inside a
+    multibyte character, so counting bytes counts quote marks.)"""
+    quotes = 0
+    with Path(file).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 24), b""):
+            quotes += chunk.count(b'"')
+    return quotes % 2 == 1
 
 
 def _read_csv(table: Table) -> pa.Table:

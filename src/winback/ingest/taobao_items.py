@@ -82,6 +82,7 @@ def parse_item_table(
             lines=tuple(line for line, _ in order.lines.values()),
             status=next(iter(order.statuses)) if len(order.statuses) == 1 else None,
             source=SourceRef(table.file, order.row),
+            order_column=columns.header("order_id"),
         )
         for order_id, order in orders.items()
     ]
