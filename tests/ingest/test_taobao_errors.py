@@ -74,8 +74,15 @@ def test_a_wrong_encoding_after_the_sample_names_the_row(tmp_path: Path) -> None
     data = good + "99999,顾客,1.00,2023-01-01 10:00:00,交易成功\n".encode("gb18030")
     with pytest.raises(UnreadableFileError, match="wrong encoding") as caught:
         taobao.parse(write(tmp_path, data), tz=SHANGHAI)
-    # The decoder reads ahead by a chunk, so the row named is at most a chunk before the bad one.
-    assert caught.value.row is not None and 11000 < caught.value.row <= 12002
+    assert caught.value.row == 12002  # header + 12000 rows, then the bad one
+
+
+def test_a_bad_byte_inside_a_row_names_that_row(tmp_path: Path) -> None:
+    lines = (HEADER + rows(9000)).encode("gb18030").split(b"\n")
+    lines[7000] = lines[7000].replace(b",2023", b",\x812023", 1)
+    with pytest.raises(UnreadableFileError, match="wrong encoding") as caught:
+        taobao.parse(write(tmp_path, b"\n".join(lines)), tz=SHANGHAI)
+    assert caught.value.row == 7001
 
 
 def test_a_file_cut_inside_a_quoted_field_is_refused_naming_the_row(tmp_path: Path) -> None:

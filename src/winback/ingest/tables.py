@@ -132,7 +132,7 @@ def _read_delimited(path: Path, encoding: str, head: bytes, is_header: HeaderTes
     size = path.stat().st_size
     handle = path.open("r", encoding=encoding, errors="strict", newline="")
     reader = csv.reader(handle, delimiter=delimiter, strict=True)
-    lines = _guarded(reader, file, handle)
+    lines = _guarded(reader, file, handle, delimiter)
     headers, header_row = _find_header(lines, is_header, file)
     sample_rows = max(sample.count("\n"), 1)
     estimated = max(int(size / (len(head) / sample_rows)) - header_row, 0)
@@ -144,7 +144,9 @@ def _sniff_delimiter(sample: str) -> str:
     return max(_DELIMITERS, key=first.count) if first else ","
 
 
-def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> Iterator[list[str]]:
+def _guarded(
+    reader: Iterator[list[str]], file: str, handle: io.TextIOBase, delimiter: str = ","
+) -> Iterator[list[str]]:
     """Rows from ``reader``, turning decode and CSV errors into errors that name the row."""
     row = 0
     try:
@@ -152,10 +154,11 @@ def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> I
             row += 1
             yield cells
     except UnicodeDecodeError as error:
+        bad_row = row_of_bad_bytes(Path(file), error.encoding, delimiter) or row + 1
         raise UnreadableFileError(
-            f"the file is not valid {error.encoding} text after this row (wrong encoding?)",
+            f"the file is not valid {error.encoding} text in this row (wrong encoding?)",
             file=file,
-            row=row + 1,
+            row=bad_row,
         ) from error
     except csv.Error as error:
         raise UnreadableFileError(
@@ -163,6 +166,22 @@ def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> I
         ) from error
     finally:
         handle.close()
+
+
+def row_of_bad_bytes(path: Path, encoding: str, delimiter: str) -> int | None:
+    """The row (as a spreadsheet counts them) holding the first bytes ``encoding`` cannot
+    decode. The decoder reads ahead by a chunk, so the row being read when it fails can be
+    hundreds of rows before the bad one; this counts the CSV rows before the bad bytes."""
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode(encoding)
+    else:
+        return None
+    rows = sum(1 for _ in csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter))
+    at_row_start = not prefix or prefix.endswith(("\n", "\r"))
+    return rows + 1 if at_row_start else rows
 
 
 def _find_header(
