@@ -44,7 +44,11 @@ def test_lines_alone_attach_to_stored_orders_and_unknown_orders_are_rejected(
     assert stored_lines(engine) == [("1", "a", 1), ("1", "b", 1), ("2", "c", 1)]
     assert result.kinds["order_lines"].created == 2
     [refused] = result.rejections
-    assert (refused.file, refused.row, refused.column) == ("ExportOrderDetailList.csv", 7, "订单编号")
+    assert (refused.file, refused.row, refused.column) == (
+        "ExportOrderDetailList.csv",
+        7,
+        "订单编号",
+    )
     assert "order 9 is not in the store" in refused.reason
 
 
