@@ -51,15 +51,23 @@ def test_a_missing_required_column_is_named_with_the_headers_found(tmp_path: Pat
     assert "订单金额" in str(caught.value)  # an accepted alias is suggested
 
 
-def test_latin1_bytes_are_refused_as_not_this_export(tmp_path: Path) -> None:
+def test_latin1_bytes_are_refused_naming_the_detected_encoding(tmp_path: Path) -> None:
     path = write(tmp_path, "Commande,Montant,Créée le\n1,2,3\n", "latin-1")
-    with pytest.raises(MissingColumnError, match="another encoding"):
+    with pytest.raises(UnreadableFileError, match="not GB18030 or UTF-8 text: it looks like"):
         taobao.parse(path, tz=SHANGHAI)
 
 
-def test_a_shift_jis_file_is_refused_rather_than_read_as_garbage(tmp_path: Path) -> None:
+def test_a_shift_jis_file_is_refused_naming_the_detected_encoding(tmp_path: Path) -> None:
     path = write(tmp_path, "注文番号,金額,注文日時\n1,100,2023-01-01\n", "shift_jis")
-    with pytest.raises(ImportFileError, match="another encoding"):
+    with pytest.raises(UnreadableFileError, match="looks like cp932 text"):
+        taobao.parse(path, tz=SHANGHAI)
+
+
+def test_chinese_headers_of_another_export_are_a_missing_column_not_an_encoding_error(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "商品ID,订单号码,金额\n1,2,3\n")
+    with pytest.raises(MissingColumnError, match="another encoding"):
         taobao.parse(path, tz=SHANGHAI)
 
 

@@ -41,7 +41,7 @@ from winback.ingest.records import (
     RowProgress,
     SourceRef,
 )
-from winback.ingest.tables import Table, read_table
+from winback.ingest.tables import Table, read_table, refuse_garbled_headers
 from winback.model import OrderStatus
 
 PROGRESS_EVERY = 1000
@@ -91,6 +91,8 @@ def reading(path: Path) -> Iterator[Table]:
 def columns_for(table: Table, aliases: Aliases, required: Sequence[str], tz: ZoneInfo) -> Columns:
     """Map ``table``'s headers; raise :class:`MissingColumnError` for a missing required one."""
     found = map_headers(table.headers, aliases)
+    if not found.positions and found.missing(required):
+        refuse_garbled_headers(table)
     for field in found.missing(required):
         names = list(aliases[field])
         also = f" (also accepted: {', '.join(names[1:])})" if len(names) > 1 else ""

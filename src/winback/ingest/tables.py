@@ -184,6 +184,44 @@ def row_of_bad_bytes(path: Path, encoding: str, delimiter: str) -> int | None:
     return rows + 1 if at_row_start else rows
 
 
+def refuse_garbled_headers(table: Table) -> None:
+    """Raise :class:`UnreadableFileError` naming the likely encoding when ``table`` was read
+    as GB18030 but its headers are not Chinese text: Latin-1, Shift-JIS or Big5 bytes decode
+    as GB18030 without error, into garbage that would otherwise be reported as a missing
+    column. Garbage shows as characters outside GB2312's common set (or private-use ones)
+    and as a Chinese character between two Latin letters (``Cr殚e`` for ``Créée``)."""
+    if table.encoding != "gb18030" or not any(_garbled(header) for header in table.headers):
+        return
+    with Path(table.file).open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    best = from_bytes(head).best()
+    guess = best.encoding if best is not None and best.encoding != "gb18030" else None
+    looks = f"it looks like {guess} text" if guess else "its encoding could not be detected"
+    shown = ", ".join(h.strip() for h in table.headers if h.strip())[:120]
+    raise UnreadableFileError(
+        f"the file is not GB18030 or UTF-8 text: {looks} (read as GB18030 its headers are "
+        f"garbled: {shown}). Export it again, or save it as UTF-8",
+        file=table.file,
+    )
+
+
+def _garbled(header: str) -> bool:
+    for position, char in enumerate(header):
+        if char.isascii():
+            continue
+        if "\ue000" <= char <= "\uf8ff":
+            return True
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf":
+                return True
+        between = header[position - 1 : position + 2] if position else ""
+        if len(between) == 3 and all(c.isascii() and c.isalpha() for c in between[::2]):
+            return True
+    return False
+
+
 def _find_header(
     lines: Iterator[list[str]], is_header: HeaderTest | None, file: str
 ) -> tuple[list[str], int]:
