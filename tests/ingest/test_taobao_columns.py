@@ -8,6 +8,7 @@ from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from cn_orders import SHANGHAI, unique_orders, without_source
 from hypothesis import HealthCheck, given, settings
@@ -16,9 +17,10 @@ from test_taobao_roundtrip import taobao_orders
 
 from winback.demo.exports import taobao as writer
 from winback.ingest import taobao
+from winback.ingest.cleaning import parse_datetime
 from winback.ingest.orders_common import columns_for, reading
 from winback.ingest.records import OrderRecord, OrderTable
-from winback.ingest.taobao_columns import NotColumnar, read_order_table
+from winback.ingest.taobao_columns import NotColumnar, instants, read_order_table
 from winback.model import Platform
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -178,3 +180,17 @@ def test_a_small_file_goes_to_the_row_reader(tmp_path: Path, encoding: str) -> N
     path.write_bytes(f"{HEADER}\n{row}\n".encode(encoding))
     parsed = taobao.parse(path, tz=SHANGHAI, columnar=True)
     assert [type(r) for r in parsed.records] == [OrderRecord]
+
+
+def test_an_impossible_date_is_not_rolled_over_but_sends_the_file_to_the_row_reader() -> None:
+    texts = pa.array(["2026-01-01 08:30:00", "2026-02-30 10:00:00"])
+    with pytest.raises(NotColumnar, match="2026-02-30"):
+        instants(texts, SHANGHAI)
+
+
+def test_plain_times_are_placed_in_the_zone_hour_by_hour_as_python_does() -> None:
+    texts = ["2026-01-01 08:30:00", "1988-09-11 01:30:00", "1988-04-10 02:30:00", None]
+    got = instants(pa.array(texts), SHANGHAI).to_pylist()
+    for text, value in zip(texts, got, strict=True):
+        expected = parse_datetime(text or "", SHANGHAI)
+        assert value == (None if expected is None else expected.astimezone(UTC))

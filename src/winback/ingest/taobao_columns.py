@@ -196,6 +196,9 @@ def instants(texts: pa.Array, tz: ZoneInfo) -> pa.Array:
         unit="us",
         error_is_null=True,
     )
+    # Arrow rolls impossible dates over (2026-02-30 → 2026-03-02): only a round trip counts.
+    same = pc.equal(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), texts)
+    local = pc.if_else(pc.fill_null(same, False), local, pa.scalar(None, local.type))
     local_us = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False)
     valid = ~pc.is_null(local).to_numpy(zero_copy_only=False)
     utc = np.zeros(len(texts), dtype=np.int64)
