@@ -10,7 +10,7 @@ import pytest
 import winback
 
 PACKAGE = Path(winback.__file__).parent
-PURE = ("model", "ingest", "analyse", "decide")
+PURE = ("model", "ingest", "analyse", "decide", "measure")
 FORBIDDEN_IN_PURE = (
     "sqlalchemy",
     "alembic",

@@ -43,6 +43,9 @@ def test_the_demo_imports_every_file_it_writes_without_a_rejection(tmp_path: Pat
     assert result.report is not None
     assert 'id="lifecycle"' in result.report.read_text(encoding="utf-8")
     assert (tmp_path / "demo" / "winback.db").is_file()
+    assert result.plan is not None and result.plan.created == result.plan.planned > 0
+    assert result.dispatched is not None and result.recovered is not None
+    assert "Recovery plan for" in shown and "Against the holdout" in shown
 
 
 def test_running_the_demo_twice_gives_the_same_store(tmp_path: Path) -> None:

@@ -37,30 +37,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from winback.decide.playbooks import Playbook, merge_with_defaults
+from winback.durations import Duration
+from winback.durations import parse_duration as parse_duration  # re-exported
 from winback.errors import SettingsError
 from winback.model import Platform
 
 DEFAULT_SETTINGS_FILE = "winback.toml"
-_DURATION = re.compile(
-    r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?\s*$"
-)
-
-
-def parse_duration(value: object) -> timedelta:
-    """``"72h"``, ``"1h30m"``, ``"3d"``, ``"45min"``, ``"5s"`` or a number of seconds →
-    timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match or not any(match.groups()):
-        raise ValueError(f"not a duration: {value!r} (use forms like '72h', '1h30m', '3d')")
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -140,6 +123,34 @@ class DiagnoseSettings(_Section):
         if list(value) != sorted(set(value)) or any(edge <= 0 for edge in value):
             raise ValueError("amount band edges must be positive and strictly increasing")
         return value
+
+
+class RecoverySettings(_Section):
+    """How recovery actions are scheduled and measured (PRODUCT R3, M1, M2). What actions
+    cost is ``[channels.costs]``."""
+
+    call_windows: tuple[Window, ...] = ((time(11), time(12)), (time(15, 30), time(16, 30)))
+    ship_same_day_before: str = "16:00"
+    attribution_window: Duration = timedelta(hours=72)
+    min_payers: int = Field(default=30, ge=1)
+
+    @field_validator("ship_same_day_before")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        parse_clock(value)
+        return value
+
+    @property
+    def same_day_cutoff(self) -> time:
+        return parse_clock(self.ship_same_day_before)
+
+
+def parse_clock(value: str) -> time:
+    """``"15:30"`` → ``time(15, 30)``."""
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"not a clock time: {value!r} (write 'HH:MM')") from None
 
 
 class DatabaseSettings(_Section):
@@ -302,7 +313,14 @@ class Settings(_Section):
     channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
+    recovery: RecoverySettings = Field(default_factory=RecoverySettings)
+    playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
     source_file: str | None = None
+
+    @field_validator("playbooks", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: object) -> Any:
+        return merge_with_defaults(value)
 
     def database_url(self, cwd: Path) -> str:
         """The database URL, defaulting to ``winback.db`` in ``cwd``."""

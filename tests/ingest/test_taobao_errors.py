@@ -51,15 +51,23 @@ def test_a_missing_required_column_is_named_with_the_headers_found(tmp_path: Pat
     assert "订单金额" in str(caught.value)  # an accepted alias is suggested
 
 
-def test_latin1_bytes_are_refused_as_not_this_export(tmp_path: Path) -> None:
+def test_latin1_bytes_are_refused_naming_the_detected_encoding(tmp_path: Path) -> None:
     path = write(tmp_path, "Commande,Montant,Créée le\n1,2,3\n", "latin-1")
-    with pytest.raises(MissingColumnError, match="another encoding"):
+    with pytest.raises(UnreadableFileError, match="not GB18030 or UTF-8 text: it looks like"):
         taobao.parse(path, tz=SHANGHAI)
 
 
-def test_a_shift_jis_file_is_refused_rather_than_read_as_garbage(tmp_path: Path) -> None:
+def test_a_shift_jis_file_is_refused_naming_the_detected_encoding(tmp_path: Path) -> None:
     path = write(tmp_path, "注文番号,金額,注文日時\n1,100,2023-01-01\n", "shift_jis")
-    with pytest.raises(ImportFileError, match="another encoding"):
+    with pytest.raises(UnreadableFileError, match="looks like cp932 text"):
+        taobao.parse(path, tz=SHANGHAI)
+
+
+def test_chinese_headers_of_another_export_are_a_missing_column_not_an_encoding_error(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "商品ID,订单号码,金额\n1,2,3\n")
+    with pytest.raises(MissingColumnError, match="another encoding"):
         taobao.parse(path, tz=SHANGHAI)
 
 
@@ -74,8 +82,15 @@ def test_a_wrong_encoding_after_the_sample_names_the_row(tmp_path: Path) -> None
     data = good + "99999,顾客,1.00,2023-01-01 10:00:00,交易成功\n".encode("gb18030")
     with pytest.raises(UnreadableFileError, match="wrong encoding") as caught:
         taobao.parse(write(tmp_path, data), tz=SHANGHAI)
-    # The decoder reads ahead by a chunk, so the row named is at most a chunk before the bad one.
-    assert caught.value.row is not None and 11000 < caught.value.row <= 12002
+    assert caught.value.row == 12002  # header + 12000 rows, then the bad one
+
+
+def test_a_bad_byte_inside_a_row_names_that_row(tmp_path: Path) -> None:
+    lines = (HEADER + rows(9000)).encode("gb18030").split(b"\n")
+    lines[7000] = lines[7000].replace(b",2023", b",\x812023", 1)
+    with pytest.raises(UnreadableFileError, match="wrong encoding") as caught:
+        taobao.parse(write(tmp_path, b"\n".join(lines)), tz=SHANGHAI)
+    assert caught.value.row == 7001
 
 
 def test_a_file_cut_inside_a_quoted_field_is_refused_naming_the_row(tmp_path: Path) -> None:

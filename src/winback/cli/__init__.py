@@ -8,11 +8,11 @@ The group lives in :mod:`winback.cli.base`; each module here adds the commands o
 of the product, and importing it registers them.
 """
 
-from winback.cli import customers, diagnose, dispatch, store
+from winback.cli import customers, diagnose, dispatch, recovery, store
 from winback.cli.base import cli
 from winback.cli.store import SOURCES
 
-__all__ = ["SOURCES", "cli", "customers", "diagnose", "dispatch", "main", "store"]
+__all__ = ["SOURCES", "cli", "customers", "diagnose", "dispatch", "main", "recovery", "store"]
 
 
 def main() -> None:

@@ -87,7 +87,7 @@ def diagnose_command(
         print_diagnosis(Console(), result)
 
 
-@cli.command("report")
+@cli.group("report", invoke_without_command=True)
 @_period_options
 @click.option(
     "--html",
@@ -101,18 +101,24 @@ def diagnose_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the tables to this Excel file, one sheet per table.",
 )
-@click.pass_obj
+@click.pass_context
 def report_command(
-    obj: Context,
+    ctx: click.Context,
     date_from: date | None,
     date_to: date | None,
     store: str | None,
     html_file: Path | None,
     xlsx_file: Path | None,
 ) -> None:
-    """Write the diagnosis as one HTML file with charts (opens offline) and/or Excel."""
+    """Write the diagnosis as one HTML file with charts (opens offline) and/or Excel.
+
+    `winback report recovery` reports what the recovery actions brought back instead.
+    """
     from winback.present import html_report, xlsx_report
 
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: Context = ctx.obj
     with errors():
         if html_file is None and xlsx_file is None:
             raise WinbackError("say where to write the report: --html FILE and/or --xlsx FILE")

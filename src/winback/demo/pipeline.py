@@ -1,12 +1,14 @@
-"""``winback demo``: simulate a shop, write its real platform exports, import them, summarise.
+"""``winback demo``: simulate a shop, write its real platform exports, import them, summarise,
+diagnose, then plan the recovery actions, dispatch what is due and report what came back.
 
 The demo goes through the same public importers a merchant uses: the simulated shop is
 written out as a GB18030 Taobao order report and item report (with the real exports'
 quirks), its customer-service chats, carts, favourites, reviews and stock as CSV files with
 generic mapping files, and a second, smaller store as Shopify CSV exports. Then each file
 is imported with :func:`winback.services.import_path` and the store is summarised. The demo
-ends with the loss diagnosis of the simulated days (``winback diagnose``) and writes the HTML
-report, ``report.html``, beside the store.
+ends with the loss diagnosis of the simulated days (``winback diagnose``), writes the HTML
+report, ``report.html``, beside the store, and runs the recovery engine (``winback plan``,
+``winback dispatch``, ``winback report recovery``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tomli_w
 from rich.console import Console
 
 from winback import services
+from winback.act.dispatcher import DispatchReport
 from winback.app import App
 from winback.clock import Clock, SystemClock
 from winback.config import load_settings
@@ -32,8 +35,9 @@ from winback.demo.simulator import DemoShop, simulate
 from winback.errors import WinbackError
 from winback.model import Platform
 from winback.present import lifecycle as lifecycle_view
-from winback.present import terminal
-from winback.services import lifecycle
+from winback.present import recovery_terminal, terminal
+from winback.services import dispatch as dispatch_service
+from winback.services import lifecycle, recovery
 
 if TYPE_CHECKING:
     from winback.services.diagnosis import Diagnosis
@@ -47,6 +51,9 @@ class DemoResult:
     shop: DemoShop
     reports: list[services.ImportReport] = field(default_factory=list)
     report: Path | None = None
+    plan: recovery.PlanResult | None = None
+    dispatched: DispatchReport | None = None
+    recovered: recovery.RecoveryReport | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ def run_demo(
         _print_summary(app, out, shop.name)
         if orders is None:  # benchmark-sized runs (--orders) stop at the import
             diagnosis = _diagnose(app, out, days=days, now=now)
+            _recover(app, out, shop.name, result)
             _print_lifecycle(app, out, shop.name, days=days)
             result.report = _write_report(app, out, folder, diagnosis)
     finally:
@@ -207,6 +215,22 @@ def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[servi
                 progress=bar,
             )
     return reports
+
+
+def _recover(app: App, out: Console, store: str, result: DemoResult) -> None:
+    """Plan the reminders and follow-ups, send what is due, and report what came back."""
+    with out.status("Planning payment reminders and closed-order follow-ups…"):
+        result.plan = recovery.plan(app, store)
+    recovery_terminal.print_plan(out, result.plan)
+    result.dispatched = dispatch_service.dispatch(app).report
+    sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.dispatched.outcomes.items()))
+    out.print(f"Dispatched the due actions: {sent or 'nothing was due yet'}.")
+    result.recovered = recovery.recovery_report(app, store)
+    recovery_terminal.print_recovery(out, result.recovered)
+    out.print(
+        "Payments from now on are credited to these actions (winback report recovery); "
+        "agents work the list with winback tasks."
+    )
 
 
 def _print_summary(app: App, out: Console, store: str) -> None:

@@ -41,7 +41,7 @@ from winback.ingest.records import (
     RowProgress,
     SourceRef,
 )
-from winback.ingest.tables import Table, read_table
+from winback.ingest.tables import Table, read_table, refuse_garbled_headers
 from winback.model import OrderStatus
 
 PROGRESS_EVERY = 1000
@@ -91,6 +91,8 @@ def reading(path: Path) -> Iterator[Table]:
 def columns_for(table: Table, aliases: Aliases, required: Sequence[str], tz: ZoneInfo) -> Columns:
     """Map ``table``'s headers; raise :class:`MissingColumnError` for a missing required one."""
     found = map_headers(table.headers, aliases)
+    if not found.positions and found.missing(required):
+        refuse_garbled_headers(table)
     for field in found.missing(required):
         names = list(aliases[field])
         also = f" (also accepted: {', '.join(names[1:])})" if len(names) > 1 else ""
@@ -215,7 +217,7 @@ class RowStream:
     def __iter__(self) -> Iterator[Row]:
         pending = 0
         for number, cells in self.table.numbered_rows():
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
             self.rows_read += 1
             pending += 1

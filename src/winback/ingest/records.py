@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
 
 from winback.model import ChatSender, OrderStatus, Platform
 
@@ -127,6 +130,7 @@ class OrderLinesRecord:
     lines: tuple[OrderLineRecord, ...]
     status: OrderStatus | None = None
     source: SourceRef | None = None
+    order_column: str | None = None  # the file's header of the order id, for rejections
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +238,99 @@ class StockRecord:
     source: SourceRef | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OrderTable:
+    """Many orders without lines as one Arrow table: the columnar form of
+    :class:`OrderRecord` values, made by the column-wise reader of a large clean export so
+    that neither it nor the store builds an object per order.
+
+    The columns are those of :data:`ORDER_TABLE_SCHEMA`: the order fields of
+    :class:`OrderRecord` with money in hundredths (fen, cents) as ``int64``, instants as
+    UTC timestamps, and the buyer flattened (``buyer_id``, ``buyer_name``, ``buyer_region``,
+    each contact as a value and a ``…_masked`` flag). ``status`` holds
+    :class:`~winback.model.OrderStatus` values. :meth:`records` turns it back into records.
+    """
+
+    platform: Platform
+    table: pa.Table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def records(self) -> list[OrderRecord]:
+        """The same orders as :class:`OrderRecord` values (without their source row)."""
+        return [_order_record(self.platform, row) for row in self.table.to_pylist()]
+
+
+_HUNDREDTHS = Decimal("0.01")
+_MONEY = ("total_amount", "goods_amount", "shipping_fee", "discount", "paid_amount")
+_INSTANTS = (
+    "created_at", "paid_at", "shipped_at", "delivered_at", "settled_at", "closed_at",
+    "refunded_at",
+)  # fmt: skip
+_TEXTS = (
+    "order_id", "status", "currency", "payment_method", "buyer_message", "seller_remark",
+    "close_reason", "cancel_reason", "raw_status",
+)  # fmt: skip
+_BUYER = ("buyer_id", "buyer_name", "buyer_region")
+_CONTACTS = ("phone", "email", "address")
+
+ORDER_TABLE_SCHEMA = pa.schema(
+    [
+        *((name, pa.string()) for name in _TEXTS + _BUYER),
+        *((name, pa.timestamp("us", tz="UTC")) for name in _INSTANTS),
+        *((name, pa.int64()) for name in (*_MONEY, "refund_amount")),
+        *(
+            field
+            for name in _CONTACTS
+            for field in ((name, pa.string()), (f"{name}_masked", pa.bool_()))
+        ),
+    ]
+)
+
+
+def _order_record(platform: Platform, row: dict[str, Any]) -> OrderRecord:
+    def money(name: str) -> Decimal | None:
+        return None if row[name] is None else Decimal(row[name]) * _HUNDREDTHS
+
+    def contact(name: str) -> Contact:
+        return Contact(row[name], bool(row[f"{name}_masked"]))
+
+    return OrderRecord(
+        platform=platform,
+        order_id=row["order_id"],
+        status=OrderStatus(row["status"]),
+        created_at=row["created_at"],
+        total_amount=money("total_amount") or ZERO,
+        buyer=Buyer(
+            buyer_id=row["buyer_id"],
+            name=row["buyer_name"],
+            phone=contact("phone"),
+            email=contact("email"),
+            address=contact("address"),
+            region=row["buyer_region"],
+        ),
+        currency=row["currency"],
+        goods_amount=money("goods_amount"),
+        shipping_fee=money("shipping_fee") or ZERO,
+        discount=money("discount") or ZERO,
+        paid_amount=money("paid_amount"),
+        refund_amount=money("refund_amount") or ZERO,
+        paid_at=row["paid_at"],
+        shipped_at=row["shipped_at"],
+        delivered_at=row["delivered_at"],
+        settled_at=row["settled_at"],
+        closed_at=row["closed_at"],
+        refunded_at=row["refunded_at"],
+        payment_method=row["payment_method"],
+        buyer_message=row["buyer_message"],
+        seller_remark=row["seller_remark"],
+        close_reason=row["close_reason"],
+        cancel_reason=row["cancel_reason"],
+        raw_status=row["raw_status"],
+    )
+
+
 Record = (
     OrderRecord
     | OrderLinesRecord
@@ -267,7 +364,7 @@ class ParsedFile:
     file: str
     source: Platform
     kind: str
-    records: list[Record] = field(default_factory=list)
+    records: list[Record | OrderTable] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
     unmapped_columns: list[str] = field(default_factory=list)

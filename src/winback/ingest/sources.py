@@ -43,7 +43,7 @@ def parse_file(
     if source in (Platform.TAOBAO, Platform.TMALL):
         if item_report is not None:
             return taobao.parse_pair(path, item_report, tz=tz, platform=source, progress=progress)
-        return taobao.parse(path, tz=tz, platform=source, progress=progress)
+        return taobao.parse(path, tz=tz, platform=source, progress=progress, columnar=True)
     parser = {
         Platform.JD: jd.parse,
         Platform.PDD: pdd.parse,

@@ -39,6 +39,7 @@ class Table:
     rows: Iterator[list[str]]
     header_row: int
     estimated_rows: int
+    delimiter: str = ","
 
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         """The data rows with their spreadsheet row numbers."""
@@ -131,11 +132,11 @@ def _read_delimited(path: Path, encoding: str, head: bytes, is_header: HeaderTes
     size = path.stat().st_size
     handle = path.open("r", encoding=encoding, errors="strict", newline="")
     reader = csv.reader(handle, delimiter=delimiter, strict=True)
-    lines = _guarded(reader, file, handle)
+    lines = _guarded(reader, file, handle, delimiter)
     headers, header_row = _find_header(lines, is_header, file)
     sample_rows = max(sample.count("\n"), 1)
     estimated = max(int(size / (len(head) / sample_rows)) - header_row, 0)
-    return Table(file, "csv", encoding, headers, lines, header_row, estimated)
+    return Table(file, "csv", encoding, headers, lines, header_row, estimated, delimiter)
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -143,7 +144,9 @@ def _sniff_delimiter(sample: str) -> str:
     return max(_DELIMITERS, key=first.count) if first else ","
 
 
-def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> Iterator[list[str]]:
+def _guarded(
+    reader: Iterator[list[str]], file: str, handle: io.TextIOBase, delimiter: str = ","
+) -> Iterator[list[str]]:
     """Rows from ``reader``, turning decode and CSV errors into errors that name the row."""
     row = 0
     try:
@@ -151,10 +154,11 @@ def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> I
             row += 1
             yield cells
     except UnicodeDecodeError as error:
+        bad_row = row_of_bad_bytes(Path(file), error.encoding, delimiter) or row + 1
         raise UnreadableFileError(
-            f"the file is not valid {error.encoding} text after this row (wrong encoding?)",
+            f"the file is not valid {error.encoding} text in this row (wrong encoding?)",
             file=file,
-            row=row + 1,
+            row=bad_row,
         ) from error
     except csv.Error as error:
         raise UnreadableFileError(
@@ -162,6 +166,60 @@ def _guarded(reader: Iterator[list[str]], file: str, handle: io.TextIOBase) -> I
         ) from error
     finally:
         handle.close()
+
+
+def row_of_bad_bytes(path: Path, encoding: str, delimiter: str) -> int | None:
+    """The row (as a spreadsheet counts them) holding the first bytes ``encoding`` cannot
+    decode. The decoder reads ahead by a chunk, so the row being read when it fails can be
+    hundreds of rows before the bad one; this counts the CSV rows before the bad bytes."""
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode(encoding)
+    else:
+        return None
+    rows = sum(1 for _ in csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter))
+    at_row_start = not prefix or prefix.endswith(("\n", "\r"))
+    return rows + 1 if at_row_start else rows
+
+
+def refuse_garbled_headers(table: Table) -> None:
+    """Raise :class:`UnreadableFileError` naming the likely encoding when ``table`` was read
+    as GB18030 but its headers are not Chinese text: Latin-1, Shift-JIS or Big5 bytes decode
+    as GB18030 without error, into garbage that would otherwise be reported as a missing
+    column. Garbage shows as characters outside GB2312's common set (or private-use ones)
+    and as a Chinese character between two Latin letters (``Cr殚e`` for ``Créée``)."""
+    if table.encoding != "gb18030" or not any(_garbled(header) for header in table.headers):
+        return
+    with Path(table.file).open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    best = from_bytes(head).best()
+    guess = best.encoding if best is not None and best.encoding != "gb18030" else None
+    looks = f"it looks like {guess} text" if guess else "its encoding could not be detected"
+    shown = ", ".join(h.strip() for h in table.headers if h.strip())[:120]
+    raise UnreadableFileError(
+        f"the file is not GB18030 or UTF-8 text: {looks} (read as GB18030 its headers are "
+        f"garbled: {shown}). Export it again, or save it as UTF-8",
+        file=table.file,
+    )
+
+
+def _garbled(header: str) -> bool:
+    for position, char in enumerate(header):
+        if char.isascii():
+            continue
+        if "\ue000" <= char <= "\uf8ff":
+            return True
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf":
+                return True
+        between = header[position - 1 : position + 2] if position else ""
+        if len(between) == 3 and all(c.isascii() and c.isalpha() for c in between[::2]):
+            return True
+    return False
 
 
 def _find_header(

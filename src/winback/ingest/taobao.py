@@ -33,11 +33,13 @@ from winback.ingest.records import (
     Buyer,
     OrderLinesRecord,
     OrderRecord,
+    OrderTable,
     ParsedFile,
     Record,
     RowProgress,
 )
 from winback.ingest.tables import Table
+from winback.ingest.taobao_columns import NotColumnar, read_order_table
 from winback.ingest.taobao_items import ITEM_ALIASES, parse_item_table
 from winback.ingest.taobao_status import NOT_CLOSED, order_status
 from winback.model import Platform
@@ -73,12 +75,42 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.TAOBAO,
     progress: RowProgress | None = None,
+    columnar: bool = False,
 ) -> ParsedFile:
-    """Parse a Taobao/Tmall order report or item report (told apart by the headers)."""
+    """Parse a Taobao/Tmall order report or item report (told apart by the headers).
+
+    ``columnar`` lets a large clean order report be read column-wise into one
+    :class:`OrderTable` (see :mod:`winback.ingest.taobao_columns`); otherwise, and whenever
+    that reader declines the file, every order is an :class:`OrderRecord`.
+    """
     with reading(path) as table:
         if is_item_report(table.headers):
             return parse_item_table(table, tz=tz, platform=platform, progress=progress)
+        if columnar:
+            parsed = _read_columns(table, tz=tz, platform=platform, progress=progress)
+            if parsed is not None:
+                return parsed
         return _parse_order_table(table, tz=tz, platform=platform, progress=progress)
+
+
+def _read_columns(
+    table: Table, *, tz: ZoneInfo, platform: Platform, progress: RowProgress | None
+) -> ParsedFile | None:
+    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    try:
+        orders = read_order_table(table, columns, platform)
+    except NotColumnar:
+        return None
+    if progress is not None:
+        progress(len(orders))
+    return ParsedFile(
+        file=table.file,
+        source=platform,
+        kind="order_report",
+        records=[orders],
+        rows_read=len(orders),
+        unmapped_columns=columns.unmapped,
+    )
 
 
 def parse_pair(
@@ -99,7 +131,7 @@ def parse_pair(
     if orders.kind != "order_report" or items.kind != "item_report":
         _refuse_mixed_up(order_report, orders.kind, item_report, items.kind)
     lines = {r.order_id: r for r in items.records if isinstance(r, OrderLinesRecord)}
-    records: list[Record] = []
+    records: list[Record | OrderTable] = []
     for record in orders.records:
         if isinstance(record, OrderRecord) and record.order_id in lines:
             record = replace(record, lines=lines.pop(record.order_id).lines)

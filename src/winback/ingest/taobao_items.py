@@ -22,6 +22,7 @@ from winback.ingest.records import (
     ZERO,
     OrderLineRecord,
     OrderLinesRecord,
+    OrderTable,
     ParsedFile,
     Record,
     Rejection,
@@ -81,6 +82,7 @@ def parse_item_table(
             lines=tuple(line for line, _ in order.lines.values()),
             status=next(iter(order.statuses)) if len(order.statuses) == 1 else None,
             source=SourceRef(table.file, order.row),
+            order_column=columns.header("order_id"),
         )
         for order_id, order in orders.items()
     ]
@@ -88,7 +90,7 @@ def parse_item_table(
         file=table.file,
         source=platform,
         kind="item_report",
-        records=records,
+        records=list[Record | OrderTable](records),
         rejections=stream.rejections,
         rows_read=stream.rows_read,
         unmapped_columns=columns.unmapped,

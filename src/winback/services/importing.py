@@ -20,7 +20,7 @@ import pyarrow as pa
 from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
 from winback.errors import WinbackError
-from winback.ingest.records import ParsedFile, Rejection
+from winback.ingest.records import OrderTable, ParsedFile, Rejection
 from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.model import Platform
 from winback.store import repo
@@ -156,7 +156,8 @@ def _apply(
     progress: ImportProgress | None,
 ) -> ImportReport:
     if progress is not None:
-        progress.start(f"storing {Path(parsed.file).name}", len(parsed.records))
+        count = sum(len(r) if isinstance(r, OrderTable) else 1 for r in parsed.records)
+        progress.start(f"storing {Path(parsed.file).name}", count)
     begun = datetime.now(UTC)
     with app.engine.begin() as conn:
         result = repo.apply_records(

@@ -28,6 +28,7 @@ from winback.ingest.records import (
     FeedbackRecord,
     OrderLinesRecord,
     OrderRecord,
+    OrderTable,
     Record,
     Rejection,
     StockRecord,
@@ -36,6 +37,8 @@ from winback.ingest.records import (
 from winback.store import _activity
 from winback.store._bulk import Bulk
 from winback.store._customers import CustomerBook, apply_consents, customer_sighting
+from winback.store._lines import attach_lines
+from winback.store._order_table import incoming_orders
 from winback.store._orders import (
     Converter,
     OrderWriter,
@@ -144,7 +147,7 @@ def _store(conn: Connection, store_id: int) -> StoreInfo:
 def apply_records(
     conn: Connection,
     store_id: int,
-    records: Sequence[Record],
+    records: Sequence[Record | OrderTable],
     *,
     source_file: str,
     progress: Progress | None = None,
@@ -157,10 +160,14 @@ def apply_records(
     ``progress`` is called with the number of records just applied (an increment).
     """
     by_kind: dict[type, list[Any]] = {kind: [] for kind in KINDS}
-    orphan_lines: list[Rejection] = []
+    lines: list[OrderLinesRecord] = []
+    tables: list[OrderTable] = []
     for record in records:
+        if isinstance(record, OrderTable):
+            tables.append(record)
+            continue
         if isinstance(record, OrderLinesRecord):
-            orphan_lines.append(_orphan_lines(record, source_file))
+            lines.append(record)
             continue
         bucket = by_kind.get(type(record))
         if bucket is None:
@@ -173,30 +180,23 @@ def apply_records(
         conn.begin()
     with conn.begin_nested():
         run = _Run(conn, store_id, source_file, progress, now or SystemClock().now())
+        for table in tables:
+            run.counts["order"] = run.counts.get("order", KindCounts()) + run.order_table(table)
         for kind, name in KINDS.items():
             if by_kind[kind]:
-                run.counts[name] = run.apply(kind, by_kind[kind])
+                run.counts[name] = run.counts.get(name, KindCounts()) + run.apply(
+                    kind, by_kind[kind]
+                )
+        if lines:
+            run.counts["order_lines"] = run.attach(lines)
         order = run.counts.get("order", KindCounts())
         return ApplyResult(
             created=order.created,
             updated=order.updated,
             unchanged=order.unchanged,
             kinds=run.counts,
-            rejections=[*orphan_lines, *run.rejections],
+            rejections=run.rejections,
         )
-
-
-def _orphan_lines(record: OrderLinesRecord, source_file: str) -> Rejection:
-    """Item-report lines are stored with their orders: import the order report and the item
-    report together (both files in one folder, or the pair) so lines join their orders."""
-    row = record.source.row if record.source else 0
-    return Rejection(
-        source_file,
-        row,
-        None,
-        f"lines of order {record.order_id} arrived without their order: import the item "
-        "report together with its order report (put both files in one folder)",
-    )
 
 
 class _Run:
@@ -247,6 +247,26 @@ class _Run:
             if batch:
                 total += writer.apply(batch, first_round=number == 0)
             self._advance(len(chunk))
+        return total
+
+    def attach(self, lines: list[OrderLinesRecord]) -> KindCounts:
+        """Lines of orders from earlier imports (an item report on its own)."""
+        counts, refused = attach_lines(
+            self.bulk, self.store_id, lines, source_file=self.source_file
+        )
+        self.rejections.extend(refused)
+        self._advance(len(lines))
+        return counts
+
+    def order_table(self, orders: OrderTable) -> KindCounts:
+        """Orders read column-wise: every order id occurs once (the reader checked)."""
+        writer = OrderWriter(
+            self.bulk, self.store_id, self.book, source_file=self.source_file, now_us=self.now_us
+        )
+        total = KindCounts()
+        for batch in incoming_orders(orders, chunk=CHUNK):
+            total += writer.apply(batch, first_round=True)
+            self._advance(len(batch))
         return total
 
     def _other(self, kind: type, chunk: list[Any]) -> KindCounts:

@@ -557,6 +557,26 @@ suppressions = Table(
     Index(None, "store_id", "customer_id"),
 )
 
+TASK_OUTCOMES: Final = ("paid", "promised", "no_answer", "refused")
+
+# What an agent reported after a phone or platform-chat task (PRODUCT R3): append-only, the
+# newest row per action is its outcome. ``reason`` is a D3 loss-reason code (refusals).
+task_outcomes = Table(
+    "task_outcomes",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    _ref("action_id", "actions.id"),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(40)),
+    Column("note", Text()),
+    Column("agent", String(100)),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    _status_check("outcome", TASK_OUTCOMES),
+    Index(None, "action_id"),
+    Index(None, "store_id", "recorded_at"),
+)
+
 # The customer models' scores (docs/lifecycle.md): one row per customer and as-of day, from
 # ``winback customers score``. Re-scoring a day replaces that day's rows. ``p_alive`` and
 # ``expected_purchases`` are model probabilities/expectations (floats); spend is money.

@@ -1,7 +1,7 @@
 """Customer lifecycle: the ``customer_scores`` table of ``winback customers score``.
 
 Revision ID: 0002_lifecycle
-Revises: 0002_channels
+Revises: 0002_recovery
 Create Date: 2026-11-30 11:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_lifecycle"
-down_revision: str | None = "0002_channels"
+down_revision: str | None = "0002_recovery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,219 @@
+"""`winback plan`, `winback tasks` and `winback report recovery` end to end: a real SQLite
+store, the real outbox, click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+
+from winback.cli import cli
+from winback.ingest.records import (
+    MASKED,
+    Buyer,
+    ChatMessageRecord,
+    Contact,
+    CustomerRecord,
+    OrderRecord,
+)
+from winback.model import ChatSender, OrderStatus, Platform
+from winback.services.recovery import script_library
+from winback.store import db, outbox, repo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime.now(UTC)
+PHONE = "13800138000"
+SETTINGS = """
+[store]
+name = "shop"
+
+[playbooks.unpaid]
+holdout_share = 0.0
+
+[playbooks.closed_followup]
+holdout_share = 0.0
+
+[channels.costs]
+agent_minutes_per_task = "4"
+agent_hourly_cost = "30"
+"""
+
+
+def order(order_id: str, buyer: Buyer, **fields: Any) -> OrderRecord:
+    fields.setdefault("status", OrderStatus.PENDING)
+    fields.setdefault("created_at", NOW - timedelta(minutes=10))
+    return OrderRecord(platform=Platform.TAOBAO, order_id=order_id, buyer=buyer, **fields)
+
+
+def yesterday_noon() -> datetime:
+    today = NOW.astimezone(SHANGHAI).date()
+    return datetime.combine(today - timedelta(days=1), datetime.min.time(), SHANGHAI) + timedelta(
+        hours=12
+    )
+
+
+def records() -> list[Any]:
+    alice = Buyer(buyer_id="tb_alice", phone=Contact(PHONE))
+    closed_at = yesterday_noon()
+    return [
+        CustomerRecord(platform=Platform.TAOBAO, customer_id="tb_alice", phone=Contact(PHONE)),
+        order("A-old", alice, status=OrderStatus.SETTLED, created_at=NOW - timedelta(days=60),
+              paid_at=NOW - timedelta(days=60), total_amount=Decimal("80.00"),
+              paid_amount=Decimal("80.00")),
+        order("A1", alice, total_amount=Decimal("200.00")),
+        order("B1", Buyer(buyer_id="tb_bob", phone=MASKED), total_amount=Decimal("50.00")),
+        order("C1", Buyer(buyer_id="tb_carol", phone=Contact("13900139000")),
+              total_amount=Decimal("80.00")),
+        order("D1", Buyer(buyer_id="tb_dave", phone=MASKED), status=OrderStatus.CLOSED,
+              created_at=closed_at - timedelta(hours=72), closed_at=closed_at,
+              total_amount=Decimal("60.00"), close_reason="运费太贵了"),
+        ChatMessageRecord(platform=Platform.TAOBAO, buyer_id="tb_alice",
+                          sent_at=NOW - timedelta(minutes=20), sender=ChatSender.BUYER,
+                          text="这件有白色M码吗"),
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    (tmp_path / "winback.toml").write_text(SETTINGS, encoding="utf-8")
+    engine = db.connect(f"sqlite:///{tmp_path / 'winback.db'}")
+    db.migrate(engine)
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="shop", platform="taobao", timezone="Asia/Shanghai", currency="CNY"
+        )
+        result = repo.apply_records(conn, store, records(), source_file="orders.csv")
+        assert result.rejected == 0, result.rejections
+    engine.dispose()
+    return tmp_path
+
+
+def run(folder: Path, *args: str) -> Result:
+    database = f"sqlite:///{folder / 'winback.db'}"
+    config = str(folder / "winback.toml")
+    return CliRunner().invoke(
+        cli, ["--config", config, "--database", database, *args], catch_exceptions=False
+    )
+
+
+def ok_json(folder: Path, *args: str) -> Any:
+    result = run(folder, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_planning_fills_the_outbox_once_and_counts_per_playbook_step_and_channel(
+    shop: Path,
+) -> None:
+    first = ok_json(shop, "plan")
+    channels = {(g["playbook"], g["step"], g["channel"]): g["actions"] for g in first["groups"]}
+    assert channels[("unpaid", 1, "phone_task")] == 1  # a returning buyer: alice
+    assert channels[("unpaid", 1, "chat_task")] == 1  # masked contacts: bob
+    assert channels[("unpaid", 1, "sms")] == 1  # a new buyer with a phone number: carol
+    assert channels[("closed_followup", 1, "chat_task")] == 1  # dave, closed yesterday
+    assert (first["unpaid_orders"], first["closed_orders"]) == (3, 1)
+    assert first["created"] == first["planned"] > 0
+    again = ok_json(shop, "plan")
+    assert (again["created"], again["existing"]) == (0, first["planned"])
+
+
+def test_the_human_plan_summary_names_the_playbooks(shop: Path) -> None:
+    result = run(shop, "plan")
+    assert result.exit_code == 0, result.output
+    assert "closed_followup" in result.output and "phone task" in result.output
+    assert "already in the outbox" in result.output
+
+
+def test_the_worklist_shows_tasks_with_history_chat_and_a_masked_phone(shop: Path) -> None:
+    ok_json(shop, "plan")
+    cards = ok_json(shop, "tasks")
+    alice = next(c for c in cards if c["order_ids"] == ["A1"])
+    assert alice["channel"] == "phone_task"
+    assert alice["phone"] == "138****8000"
+    assert alice["history"] == {"orders": 2, "paid_orders": 1, "paid_amount": "80.00"}
+    assert [line["text"] for line in alice["chat"]] == ["这件有白色M码吗"]
+    assert alice["template"] == "unpaid_phone_script"
+    assert "订单A1" in alice["script"] and "shop的客服" in alice["script"]
+    dave = next(c for c in cards if c["order_ids"] == ["D1"])
+    assert dave["params"]["reason_guess"] == "extra_costs"
+    assert dave["template"] == "closed_followup_chat_script"
+    assert "订单D1" in dave["script"]
+    assert all(c["channel"] in ("phone_task", "chat_task") for c in cards)
+    human = run(shop, "tasks").output
+    assert "138****8000" in human and PHONE not in human
+    assert "订单A1" in human
+
+
+def test_an_unknown_reason_code_is_an_error_listing_the_valid_ones(shop: Path) -> None:
+    ok_json(shop, "plan")
+    task = ok_json(shop, "tasks")[0]["action_id"]
+    result = run(shop, "tasks", "done", str(task), "--outcome", "refused", "--reason", "meh")
+    assert result.exit_code == 1
+    assert "unknown reason code 'meh'" in result.output
+    assert "found_cheaper" in result.output and "extra_costs" in result.output
+
+
+def test_only_agent_tasks_of_the_store_take_an_outcome(shop: Path) -> None:
+    ok_json(shop, "plan")
+    engine = db.connect(f"sqlite:///{shop / 'winback.db'}")
+    with engine.connect() as conn:
+        sms = next(a.id for a in outbox.list_actions(conn) if a.channel == "sms")
+    engine.dispose()
+    result = run(shop, "tasks", "done", str(sms), "--outcome", "paid")
+    assert result.exit_code == 1 and "is a sms message, not an agent task" in result.output
+    result = run(shop, "tasks", "done", "999999", "--outcome", "paid")
+    assert result.exit_code == 1 and "no action 999999" in result.output
+
+
+def test_a_recorded_outcome_closes_the_task_and_counts_in_the_recovery_report(
+    shop: Path, tmp_path: Path
+) -> None:
+    ok_json(shop, "plan")
+    alice = next(c for c in ok_json(shop, "tasks") if c["order_ids"] == ["A1"])
+    recorded = ok_json(
+        shop, "tasks", "done", str(alice["action_id"]), "--outcome", "promised", "--agent", "li"
+    )
+    assert (recorded["outcome"], recorded["agent"]) == ("promised", "li")
+    assert all(c["action_id"] != alice["action_id"] for c in ok_json(shop, "tasks"))
+    assert any(c["action_id"] == alice["action_id"] for c in ok_json(shop, "tasks", "--all"))
+    # Alice pays a minute after the call: the phone task recovered her order.
+    engine = db.connect(f"sqlite:///{shop / 'winback.db'}")
+    paid = order(
+        "A1", Buyer(buyer_id="tb_alice"), status=OrderStatus.PAID,
+        total_amount=Decimal("200.00"), paid_amount=Decimal("200.00"),
+        paid_at=datetime.now(UTC) + timedelta(minutes=1),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        (store,) = repo.list_stores(conn)
+        repo.apply_records(conn, store.id, [paid], source_file="later.csv")
+    engine.dispose()
+    report = ok_json(shop, "report", "recovery")
+    (phone,) = [r for r in report["recovery"] if r["channel"] == "phone_task" and r["step"] == 1]
+    assert (phone["orders_recovered"], phone["amount_recovered"]) == (1, "200.00")
+    assert phone["agent"] == "li" and phone["cost"] == "2.00"  # 4 minutes at 30 an hour
+    (unpaid,) = [r for r in report["holdout"] if r["playbook"] == "unpaid"]
+    assert unpaid["held_out_orders"] == 0 and unpaid["lift"] is None
+    human = run(shop, "report", "recovery").output
+    assert "Against the holdout" in human
+    # A paid order is no longer on the worklist as a payment reminder.
+    assert all("A1" not in c["order_ids"] for c in ok_json(shop, "tasks", "--all"))
+
+
+def test_the_follow_up_scripts_render_with_their_samples() -> None:
+    library = script_library()
+    assert library.validate() == {}
+    assert library.get("closed_followup_phone_script", "en").channel == "phone_task"
+
+
+@pytest.mark.parametrize(
+    "command", [["plan"], ["tasks"], ["tasks", "done"], ["report", "recovery"]]
+)
+def test_every_recovery_command_documents_itself(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "--json" in result.output
