@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from scipy.optimize import minimize
 
 from winback.errors import WinbackError
@@ -26,6 +28,7 @@ Array = npt.NDArray[np.float64]
 Index = npt.NDArray[np.intp]
 ArrayLike = npt.ArrayLike
 Objective = Callable[[Array], tuple[float, Array]]
+Curvature = Callable[[Array], tuple[float, Array, Array]]
 
 WARM_START_ROWS = 100_000  # more distinct rows than this: warm-start on a subsample
 WARM_START_CUSTOMERS = 50_000
@@ -105,31 +108,33 @@ def checked_summary(
 def unique_rows(*columns: Array) -> tuple[list[Array], Index]:
     """The distinct rows of equally long columns and, per input row, its distinct row.
 
-    Each column is coded as small integers (whole numbers as they are, others by a 1-D
-    sort and a binary search); the codes are combined into one integer key, made distinct
-    by a dense lookup table when the key range is small and by a sort otherwise. This is
-    much faster than ``np.unique(..., axis=0)`` (or ``return_inverse``) on millions of rows.
+    Each column is coded by a hash table (Arrow's ``dictionary_encode``, linear time), the
+    codes are combined into one integer key, and the key is made distinct by a dense lookup
+    table when its range is small and by a second hash otherwise. Sorting (``np.unique``)
+    took ~10x longer on millions of rows and dominated fitting and prediction.
     """
     key = np.zeros(columns[0].shape, dtype=np.int64)
     for column in columns:
         codes_, size = _column_codes(column)
+        if (int(key.max(initial=0)) + 1) * size >= 1 << 62:  # re-code before int64 overflows
+            key = _column_codes(key)[0]
         key = key * size + codes_
     if key.max(initial=0) < 4 * key.size + (1 << 20):
         inverse = _dense_inverse(key)
     else:
-        inverse = np.unique(key, return_inverse=True)[1].astype(np.intp).ravel()
+        inverse = _column_codes(key)[0].astype(np.intp)
     first = np.empty(int(inverse.max(initial=-1)) + 1, dtype=np.intp)
     first[inverse] = np.arange(inverse.size)
     return [column[first] for column in columns], inverse
 
 
-def _column_codes(column: Array) -> tuple[npt.NDArray[np.int64], int]:
-    """Integer codes for one column, and how many codes there can be."""
-    low, high = (float(column.min()), float(column.max())) if column.size else (0.0, 0.0)
-    if low >= 0 and high < (1 << 20) and np.all(column == np.floor(column)):
-        return column.astype(np.int64), int(high) + 1
-    values = np.unique(column)  # a plain sort, then binary search: faster than return_inverse
-    return np.searchsorted(values, column).astype(np.int64), int(values.size)
+def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:
+    """Integer codes for one column (in order of first appearance), and how many there are."""
+    if column.size == 0:
+        return np.zeros(0, dtype=np.int64), 1
+    encoded = pa.array(column).dictionary_encode()
+    codes_ = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes_, len(encoded.dictionary)
 
 
 def _dense_inverse(key: npt.NDArray[np.int64]) -> Index:
@@ -237,6 +242,82 @@ def fit_log_params(objective: Objective, start: Array) -> Array:
     if not np.all(np.isfinite(result.x)):
         raise SummaryDataError("the optimiser did not converge to finite parameters")
     return np.exp(np.asarray(result.x, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """A maximum-likelihood fit: natural parameters, summed log-likelihood, standard errors."""
+
+    theta: Array
+    log_likelihood: float
+    standard_errors: Array
+
+
+def maximise(
+    objective: Objective, curvature: Curvature, n_customers: float, start: Array
+) -> Optimum:
+    """Maximum likelihood from ``start`` with an analytic gradient and Hessian.
+
+    ``objective`` and ``curvature`` take log-parameters and return the mean negative
+    log-likelihood per customer with its gradient (and Hessian). Newton's method with the
+    exact Hessian converges in a few steps from a warm start (see :func:`warm_start`); when
+    the Hessian is not positive definite on the way (a start far from the optimum), bounded
+    L-BFGS-B takes over and Newton finishes. Standard errors come from the same Hessian at
+    the optimum, turned into the natural parameters: no extra likelihood evaluations.
+    """
+    log_theta = np.log(start)
+    reached = _newton_exact(curvature, log_theta)
+    if reached is None:
+        log_theta = np.log(fit_log_params(objective, start))
+        reached = _newton_exact(curvature, log_theta) or (log_theta, *curvature(log_theta))
+    log_theta, value, gradient, hessian = reached
+    theta = np.exp(log_theta)
+    natural = (hessian - np.diag(gradient)) / np.outer(theta, theta) * n_customers
+    return Optimum(theta, -value * n_customers, _inverse_diagonal(natural))
+
+
+def _newton_exact(
+    curvature: Curvature, log_theta: Array, steps: int = 40
+) -> tuple[Array, float, Array, Array] | None:
+    """Newton steps with step halving until the step is below 1e-10 in every log-parameter.
+
+    Returns the optimum with its value, gradient and Hessian, or None when the Hessian is
+    not positive definite or no step decreases the objective.
+    """
+    value, gradient, hessian = curvature(log_theta)
+    for _ in range(steps):
+        if not np.all(np.isfinite(hessian)) or not np.all(np.linalg.eigvalsh(hessian) > 0):
+            return None
+        step = np.linalg.solve(hessian, gradient)
+        if np.max(np.abs(step)) < 1e-10:
+            return log_theta, value, gradient, hessian
+        length = 1.0
+        while length > 1e-4:
+            candidate = log_theta - length * step
+            new = curvature(candidate)
+            if np.isfinite(new[0]) and new[0] <= value + 1e-13 * abs(value):
+                log_theta, (value, gradient, hessian) = candidate, new
+                break
+            length /= 2
+        else:  # no decrease along a Newton step: at the optimum up to rounding, or lost
+            return (log_theta, value, gradient, hessian) if np.max(np.abs(step)) < 1e-6 else None
+        if np.max(np.abs(length * step)) < 1e-10:
+            return log_theta, value, gradient, hessian
+    return None
+
+
+def warm_start(objective: Callable[[Summary], Objective], data: Summary, start: Array) -> Array:
+    """A start near the optimum: L-BFGS-B on a seeded 50,000-customer subsample when the
+    data has more than 100,000 distinct rows, ``start`` itself otherwise."""
+    if data.frequency.size <= WARM_START_ROWS:
+        return start
+    return fit_log_params(objective(data.thinned(WARM_START_CUSTOMERS)), start)
+
+
+def to_log_space(theta: Array, gradient: Array, hessian: Array) -> tuple[Array, Array]:
+    """Gradient and Hessian in natural parameters → the same in log-parameters."""
+    log_gradient = gradient * theta
+    return log_gradient, hessian * np.outer(theta, theta) + np.diag(log_gradient)
 
 
 def numerical_gradient(function: Callable[[Array], float], point: Array) -> Array:
