@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.optimize import minimize
 
 from winback.errors import WinbackError
@@ -129,12 +130,24 @@ def unique_rows(*columns: Array) -> tuple[list[Array], Index]:
 
 
 def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:
-    """Integer codes for one column (in order of first appearance), and how many there are."""
+    """Integer codes for one column, and how many codes there can be.
+
+    The column is handed to Arrow without a copy and without ``pa.array``/``to_numpy``,
+    which import pandas on first use (a second or so per process).
+    """
     if column.size == 0:
         return np.zeros(0, dtype=np.int64), 1
-    encoded = pa.array(column).dictionary_encode()
-    codes_ = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return codes_, len(encoded.dictionary)
+    low, high = column.min(), column.max()
+    if low >= 0 and high < 1 << 16 and np.array_equal(column, np.floor(column)):
+        return column.astype(np.int64), int(high) + 1  # small whole numbers code themselves
+    values = np.ascontiguousarray(column)
+    kind = pa.float64() if values.dtype == np.float64 else pa.int64()
+    values = values.astype(kind.to_pandas_dtype(), copy=False)
+    array = pa.Array.from_buffers(kind, values.size, [None, pa.py_buffer(values)])
+    encoded = pc.call_function("dictionary_encode", [array])
+    indices = encoded.indices
+    raw = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices))
+    return raw.astype(np.int64), len(encoded.dictionary)
 
 
 def _dense_inverse(key: npt.NDArray[np.int64]) -> Index:
@@ -260,36 +273,41 @@ def maximise(
 
     ``objective`` and ``curvature`` take log-parameters and return the mean negative
     log-likelihood per customer with its gradient (and Hessian). Newton's method with the
-    exact Hessian converges in a few steps from a warm start (see :func:`warm_start`); when
-    the Hessian is not positive definite on the way (a start far from the optimum), bounded
-    L-BFGS-B takes over and Newton finishes. Standard errors come from the same Hessian at
-    the optimum, turned into the natural parameters: no extra likelihood evaluations.
+    exact Hessian converges in a few steps from a warm start (see :func:`warm_start`); if
+    it does not converge (a start far away, or data that push a parameter to a bound),
+    bounded L-BFGS-B takes over and Newton finishes. Standard errors come from the same
+    Hessian at the optimum, turned into natural parameters: no extra evaluations.
     """
-    log_theta = np.log(start)
-    reached = _newton_exact(curvature, log_theta)
+    reached = newton(curvature, np.log(start))
     if reached is None:
         log_theta = np.log(fit_log_params(objective, start))
-        reached = _newton_exact(curvature, log_theta) or (log_theta, *curvature(log_theta))
+        reached = newton(curvature, log_theta) or (log_theta, *curvature(log_theta))
     log_theta, value, gradient, hessian = reached
     theta = np.exp(log_theta)
     natural = (hessian - np.diag(gradient)) / np.outer(theta, theta) * n_customers
     return Optimum(theta, -value * n_customers, _inverse_diagonal(natural))
 
 
-def _newton_exact(
-    curvature: Curvature, log_theta: Array, steps: int = 40
+def newton(
+    curvature: Curvature, log_theta: Array, steps: int = 60
 ) -> tuple[Array, float, Array, Array] | None:
-    """Newton steps with step halving until the step is below 1e-10 in every log-parameter.
+    """Modified Newton steps until the step is below 1e-10 in every log-parameter.
 
-    Returns the optimum with its value, gradient and Hessian, or None when the Hessian is
-    not positive definite or no step decreases the objective.
+    Where the Hessian is not positive definite (far from the optimum) it is shifted until
+    it is, and no step moves a log-parameter by more than 2; each step is halved until the
+    objective decreases. Returns the optimum with its value, gradient and Hessian, or None
+    when it does not converge in ``steps`` steps or no step decreases the objective.
     """
     value, gradient, hessian = curvature(log_theta)
     for _ in range(steps):
-        if not np.all(np.isfinite(hessian)) or not np.all(np.linalg.eigvalsh(hessian) > 0):
+        if not (np.isfinite(value) and np.all(np.isfinite(hessian))):
             return None
-        step = np.linalg.solve(hessian, gradient)
-        if np.max(np.abs(step)) < 1e-10:
+        lowest = float(np.linalg.eigvalsh(hessian)[0])
+        positive = lowest > 1e-12 * float(np.abs(hessian).max())
+        shift = 0.0 if positive else abs(lowest) + 1e-3 * max(float(np.abs(hessian).max()), 1e-3)
+        step = np.linalg.solve(hessian + shift * np.eye(log_theta.size), gradient)
+        step *= min(1.0, 2.0 / max(float(np.max(np.abs(step))), 1e-300))
+        if positive and np.max(np.abs(step)) < 1e-10:
             return log_theta, value, gradient, hessian
         length = 1.0
         while length > 1e-4:
@@ -299,19 +317,27 @@ def _newton_exact(
                 log_theta, (value, gradient, hessian) = candidate, new
                 break
             length /= 2
-        else:  # no decrease along a Newton step: at the optimum up to rounding, or lost
-            return (log_theta, value, gradient, hessian) if np.max(np.abs(step)) < 1e-6 else None
-        if np.max(np.abs(length * step)) < 1e-10:
+        else:  # no decrease along the step: at the optimum up to rounding, or lost
+            done = positive and np.max(np.abs(step)) < 1e-6
+            return (log_theta, value, gradient, hessian) if done else None
+        if positive and np.max(np.abs(length * step)) < 1e-10:
             return log_theta, value, gradient, hessian
     return None
 
 
-def warm_start(objective: Callable[[Summary], Objective], data: Summary, start: Array) -> Array:
-    """A start near the optimum: L-BFGS-B on a seeded 50,000-customer subsample when the
+def warm_start(
+    objective: Callable[[Summary], Objective],
+    curvature: Callable[[Summary], Curvature],
+    data: Summary,
+    start: Array,
+) -> Array:
+    """A start near the optimum: the fit on a seeded 50,000-customer subsample when the
     data has more than 100,000 distinct rows, ``start`` itself otherwise."""
     if data.frequency.size <= WARM_START_ROWS:
         return start
-    return fit_log_params(objective(data.thinned(WARM_START_CUSTOMERS)), start)
+    sample = data.thinned(WARM_START_CUSTOMERS)
+    reached = newton(curvature(sample), np.log(start))
+    return np.exp(reached[0]) if reached else fit_log_params(objective(sample), start)
 
 
 def to_log_space(theta: Array, gradient: Array, hessian: Array) -> tuple[Array, Array]:

@@ -20,6 +20,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 from winback.analyse.btyd._base import (
     Array,
     ArrayLike,
+    Curvature,
     NotFittedError,
     Summary,
     broadcast,
@@ -152,6 +153,10 @@ class _Likelihood:
         return np.triu(h) + np.triu(h, 1).T
 
 
+def _curvature(data: Summary) -> Curvature:
+    return _Likelihood(data).curvature
+
+
 class BetaGeoFitter:
     """The BG/NBD model (Fader, Hardie & Lee 2005), fitted by maximum likelihood.
 
@@ -187,7 +192,10 @@ class BetaGeoFitter:
         start = np.array([1.0, max(float(np.average(data.T, weights=data.weights)), 1e-3), 1, 1])
         likelihood = _Likelihood(data)
         optimum = maximise(
-            likelihood, likelihood.curvature, data.n_customers, warm_start(_Likelihood, data, start)
+            likelihood,
+            likelihood.curvature,
+            data.n_customers,
+            warm_start(_Likelihood, _curvature, data, start),
         )
         self.params_ = BetaGeoParams(*map(float, optimum.theta))
         self.standard_errors_ = BetaGeoParams(*map(float, optimum.standard_errors))
