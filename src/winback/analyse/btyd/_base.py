@@ -295,7 +295,8 @@ def newton(
 
     Converged when ``gᵀH⁻¹g`` (twice the predicted decrease of the mean negative
     log-likelihood) is below 1e-12, i.e. the summed log-likelihood of a million customers
-    is within 1e-6 of the optimum, or the step is below 1e-10 in every log-parameter.
+    is within 1e-6 of the optimum (then one last full step is taken), or the step is below
+    1e-10 in every log-parameter.
     Where the Hessian is not positive definite (far from the optimum) it is shifted until
     it is, and no step moves a log-parameter by more than 2; each step is halved until the
     objective decreases. Returns the optimum with its value, gradient and Hessian, or None
@@ -310,7 +311,12 @@ def newton(
         shift = 0.0 if positive else abs(lowest) + 1e-3 * max(float(np.abs(hessian).max()), 1e-3)
         step = np.linalg.solve(hessian + shift * np.eye(log_theta.size), gradient)
         decrement = float(gradient @ step)
-        if positive and (decrement < 1e-12 or np.max(np.abs(step)) < 1e-10):
+        if positive and np.max(np.abs(step)) < 1e-10:
+            return log_theta, value, gradient, hessian
+        if positive and decrement < 1e-12:  # one last full step: quadratic convergence
+            final = curvature(log_theta - step)
+            if final[0] <= value + 1e-13 * abs(value):
+                return (log_theta - step, *final)
             return log_theta, value, gradient, hessian
         step *= min(1.0, 2.0 / float(np.max(np.abs(step))))
         length = 1.0
