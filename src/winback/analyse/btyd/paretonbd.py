@@ -284,11 +284,11 @@ class ParetoNBDFitter:
     def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
         """P(alive at T | x, t_x, T), Fader, Hardie & Lee (2005 note), eq. (18)."""
         theta = self._theta()
-        x, tx, t_end = broadcast(frequency, recency, T)
-        rows, inverse = _distinct(x, tx, t_end)
-        pairs = _Pairs.of(*rows)
-        alive, dead = _alive_and_dead(theta, rows[0], rows[2], _log_a0(theta, pairs))
-        return np.asarray(expit(alive - dead), dtype=np.float64)[inverse].reshape(x.shape)
+        x, tx, t_end = (np.ravel(v) for v in broadcast(frequency, recency, T))
+        pairs = _Pairs.of(x, tx, t_end)  # the series once per distinct (x, t)
+        alive, dead = _alive_and_dead(theta, x, t_end, _log_a0(theta, pairs))
+        shape = np.broadcast_shapes(*(np.shape(v) for v in (frequency, recency, T)))
+        return np.asarray(expit(alive - dead), dtype=np.float64).reshape(shape)
 
     def conditional_expected_purchases(
         self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
@@ -318,10 +318,3 @@ def _lifetime_share(u: float, t: Array, scale: Array) -> Array:
     if abs(u) < 1e-12:
         return np.asarray(k)
     return np.asarray(-np.expm1(-u * k) / u)
-
-
-def _distinct(*columns: Array) -> tuple[list[Array], Index]:
-    """Distinct rows of flattened prediction inputs (predictions are per distinct row)."""
-    flat = [np.ravel(c) for c in columns]
-    rows, inverse = unique_rows(*flat)
-    return rows, inverse
