@@ -5,10 +5,14 @@ day-discretised data most customers share their triple with many others. Every m
 therefore fitted on the weighted *unique* triples (the ``weights`` argument of lifetimes'
 fitters does the same), which turns millions of rows into a few hundred thousand.
 
-The optimum is found by L-BFGS-B on the log of the parameters (so they stay positive),
-with the mean negative log-likelihood per customer as the objective. Standard errors come
-from the inverse of a central-difference Hessian of the negative log-likelihood at the
-optimum, in the natural parameters.
+Each model supplies the mean negative log-likelihood per customer with its gradient and
+Hessian in the log of the parameters (so they stay positive). The optimum is found by
+Newton's method from a warm start (for large data, the fit on a 50,000-customer
+subsample), with bounded L-BFGS-B as the fallback when Newton does not converge.
+Standard errors are the square roots of the diagonal of the inverse Hessian of the summed
+negative log-likelihood at the optimum, in the natural parameters.
+
+The distinct rows are found by hashing (Arrow's ``dictionary_encode``), not by sorting.
 """
 
 from __future__ import annotations
@@ -166,82 +170,6 @@ def compress(f: Array, r: Array, t: Array, w: Array) -> Summary:
     return Summary(uf, ur, ut, counts, inverse, distinct_x, x_code)
 
 
-def warm_fit(make_objective: Callable[[Summary], Objective], data: Summary, start: Array) -> Array:
-    """The optimum of ``make_objective(data)``, warm-started on a subsample for large data.
-
-    With more than 100,000 distinct rows, the model is fitted by L-BFGS-B on a seeded
-    50,000-customer subsample first; its optimum and its Hessian (in log-parameters) then
-    drive Newton steps on the full data, one gradient per step, converging in a handful
-    of steps where L-BFGS-B would need dozens of full evaluations. Falls back to L-BFGS-B
-    from the subsample's optimum when its Hessian is not positive definite or the steps do
-    not converge (Pareto/NBD's flat β direction can do that on small subsamples).
-    """
-    objective = make_objective(data)
-    if data.frequency.size <= WARM_START_ROWS:
-        return fit_log_params(objective, start)
-    return fit_from_sample(objective, make_objective(data.thinned(WARM_START_CUSTOMERS)), start)
-
-
-def fit_from_sample(objective: Objective, sample: Objective, start: Array) -> Array:
-    """Fit ``sample`` (a subsample's objective), then Newton steps on ``objective``.
-
-    The steps use the subsample's Hessian; if six of them do not converge, the Hessian is
-    recomputed on the full data (2k gradients) and Newton goes on, at most three rounds.
-    """
-    log_theta = np.log(fit_log_params(sample, start))
-    hessian = _log_hessian(sample, log_theta)
-    for _ in range(3):
-        result = _newton(objective, log_theta, hessian)
-        if result is None:
-            break
-        log_theta, converged = result
-        if converged:
-            return np.exp(log_theta)
-        hessian = _log_hessian(objective, log_theta)
-    return fit_log_params(objective, np.exp(log_theta))
-
-
-def _log_hessian(objective: Objective, log_theta: Array) -> Array:
-    """Central differences of the objective's gradient, symmetrised."""
-    k = log_theta.size
-    hessian = np.empty((k, k))
-    for j in range(k):
-        up, down = log_theta.copy(), log_theta.copy()
-        up[j] += 1e-4
-        down[j] -= 1e-4
-        hessian[:, j] = (objective(up)[1] - objective(down)[1]) / 2e-4
-    return (hessian + hessian.T) / 2
-
-
-def _newton(
-    objective: Objective, log_theta: Array, hessian: Array, steps: int = 6
-) -> tuple[Array, bool] | None:
-    """Up to ``steps`` Newton steps with a fixed Hessian and step halving.
-
-    Returns the last point and whether it converged, or None when the Hessian is not
-    positive definite or no step decreases the objective far from an optimum.
-    """
-    if not np.all(np.linalg.eigvalsh(hessian) > 0):
-        return None
-    value, gradient = objective(log_theta)
-    for _ in range(steps):
-        step = np.linalg.solve(hessian, gradient)
-        length = 1.0
-        candidate, (new_value, new_gradient) = log_theta, (value, gradient)
-        while length > 1e-3:
-            candidate = log_theta - length * step
-            new_value, new_gradient = objective(candidate)
-            if new_value <= value + 1e-14 * abs(value):
-                break
-            length /= 2
-        else:  # no decrease along the step: at the optimum up to rounding, or lost
-            return (log_theta, True) if np.max(np.abs(step)) < 1e-6 else None
-        log_theta, value, gradient = candidate, new_value, new_gradient
-        if np.max(np.abs(length * step)) < 1e-9:
-            return log_theta, True
-    return log_theta, False
-
-
 def fit_log_params(objective: Objective, start: Array) -> Array:
     """The natural parameters minimising ``objective`` (which takes and differentiates in logs)."""
     result = minimize(
@@ -354,57 +282,6 @@ def to_log_space(theta: Array, gradient: Array, hessian: Array) -> tuple[Array, 
     return log_gradient, hessian * np.outer(theta, theta) + np.diag(log_gradient)
 
 
-def numerical_gradient(function: Callable[[Array], float], point: Array) -> Array:
-    """Central-difference gradient of ``function`` at ``point`` (used where no closed form)."""
-    gradient = np.empty_like(point)
-    for j in range(point.size):
-        step = 1e-6 * max(abs(point[j]), 1.0)
-        up, down = point.copy(), point.copy()
-        up[j] += step
-        down[j] -= step
-        gradient[j] = (function(up) - function(down)) / (2.0 * step)
-    return gradient
-
-
-def standard_errors(neg_log_likelihood: Callable[[Array], float], params: Array) -> Array:
-    """Square roots of the diagonal of the inverse Hessian of the negative log-likelihood.
-
-    The Hessian is the central-difference one in the natural parameters (steps relative to
-    each parameter). A singular or indefinite Hessian gives NaN errors rather than a crash.
-    """
-    k = params.size
-    steps = 1e-4 * np.maximum(np.abs(params), 1e-8)
-    hessian = np.empty((k, k))
-    centre = neg_log_likelihood(params)
-
-    def at(i: int, si: float, j: int, sj: float) -> float:
-        shifted = params.copy()
-        shifted[i] += si * steps[i]
-        shifted[j] += sj * steps[j]
-        return neg_log_likelihood(shifted)
-
-    for i in range(k):
-        hessian[i, i] = (at(i, 1, i, 1) - 2 * centre + at(i, -1, i, -1)) / (4 * steps[i] ** 2)
-        for j in range(i):
-            corners = at(i, 1, j, 1) - at(i, 1, j, -1) - at(i, -1, j, 1) + at(i, -1, j, -1)
-            hessian[i, j] = hessian[j, i] = corners / (4 * steps[i] * steps[j])
-    return _inverse_diagonal(hessian)
-
-
-def standard_errors_from_gradient(gradient: Callable[[Array], Array], params: Array) -> Array:
-    """As :func:`standard_errors`, from central differences of an analytic gradient of the
-    negative log-likelihood (2k gradient calls instead of ~2k² likelihood calls)."""
-    k = params.size
-    hessian = np.empty((k, k))
-    for j in range(k):
-        step = 1e-5 * max(abs(params[j]), 1e-8)
-        up, down = params.copy(), params.copy()
-        up[j] += step
-        down[j] -= step
-        hessian[:, j] = (gradient(up) - gradient(down)) / (2 * step)
-    return _inverse_diagonal((hessian + hessian.T) / 2)
-
-
 def _inverse_diagonal(hessian: Array) -> Array:
     """sqrt(diag(H⁻¹)); NaN where H is singular or not positive there."""
     try:
@@ -412,11 +289,6 @@ def _inverse_diagonal(hessian: Array) -> Array:
     except np.linalg.LinAlgError:
         return np.full(hessian.shape[0], np.nan)
     return np.sqrt(np.where(variances > 0, variances, np.nan))
-
-
-def codes(values: npt.NDArray[np.integer[npt.NBitBase]] | Index) -> Index:
-    """Integer positions as a flat ``intp`` array."""
-    return np.asarray(values, dtype=np.intp).ravel()
 
 
 def floats(values: object) -> Array:

@@ -15,7 +15,7 @@ from dataclasses import astuple, dataclass
 from typing import Self
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, log_expit, polygamma
 
 from winback.analyse.btyd._base import (
     Array,
@@ -241,13 +241,52 @@ class BetaGeoFitter:
 
 
 def _purchases_if_alive(theta: Array, t: Array, x: Array, T: Array) -> Array:
-    """The expectation of eq. (10) before the P(alive) factor, stable for large ``x``."""
+    """The expectation of eq. (10) before the P(alive) factor, stable for large ``x``.
+
+    Where scipy's ``hyp2f1`` fails (NaN for large ``a+b+x`` with ``z`` near 1, e.g. a heavy
+    buyer with T = 0 and a long horizon) the same expectation is taken as the integral it
+    comes from: with ``p ~ Beta(a, b+x)`` and ``λ ~ Gamma(r+x, α+T)`` a live customer makes
+    ``E[(1 - (1 + p t/(α+T))^-(r+x)) / p]`` purchases in ``t`` (Fader, Hardie & Lee 2005,
+    eq. 7 mixed over the posterior), by 64-point Gauss-Jacobi quadrature over ``p``.
+    """
     r, alpha, a, b = theta
     if abs(a - 1) < 1e-9:
         a = 1 + 1e-9  # the removable singularity of eq. (10) at a = 1
     z = t / (alpha + T + t)
     keep = (a - 1) * np.log1p(-z)
-    tail = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        tail = floats(hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z))
         left = np.where(tail > 0, -np.expm1(keep + np.log(tail)), 1 - np.exp(keep) * tail)
-    return np.asarray((a + b + x - 1) / (a - 1) * left, dtype=np.float64)
+        expected = np.asarray((a + b + x - 1) / (a - 1) * left, dtype=np.float64)
+    failed = ~np.isfinite(expected) | (expected < 0)
+    for frequency in np.unique(x[failed]):
+        rows = failed & (x == frequency)
+        expected[rows] = _by_quadrature(theta, frequency, t[rows] / (alpha + T[rows]))
+    return expected
+
+
+def _by_quadrature(theta: Array, x: float, k: Array) -> Array:
+    """``E[(1 - (1 + p k)^-(r+x)) / p]`` for ``p ~ Beta(a, b+x)``.
+
+    In ``v = logit(p)`` the integrand decays exponentially at both ends (as ``e^{a v}`` and
+    ``e^{-(b+x) v}``) and has features of width ~1 (the Beta bulk, the bend of the bracket
+    at ``p ~ 1/((r+x) k)``), so the trapezoidal rule on 8,000 equal steps is accurate.
+    """
+    r, _, a, b = theta
+    low, high = max(-745.0, -80.0 / a), min(745.0, 80.0 / (b + x))
+    v = np.linspace(low, high, 8_000)
+    log_p, log_q = log_expit(v), log_expit(-v)
+    log_density = a * log_p + (b + x) * log_q - betaln(a, b + x)
+    p = np.exp(log_p)
+    step = v[1] - v[0]
+    expected = np.empty_like(k)
+    for start in range(0, k.size, 256):
+        pk = np.outer(k[start : start + 256], p)
+        with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+            bracket = np.where(
+                pk < 1e-12,
+                (r + x) * k[start : start + 256, None],
+                -np.expm1(-(r + x) * np.log1p(pk)) / p,
+            )
+            expected[start : start + 256] = (bracket * np.exp(log_density)).sum(axis=1) * step
+    return expected

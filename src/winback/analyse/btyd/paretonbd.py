@@ -19,10 +19,11 @@ depends on ``(x, t)`` only, so it is evaluated once per distinct ``(x, t)`` pair
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
+from functools import cache
 from typing import Self
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, hyp2f1, polygamma
+from scipy.special import digamma, expit, gammaln, hyp2f1, logsumexp, polygamma
 
 from winback.analyse.btyd._base import (
     Array,
@@ -73,11 +74,37 @@ def _log_f(theta: Array, x: Array, t: Array) -> Array:
     r, alpha, s, beta = theta
     if alpha >= beta:
         z = (alpha - beta) / (alpha + t)
-        series = hyp2f1(1.0, r + x, r + s + x + 1, z)
-        return floats(np.log(series) - (r + x) * np.log(alpha + t) - s * np.log(beta + t))
+        series = log_hyp2f1_one(r + x, r + s + x + 1, z)
+        return floats(series - (r + x) * np.log(alpha + t) - s * np.log(beta + t))
     z = (beta - alpha) / (beta + t)
-    series = hyp2f1(1.0, s + 1, r + s + x + 1, z)
-    return floats(np.log(series) - (r + x - 1) * np.log(alpha + t) - (s + 1) * np.log(beta + t))
+    series = log_hyp2f1_one(s + 1, r + s + x + 1, z)
+    return floats(series - (r + x - 1) * np.log(alpha + t) - (s + 1) * np.log(beta + t))
+
+
+def log_hyp2f1_one(b: Array | float, c: Array | float, z: Array | float) -> Array:
+    """``log 2F1(1, b; c; z)`` for ``c > max(b, 1)`` and ``z < 1``.
+
+    scipy's ``hyp2f1`` returns NaN for large ``c`` and ``z`` near 1 (``2F1(1, 2; 1003;
+    10/11)``, a heavy buyer seen only at the first purchase). There the integral
+    ``2F1(1, b; c; z) = ∫₀^∞ e^{-y} (1 - z(1 - e^{-y/(c-1)}))^{-b} dy`` (Euler's integral
+    with ``u = 1 - e^{-y/(c-1)}``) is taken by 150-point Gauss-Laguerre quadrature, in logs.
+    """
+    b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (b, c, z)))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        result = np.log(floats(hyp2f1(1.0, b, c, z)))
+    failed = ~np.isfinite(result)
+    if np.any(failed):
+        nodes, log_weights = _laguerre()
+        bf, cf, zf = b[failed], c[failed], z[failed]
+        lost = zf * -np.expm1(-nodes[:, None] / (cf - 1))
+        result[failed] = logsumexp(log_weights[:, None] - bf * np.log1p(-lost), axis=0)
+    return floats(result)
+
+
+@cache
+def _laguerre() -> tuple[Array, Array]:
+    nodes, weights = np.polynomial.laguerre.laggauss(150)
+    return floats(nodes), floats(np.log(weights))
 
 
 def _log_a0(theta: Array, pairs: _Pairs) -> Array:
@@ -194,8 +221,8 @@ def _log_f_curvature(theta: Array, x: Array, t: Array) -> tuple[Array, Array, Ar
     def log_series(log_theta: Array) -> Array:
         r, alpha, s, beta = np.exp(log_theta)
         if k == 0.0:
-            return floats(np.log(hyp2f1(1.0, r + x, r + s + x + 1, (alpha - beta) / (alpha + t))))
-        return floats(np.log(hyp2f1(1.0, s + 1, r + s + x + 1, (beta - alpha) / (beta + t))))
+            return log_hyp2f1_one(r + x, r + s + x + 1, (alpha - beta) / (alpha + t))
+        return log_hyp2f1_one(s + 1, r + s + x + 1, (beta - alpha) / (beta + t))
 
     centre, step = np.log(theta), 1e-4
     value = log_series(centre)
