@@ -97,8 +97,8 @@ def checked_summary(
         raise SummaryDataError("frequency, recency, T and weights must have the same length")
     if np.any(f < 0) or np.any(f != np.round(f)):
         raise SummaryDataError("frequency must hold non-negative whole numbers")
-    if np.any(r < 0) or np.any(w < 0):
-        raise SummaryDataError("recency and weights must not be negative")
+    if np.any(r < 0) or np.any(t < 0) or np.any(w < 0):
+        raise SummaryDataError("recency, T and weights must not be negative")
     if np.any(r > t):
         raise SummaryDataError("recency must not exceed T")
     if np.any(r[f == 0] != 0):
