@@ -85,6 +85,8 @@ def test_transaction_model_predictions_are_finite_and_in_range_for_any_customer(
     )
     assert np.isfinite(alive) and 0.0 <= alive <= 1.0
     assert np.isfinite(expected) and expected >= -1e-9 * max(1.0, frequency)
+    new_customer = no_warnings(lambda: model.expected_purchases(horizon))
+    assert np.isfinite(new_customer) and new_customer >= 0
 
 
 @settings(max_examples=100, deadline=None)
