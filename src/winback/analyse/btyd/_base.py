@@ -142,6 +142,8 @@ def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]
     if column.size == 0:
         return np.zeros(0, dtype=np.int64), 1
     low, high = column.min(), column.max()
+    if low == high:  # one value, e.g. a scalar horizon broadcast to every customer
+        return np.zeros(column.shape, dtype=np.int64), 1
     if low >= 0 and high < 1 << 16 and np.array_equal(column, np.floor(column)):
         return column.astype(np.int64), int(high) + 1  # small whole numbers code themselves
     values = np.ascontiguousarray(column)
