@@ -220,3 +220,15 @@ def test_standard_errors_are_those_of_the_observed_information() -> None:
         astuple(pareto.params_),
     )
     np.testing.assert_allclose(astuple(pareto.standard_errors_), errors, rtol=1e-3)
+
+
+def test_a_last_purchase_a_rounding_error_before_the_end_does_not_break_the_fit() -> None:
+    rng = np.random.default_rng(12)
+    T = rng.integers(1, 39 * 7 + 1, 2_000) / 7.0
+    frequency, recency = simulate_paretonbd(CDNOW_PARETO, T, rng)
+    recency[:50] = np.where(frequency[:50] > 0, np.nextafter(T[:50], 0), 0.0)  # t_x = T - 1 ulp
+    for fitter in (ParetoNBDFitter, BetaGeoFitter):
+        model = no_warnings(lambda f=fitter: f().fit(frequency, recency, T))  # type: ignore[misc]
+        assert np.isfinite(model.log_likelihood_)
+        assert np.all(np.isfinite(astuple(model.params_)))
+        assert np.all(np.isfinite(astuple(model.standard_errors_)))

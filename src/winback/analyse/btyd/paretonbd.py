@@ -147,7 +147,6 @@ class _Likelihood:
         self.data = data
         self.pairs = _Pairs.of(data.frequency, data.recency, data.T)
         self.per_x = np.bincount(data.x_code, weights=data.weights)
-        self.open = data.recency < data.T  # rows where a death after t_x can be observed
 
     def __call__(self, log_theta: Array) -> tuple[float, Array]:
         value, gradient, _ = self.curvature(log_theta)
@@ -160,10 +159,11 @@ class _Likelihood:
         x, T, w, xs, wx = d.frequency, d.T, d.weights, d.distinct_x, self.per_x
         f, f_gradient, f_hessian = _log_f_curvature(theta, pairs.x, pairs.t)
         upper, lower = f[pairs.at_tx], f[pairs.at_T]
-        gap = np.where(self.open, np.minimum(lower - upper, 0.0), 0.0)
+        gap = np.minimum(lower - upper, 0.0)
+        open_ = gap < 0  # a death after t_x can be observed (t_x < T, and not lost to rounding)
         with np.errstate(divide="ignore"):
             log_a0 = upper + np.log(-np.expm1(gap))  # -inf where t_x = T
-            rho = np.where(self.open, 1 / np.expm1(-np.where(self.open, gap, -1.0)), 0.0)
+        rho = np.where(open_, 1 / np.expm1(-np.where(open_, gap, -1.0)), 0.0)
         rsx = r + s + x
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         dead = np.log(s) - np.log(rsx) + log_a0
