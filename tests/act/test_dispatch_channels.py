@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import tomli_w
 from act_factories import NOW, Shop
+from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from winback.act.channels.registry import ChannelNotConfigured
 from winback.act.links import LinkPurpose, LinkSigner
 from winback.app import App
+from winback.cli import cli
 from winback.config import Settings
 from winback.demo.gateways import LINK_SECRET_ENV, LocalGateways, local_gateways
 from winback.model import ActionChannel, ActionStatus, Purpose
@@ -48,14 +52,14 @@ def sms_reminder(shop: Shop, order_id: str, buyer: str, **fields: Any) -> Any:
 
 
 def email_reminder(shop: Shop, order_id: str, buyer: str, **fields: Any) -> Any:
-    params = {"pay_before": "16:00", "pay_url": f"https://shop.example.com/pay/{order_id}"}
+    pay_url = f"https://shop.example.com/pay/{order_id}"
+    fields.setdefault("params", {"pay_before": "16:00", "pay_url": pay_url})
     return planned_action(
         shop.store_id,
         order_id,
         customer_id=shop.customer_ids[buyer],
         channel=ActionChannel.EMAIL,
         template="unpaid_new_buyer_email",
-        params=params,
         **fields,
     )
 
@@ -269,3 +273,32 @@ def test_the_dry_run_shows_the_rendered_message_masked_and_a_render_failure(
     assert good.body.startswith("【俏艺旗舰店】您好，您拍下的订单1000")
     assert bad.decision == "fail" and "pay_before" in bad.reason
     assert gateways.sms == []
+
+
+def test_the_winback_dispatch_command_sends_through_gateways_set_in_winback_toml(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    """The command reads [channels] from the file and the link secret from the environment;
+    the wall clock decides quiet hours, so the reminder's time zone puts it at midday."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command runs on the SQLite file; the service tests cover PostgreSQL")
+    offset = 12 - datetime.now(UTC).hour
+    midday = {"pay_before": "16:00", "timezone": f"Etc/GMT{-offset:+d}"}
+    enqueue(
+        engine,
+        sms_reminder(shop, "1000", "b0", params=midday),
+        email_reminder(shop, "1001", "b1", params={**midday, "pay_url": "https://s.example/p"}),
+    )
+    settings = {"store": {"name": SHOP_NAME}, "channels": gateways.channels()}
+    (tmp_path / "winback.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
+    runner = CliRunner(env={**gateways.env, "COLUMNS": "200"})
+    database = engine.url.render_as_string(hide_password=False)
+    result = runner.invoke(
+        cli,
+        ["--config", str(tmp_path / "winback.toml"), "--database", database, "dispatch", "--json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sent"] == 2
+    assert [(s.to, s.text[:7]) for s in gateways.sms] == [("+8613800130000", "【俏艺旗舰店】")]
+    assert [m.recipients for m in gateways.emails] == [["b1@example.com"]]
