@@ -1,20 +1,28 @@
-"""Benchmark winback's BTYD fitters against lifetimes on simulated customers.
+"""Benchmark winback's BTYD fitters against lifetimes and pymc-marketing (MAP).
 
     .venv/bin/python bench/btyd.py                     # 1,000,000 customers
     .venv/bin/python bench/btyd.py --customers 100000
     .venv/bin/python bench/btyd.py --quick             # 20,000 customers, a smoke test
+    .venv/bin/python bench/btyd.py --anchors lifetimes # skip pymc-marketing
+
+The anchors are optional: ``pip install -e '.[bench]'`` installs both (lifetimes is also in
+``dev``); a missing one is reported as "not installed" and skipped.
 
 Customers are drawn (seeded) from BG/NBD with the CDNOW estimates, first purchases spread
 over 78 weeks of days, recency and T on a daily grid in weeks; spend from Gamma-Gamma with
 the CDNOW estimates. Each method runs in its own subprocess (fit, then predict P(alive) and
 52-week expected purchases for every customer, or expected spend for every repeater), so
-peak memory (ru_maxrss) is per method. Both optima are scored with the same (winback's)
-log-likelihood.
+peak memory (ru_maxrss) is per method; wall-clock and CPU time are both printed, ratios
+are anchor ÷ winback. pymc-marketing is fitted by MAP with flat (HalfFlat) priors, i.e. by
+maximum likelihood; its pytensor functions are compiled (and cached) by a warm-up fit on
+1,000 customers in the same subprocess before the clock starts. Every optimum is scored
+with the same (winback's) log-likelihood.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -43,6 +51,7 @@ from winback.analyse.btyd.simulate import simulate_bgnbd, simulate_spend
 CDNOW_BG = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 CDNOW_SPEND = GammaGammaParams(p=6.25, q=3.74, gamma=15.44)
 MODELS = ("bgnbd", "paretonbd", "gammagamma")
+ANCHORS = {"lifetimes": "lifetimes", "pymc-marketing": "pymc_marketing"}
 
 
 def simulate(n: int, seed: int = 2024) -> dict[str, np.ndarray]:
@@ -91,15 +100,58 @@ def run_lifetimes(model: str, d: dict[str, np.ndarray]) -> list[float]:
     return [float(v) for v in fitted.params_[names]]
 
 
+def run_pymc(model: str, d: dict[str, np.ndarray]) -> list[float]:
+    """pymc-marketing's MAP fit with flat priors (= maximum likelihood), then predictions."""
+    warnings.simplefilter("ignore")
+    import pandas as pd
+    from pymc_extras.prior import Prior
+    from pymc_marketing import clv
+
+    f, r, t, m = d["frequency"], d["recency"], d["T"], d["monetary_value"]
+    flat = Prior("HalfFlat")
+    if model == "gammagamma":
+        rep = f > 0
+        frame = pd.DataFrame(
+            {
+                "customer_id": np.arange(int(rep.sum())),
+                "frequency": f[rep],
+                "monetary_value": m[rep],
+            }
+        )
+        config = {"p": flat, "q": flat, "v": flat}
+        gg = clv.GammaGammaModel(data=frame, model_config=config)
+        gg.fit(method="map", progressbar=False)
+        gg.expected_customer_spend(data=frame)
+        return [float(gg.fit_result[name].values.ravel()[0]) for name in ("p", "q", "v")]
+    frame = pd.DataFrame({"customer_id": np.arange(f.size), "frequency": f, "recency": r, "T": t})
+    if model == "bgnbd":
+        names = ["r", "alpha", "a", "b"]
+        fitted = clv.BetaGeoModel(data=frame, model_config=dict.fromkeys(names, flat))
+    else:
+        names = ["r", "alpha", "s", "beta"]
+        fitted = clv.ParetoNBDModel(data=frame, model_config=dict.fromkeys(names, flat))
+    fitted.fit(method="map", progressbar=False)
+    fitted.expected_probability_alive()
+    fitted.expected_purchases(future_t=52)
+    return [float(fitted.fit_result[name].values.ravel()[0]) for name in names]
+
+
+def warm_up(method: str, model: str, d: dict[str, np.ndarray]) -> None:
+    """Compile pymc-marketing's functions (cached on disk) before the clock starts."""
+    if method == "pymc-marketing":
+        run_pymc(model, {name: column[:1_000] for name, column in d.items()})
+
+
 def worker(method: str, model: str, data_path: str) -> None:
     """One measurement in this process; prints a JSON line."""
     d = dict(np.load(data_path))
-    runner = run_ours if method == "winback" else run_lifetimes
-    start = time.perf_counter()
-    params = runner(model, d)
-    seconds = time.perf_counter() - start
+    runner = {"winback": run_ours, "lifetimes": run_lifetimes, "pymc-marketing": run_pymc}
+    warm_up(method, model, d)
+    start, cpu = time.perf_counter(), time.process_time()
+    params = runner[method](model, d)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "params": params, "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "params": params, "peak_mb": peak_mb}))
 
 
 def log_likelihood(model: str, params: list[float], d: dict[str, np.ndarray]) -> float:
@@ -125,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="20,000 customers")
-    parser.add_argument("--no-lifetimes", action="store_true", help="time winback only")
+    parser.add_argument("--anchors", default=",".join(ANCHORS), help="comma-separated, or ''")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,28 +188,41 @@ def main() -> None:
     data = simulate(n)
     unique = np.unique(np.stack([data["frequency"], data["recency"], data["T"]]), axis=1)
     print(f"{n:,} customers, {unique.shape[1]:,} distinct (frequency, recency, T) rows")
-    print("pymc-marketing: not measured (no separate venv in this run)")
+    anchors = []
+    for anchor in filter(None, args.anchors.split(",")):
+        if importlib.util.find_spec(ANCHORS[anchor]) is None:
+            print(f"{anchor}: not installed, not measured (pip install -e '.[bench]')")
+        else:
+            anchors.append(anchor)
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "customers.npz")
         np.savez(path, **data)
         for model in args.models.split(","):
             ours = measure("winback", model, path)
-            row = f"{model:11s} winback {ours['seconds']:8.2f} s {ours['peak_mb']:7.0f} MB"
             ll_ours = log_likelihood(model, ours["params"], data)
-            row += f"  LL {ll_ours:,.2f}"
-            if not args.no_lifetimes:
-                theirs = measure("lifetimes", model, path)
+            print(f"{model}: {describe('winback', ours, ll_ours)}", flush=True)
+            for anchor in anchors:
+                try:
+                    theirs = measure(anchor, model, path)
+                except subprocess.CalledProcessError as error:
+                    print(f"  {anchor}: failed: {error.stderr.strip().splitlines()[-1:]}")
+                    continue
                 ll_theirs = log_likelihood(model, theirs["params"], data)
-                row += (
-                    f" | lifetimes {theirs['seconds']:8.2f} s {theirs['peak_mb']:7.0f} MB"
-                    f"  LL {ll_theirs:,.2f} | speed-up {theirs['seconds'] / ours['seconds']:5.1f}x"
-                    f"  LL ours-theirs {ll_ours - ll_theirs:+.3f}"
+                print(
+                    f"  {describe(anchor, theirs, ll_theirs)}"
+                    f" | winback is {theirs['seconds'] / ours['seconds']:.1f}x faster"
+                    f" (CPU {theirs['cpu'] / ours['cpu']:.1f}x),"
+                    f" LL winback - {anchor} {ll_ours - ll_theirs:+.3f}",
+                    flush=True,
                 )
-            print(row, flush=True)
-            print(f"{'':11s} params winback {np.round(ours['params'], 4).tolist()}", end="")
-            if not args.no_lifetimes:
-                print(f" lifetimes {np.round(theirs['params'], 4).tolist()}", end="")
-            print(flush=True)
+
+
+def describe(method: str, result: dict[str, Any], ll: float) -> str:
+    return (
+        f"{method:14s} {result['seconds']:8.2f} s (CPU {result['cpu']:7.2f} s)"
+        f" {result['peak_mb']:6.0f} MB  LL {ll:,.2f}"
+        f"  params {np.round(result['params'], 4).tolist()}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ log file can see them. These two functions are the one way to do it, usable from
     mask_phone("13812345678")        -> "138****5678"
     mask_phone("+8613812345678")     -> "+86138****5678"
     mask_email("alice@example.com")  -> "a***@example.com"
+    mask_contact("alice@example.com") -> "a***@example.com"   (an address or a phone)
+    mask_text("buyer 13812345678 said …") -> "buyer 138****5678 said …"
 
 Masking never fails: anything that does not look like a phone or an address is masked as a
 whole rather than echoed back.
@@ -23,11 +25,13 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["mask_contacts", "mask_email", "mask_phone"]
-
-_EMAIL: Final = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE: Final = re.compile(r"(?<![0-9A-Za-z+])\+?\d[\d \-().]{6,}\d(?![0-9A-Za-z])")
 _DATE: Final = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}")
+__all__ = ["mask_contact", "mask_contacts", "mask_email", "mask_phone", "mask_text"]
+
+_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MOBILE: Final = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+_E164: Final = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d)")
 
 
 def mask_phone(phone: str) -> str:
@@ -60,9 +64,11 @@ def mask_email(email: str) -> str:
 def mask_contacts(text: str | None) -> str | None:
     """``text`` with every e-mail address and phone number in it masked (None stays None).
 
-    A phone number is a run of 8 to 15 digits, possibly with spaces, dashes, dots, brackets
-    and a leading ``+``; shorter runs (prices, times), dates (``2026-11-20 10``) and longer runs
-    (order ids) are left.
+    For text people wrote (chat lines, buyer messages), where numbers come in any shape; for
+    text machines wrote (logs, provider answers), where order ids must stay readable, use the
+    narrower :func:`mask_text`. A phone number is a run of 8 to 15 digits, possibly with
+    spaces, dashes, dots, brackets and a leading ``+``; shorter runs (prices, times), dates
+    (``2026-11-20 10``) and longer runs (order ids) are left.
     """
     if text is None:
         return None
@@ -76,3 +82,20 @@ def _masked_phone(match: re.Match[str]) -> str:
     if not 8 <= digits <= 15 or _DATE.match(number):
         return number
     return mask_phone(number)
+
+
+def mask_contact(value: str) -> str:
+    """An e-mail address or a phone number, masked by the rule for its kind."""
+    return mask_email(value) if "@" in value else mask_phone(value)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every e-mail address and phone number in it masked: buyer keys are
+    often an e-mail (Shopify), and provider answers and error messages may quote a number.
+
+    Mainland mobile numbers (with or without ``+86``) and international numbers written in
+    E.164 (``+14155550123``) are found; other digit runs (order ids) are left alone.
+    """
+    text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    text = _E164.sub(lambda m: mask_phone(m.group(0)), text)
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)

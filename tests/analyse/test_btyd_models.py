@@ -214,15 +214,56 @@ def test_the_subsample_warm_start_reaches_the_same_optimum_as_a_direct_fit(
     assert warm.log_likelihood_ == pytest.approx(direct.log_likelihood_, abs=1e-6)
 
 
-def test_gamma_gamma_warm_start_reaches_the_same_optimum_as_a_direct_fit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_gamma_gamma_fit_follows_the_currency_unit() -> None:
+    """Spend in cents instead of dollars: same p and q, γ a hundred times larger."""
     rng = np.random.default_rng(17)
     frequency = rng.integers(1, 10, 3_000).astype(float)
     spend = simulate_spend(GammaGammaParams(p=6.0, q=4.0, gamma=15.0), frequency, rng)
-    direct = GammaGammaFitter().fit(frequency, spend)
-    monkeypatch.setattr("winback.analyse.btyd._base.WARM_START_ROWS", 500)
-    monkeypatch.setattr("winback.analyse.btyd._base.WARM_START_CUSTOMERS", 800)
-    warm = GammaGammaFitter().fit(frequency, spend)
-    np.testing.assert_allclose(astuple(warm.params_), astuple(direct.params_), rtol=1e-5)
-    assert warm.log_likelihood_ == pytest.approx(direct.log_likelihood_, abs=1e-6)
+    dollars = GammaGammaFitter().fit(frequency, spend)
+    cents = GammaGammaFitter().fit(frequency, spend * 100)
+    p, q, gamma = astuple(dollars.params_)
+    np.testing.assert_allclose(astuple(cents.params_), (p, q, 100 * gamma), rtol=1e-7)
+    assert cents.log_likelihood_ == pytest.approx(
+        dollars.log_likelihood_ - 3_000 * np.log(100), abs=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "predict",
+    [
+        lambda: BetaGeoFitter().expected_purchases(10),
+        lambda: BetaGeoFitter().conditional_expected_purchases(10, 1, 1, 2),
+        lambda: ParetoNBDFitter().expected_purchases(10),
+        lambda: ParetoNBDFitter().conditional_expected_purchases(10, 1, 1, 2),
+        lambda: GammaGammaFitter().customer_lifetime_value(BG, [1], [1], [2], [10.0]),
+        lambda: SPEND.customer_lifetime_value(BetaGeoFitter(), [1], [1], [2], [10.0]),
+    ],
+)
+def test_every_prediction_before_fitting_raises_not_fitted(predict: object) -> None:
+    with pytest.raises(NotFittedError, match="call fit"):
+        predict()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "monetary_value", "weights", "message"),
+    [
+        ([1, 2], [10.0, np.nan], None, "NaN"),
+        ([1, 2], [10.0, np.inf], None, "infinite"),
+        ([1, 2], [10.0, -1.0], None, "positive"),
+        ([1, 2], [10.0, 12.0], [1, -1], "positive"),
+        ([1, 2], [10.0], None, "same length"),
+    ],
+)
+def test_gamma_gamma_refuses_invalid_spend_with_a_reason(
+    frequency: list, monetary_value: list, weights: list | None, message: str
+) -> None:
+    with pytest.raises(SummaryDataError, match=message):
+        GammaGammaFitter().fit(frequency, monetary_value, weights)
+
+
+@pytest.mark.parametrize("fitter", [BetaGeoFitter, ParetoNBDFitter])
+def test_infinite_or_negative_ages_are_refused(fitter: type[BetaGeoFitter]) -> None:
+    with pytest.raises(SummaryDataError, match="infinite"):
+        fitter().fit([1, 0], [1, 0], [np.inf, 5])
+    with pytest.raises(SummaryDataError, match="T and weights must not be negative"):
+        fitter().fit([1, 0], [0, 0], [5, -1])

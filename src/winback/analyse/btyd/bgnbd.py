@@ -12,25 +12,25 @@ purchase they drop out with probability p ~ Beta(a, b).
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from functools import partial
 from typing import Self
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, log_expit, polygamma
 
 from winback.analyse.btyd._base import (
     Array,
     ArrayLike,
-    Index,
+    Curvature,
     NotFittedError,
     Summary,
     broadcast,
     checked_summary,
     compress,
     floats,
-    standard_errors_from_gradient,
+    maximise,
+    to_log_space,
     unique_rows,
-    warm_fit,
+    warm_start,
     weighted_sum,
 )
 
@@ -61,34 +61,100 @@ def _dropped(theta: Array, x: Array, tx: Array) -> Array:
     return floats(log_a - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + tx))
 
 
-def _objective(log_theta: Array, data: Summary) -> tuple[float, Array]:
-    """Mean negative log-likelihood and its analytic gradient in log-parameters."""
-    theta = np.exp(log_theta)
-    r, alpha, a, b = theta
-    x, tx, T, w = data.frequency, data.recency, data.T, data.weights
-    still = -(r + x) * np.log(alpha + T)
-    dropped = _dropped(theta, x, tx)
-    mix = np.logaddexp(still, dropped)
-    p_still, p_dropped = np.exp(still - mix), np.exp(dropped - mix)
-    head, dr, da, db = _per_frequency(theta, data.distinct_x, data.x_code)
-    head += r * np.log(alpha)
-    dr += np.log(alpha) - p_still * np.log(alpha + T) - p_dropped * np.log(alpha + tx)
-    dalpha = r / alpha - (r + x) * (p_still / (alpha + T) + p_dropped / (alpha + tx))
-    da += p_dropped / a
-    db -= p_dropped / (b + np.maximum(x, 1) - 1)
-    total = w.sum()
-    grads = np.array([weighted_sum(w, v) for v in (dr, dalpha, da, db)]) * theta
-    return -weighted_sum(w, head + mix) / total, -grads / total
+class _Likelihood:
+    """The mean negative log-likelihood over weighted summary rows, with its analytic
+    gradient and Hessian in log-parameters.
+
+    Per row the likelihood is ``head(x) · α^r · (e^S + e^D)`` with the "still alive" term
+    ``S = -(r+x) log(α+T)`` and the "dropped after the last purchase" term
+    ``D = log a - log(b+x-1) - (r+x) log(α+t_x)``; with ``p_S``, ``p_D`` the shares of the
+    two terms, the log-sum-exp has gradient ``p_S ∇S + p_D ∇D`` and Hessian
+    ``p_S ∇²S + p_D ∇²D + p_S p_D (∇S - ∇D)(∇S - ∇D)ᵀ``. The gamma-function terms depend on
+    ``x`` alone and are summed once per distinct frequency.
+    """
+
+    def __init__(self, data: Summary) -> None:
+        self.data = data
+        self.per_x = np.bincount(data.x_code, weights=data.weights)
+        self.total = data.n_customers
+
+    def __call__(self, log_theta: Array) -> tuple[float, Array]:
+        value, gradient, _ = self.curvature(log_theta, hessian=False)
+        return value, gradient
+
+    def curvature(self, log_theta: Array, hessian: bool = True) -> tuple[float, Array, Array]:
+        theta = np.exp(log_theta)
+        r, alpha, a, b = theta
+        d, xs, wx, n = self.data, self.data.distinct_x, self.per_x, self.total
+        x, tx, T, w = d.frequency, d.recency, d.T, d.weights
+        log_T, log_tx = np.log(alpha + T), np.log(alpha + tx)
+        still = -(r + x) * log_T
+        dropped = _dropped(theta, x, tx)
+        mix = np.logaddexp(still, dropped)
+        p_d = np.exp(dropped - mix)
+        p_s = np.exp(still - mix)
+        inv_T, inv_tx, inv_b = 1 / (alpha + T), 1 / (alpha + tx), 1 / (b + np.maximum(x, 1) - 1)
+        head = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
+        psi_ab = digamma(a + b) - digamma(a + b + xs)
+        loglik = wx @ head + n * r * np.log(alpha) + weighted_sum(w, mix)
+        gradient = np.array(
+            [
+                wx @ (digamma(r + xs) - digamma(r))
+                + n * np.log(alpha)
+                - weighted_sum(w, p_s * log_T + p_d * log_tx),
+                n * r / alpha - weighted_sum(w, (r + x) * (p_s * inv_T + p_d * inv_tx)),
+                wx @ psi_ab + weighted_sum(w, p_d) / a,
+                wx @ (digamma(b + xs) - digamma(b) + psi_ab) - weighted_sum(w, p_d * inv_b),
+            ]
+        )
+        curv = np.zeros((4, 4))
+        if hessian:
+            curv = self._hessian(theta, (p_s, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b))
+        log_gradient, log_hessian = to_log_space(theta, -gradient / n, -curv / n)
+        return -loglik / n, log_gradient, log_hessian
+
+    def _hessian(
+        self,
+        theta: Array,
+        shares: tuple[Array, Array],
+        logs: tuple[Array, Array],
+        inverses: tuple[Array, Array, Array],
+    ) -> Array:
+        """The summed log-likelihood's Hessian in natural parameters."""
+        r, alpha, a, b = theta
+        (p_s, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b) = shares, logs, inverses
+        xs, wx, n = self.data.distinct_x, self.per_x, self.total
+        x, w = self.data.frequency, self.data.weights
+        both = w * p_s * p_d  # weight of the outer product (∇S - ∇D)(∇S - ∇D)ᵀ
+        d_r, d_alpha = log_tx - log_T, (r + x) * (inv_tx - inv_T)  # (∇S - ∇D) in r and α
+        tri_ab = polygamma(1, a + b) - polygamma(1, a + b + xs)
+        s_r, s_alpha, s_b = (weighted_sum(both, v) for v in (d_r, d_alpha, inv_b))
+        h = np.empty((4, 4))
+        h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + weighted_sum(both, d_r**2)
+        h[0, 1] = (
+            n / alpha
+            - weighted_sum(w, p_s * inv_T + p_d * inv_tx)
+            + weighted_sum(both, d_r * d_alpha)
+        )
+        h[1, 1] = (
+            -n * r / alpha**2
+            + weighted_sum(w, (r + x) * (p_s * inv_T**2 + p_d * inv_tx**2))
+            + weighted_sum(both, d_alpha**2)
+        )
+        h[0, 2], h[1, 2] = -s_r / a, -s_alpha / a
+        h[0, 3], h[1, 3] = weighted_sum(both, d_r * inv_b), weighted_sum(both, d_alpha * inv_b)
+        h[2, 2] = wx @ tri_ab + (both.sum() - weighted_sum(w, p_d)) / a**2
+        h[2, 3] = wx @ tri_ab - s_b / a
+        h[3, 3] = (
+            wx @ (polygamma(1, b + xs) - polygamma(1, b) + tri_ab)
+            + weighted_sum(w, p_d * inv_b**2)
+            + weighted_sum(both, inv_b**2)
+        )
+        return np.triu(h) + np.triu(h, 1).T
 
 
-def _per_frequency(theta: Array, xs: Array, code: Index) -> tuple[Array, Array, Array, Array]:
-    """The gamma-function terms of the likelihood and its gradient, once per distinct x."""
-    r, _, a, b = theta
-    head = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
-    dr = digamma(r + xs) - digamma(r)
-    da = digamma(a + b) - digamma(a + b + xs)
-    db = da + digamma(b + xs) - digamma(b)
-    return head[code], dr[code], da[code], db[code]
+def _curvature(data: Summary) -> Curvature:
+    return _Likelihood(data).curvature
 
 
 class BetaGeoFitter:
@@ -124,15 +190,16 @@ class BetaGeoFitter:
         """Maximise the likelihood; ``weights`` counts customers sharing one summary row."""
         data = compress(*checked_summary(frequency, recency, T, weights))
         start = np.array([1.0, max(float(np.average(data.T, weights=data.weights)), 1e-3), 1, 1])
-        theta = warm_fit(lambda d: partial(_objective, data=d), data, start)
-
-        def gradient(t: Array) -> Array:
-            return _objective(np.log(t), data)[1] / t * data.n_customers
-
-        self.params_ = BetaGeoParams(*map(float, theta))
-        errors = standard_errors_from_gradient(gradient, theta)
-        self.standard_errors_ = BetaGeoParams(*map(float, errors))
-        self.log_likelihood_ = -_objective(np.log(theta), data)[0] * data.n_customers
+        likelihood = _Likelihood(data)
+        optimum = maximise(
+            likelihood,
+            likelihood.curvature,
+            data.n_customers,
+            warm_start(_Likelihood, _curvature, data, start),
+        )
+        self.params_ = BetaGeoParams(*map(float, optimum.theta))
+        self.standard_errors_ = BetaGeoParams(*map(float, optimum.standard_errors))
+        self.log_likelihood_ = optimum.log_likelihood
         self.n_customers_ = data.n_customers
         return self
 
@@ -174,13 +241,52 @@ class BetaGeoFitter:
 
 
 def _purchases_if_alive(theta: Array, t: Array, x: Array, T: Array) -> Array:
-    """The expectation of eq. (10) before the P(alive) factor, stable for large ``x``."""
+    """The expectation of eq. (10) before the P(alive) factor, stable for large ``x``.
+
+    Where scipy's ``hyp2f1`` fails (NaN for large ``a+b+x`` with ``z`` near 1, e.g. a heavy
+    buyer with T = 0 and a long horizon) the same expectation is taken as the integral it
+    comes from: with ``p ~ Beta(a, b+x)`` and ``λ ~ Gamma(r+x, α+T)`` a live customer makes
+    ``E[(1 - (1 + p t/(α+T))^-(r+x)) / p]`` purchases in ``t`` (Fader, Hardie & Lee 2005,
+    eq. 7 mixed over the posterior), by 64-point Gauss-Jacobi quadrature over ``p``.
+    """
     r, alpha, a, b = theta
     if abs(a - 1) < 1e-9:
         a = 1 + 1e-9  # the removable singularity of eq. (10) at a = 1
     z = t / (alpha + T + t)
     keep = (a - 1) * np.log1p(-z)
-    tail = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        tail = floats(hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z))
         left = np.where(tail > 0, -np.expm1(keep + np.log(tail)), 1 - np.exp(keep) * tail)
-    return np.asarray((a + b + x - 1) / (a - 1) * left, dtype=np.float64)
+        expected = np.asarray((a + b + x - 1) / (a - 1) * left, dtype=np.float64)
+    failed = ~np.isfinite(expected) | (expected < 0)
+    for frequency in np.unique(x[failed]):
+        rows = failed & (x == frequency)
+        expected[rows] = _by_quadrature(theta, frequency, t[rows] / (alpha + T[rows]))
+    return expected
+
+
+def _by_quadrature(theta: Array, x: float, k: Array) -> Array:
+    """``E[(1 - (1 + p k)^-(r+x)) / p]`` for ``p ~ Beta(a, b+x)``.
+
+    In ``v = logit(p)`` the integrand decays exponentially at both ends (as ``e^{a v}`` and
+    ``e^{-(b+x) v}``) and has features of width ~1 (the Beta bulk, the bend of the bracket
+    at ``p ~ 1/((r+x) k)``), so the trapezoidal rule on 8,000 equal steps is accurate.
+    """
+    r, _, a, b = theta
+    low, high = max(-745.0, -80.0 / a), min(745.0, 80.0 / (b + x))
+    v = np.linspace(low, high, 8_000)
+    log_p, log_q = log_expit(v), log_expit(-v)
+    log_density = a * log_p + (b + x) * log_q - betaln(a, b + x)
+    p = np.exp(log_p)
+    step = v[1] - v[0]
+    expected = np.empty_like(k)
+    for start in range(0, k.size, 256):
+        pk = np.outer(k[start : start + 256], p)
+        with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+            bracket = np.where(
+                pk < 1e-12,
+                (r + x) * k[start : start + 256, None],
+                -np.expm1(-(r + x) * np.log1p(pk)) / p,
+            )
+            expected[start : start + 256] = (bracket * np.exp(log_density)).sum(axis=1) * step
+    return expected

@@ -14,25 +14,21 @@ their *repeat* purchases.
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
-from functools import partial
 from typing import Protocol, Self
 
 import numpy as np
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
-from winback.analyse.btyd import _base as base
 from winback.analyse.btyd._base import (
     Array,
     ArrayLike,
-    Index,
     NotFittedError,
     SummaryDataError,
     as_array,
     broadcast,
-    codes,
-    fit_from_sample,
-    fit_log_params,
-    standard_errors_from_gradient,
+    maximise,
+    to_log_space,
+    unique_rows,
     weighted_sum,
 )
 
@@ -56,18 +52,25 @@ class TransactionModel(Protocol):
 
 @dataclass(frozen=True)
 class _Spend:
-    """Repeaters' frequency and mean spend, with per-distinct-frequency codes."""
+    """Repeaters' frequency and mean spend, with the sums the likelihood needs.
+
+    Of the per-customer log-density (2013 note, eq. 1) only ``(px + q) log(γ + m x)`` ties
+    a parameter to the individual spend; every other term is a parameter times a fixed sum
+    (``Σ w x log m``, ``Σ w log(m)``, ``Σ w x log x``) or a gamma function of ``p x + q``
+    summed once per distinct frequency. A likelihood evaluation is then one logarithm and
+    one division per customer.
+    """
 
     x: Array
     m: Array
     w: Array
     distinct_x: Array
-    code: Index
+    per_x: Array
+    constants: tuple[float, float, float]
 
-    def sample(self, size: int) -> _Spend:
-        """A seeded random subset of ``size`` customers (for a warm start)."""
-        chosen = np.sort(np.random.default_rng(0).choice(self.x.size, size, replace=False))
-        return _spend(self.x[chosen], self.m[chosen], self.w[chosen])
+    @property
+    def total(self) -> float:
+        return float(self.w.sum())
 
 
 def log_likelihood(theta: Array, x: Array, m: Array) -> Array:
@@ -85,23 +88,58 @@ def log_likelihood(theta: Array, x: Array, m: Array) -> Array:
     )
 
 
-def _objective(log_theta: Array, data: _Spend) -> tuple[float, Array]:
-    """Mean negative log-likelihood and its analytic gradient in log-parameters."""
-    theta = np.exp(log_theta)
-    p, q, gamma = theta
-    x, m, w = data.x, data.m, data.w
-    px = p * data.distinct_x
-    per_x = (gammaln(px + q) - gammaln(px))[data.code]
-    log_total = np.log(gamma + m * x)
-    ll = per_x - gammaln(q) + q * np.log(gamma) + (p * x - 1) * np.log(m)
-    ll += p * x * np.log(x) - (p * x + q) * log_total
-    psi_sum = digamma(px + q)[data.code]
-    dp = x * (psi_sum - digamma(px)[data.code] + np.log(m) + np.log(x) - log_total)
-    dq = psi_sum - digamma(q) + np.log(gamma) - log_total
-    dgamma = q / gamma - (p * x + q) / (gamma + m * x)
-    total = w.sum()
-    grads = np.array([weighted_sum(w, v) for v in (dp, dq, dgamma)]) * theta
-    return -weighted_sum(w, ll) / total, -grads / total
+class _Likelihood:
+    """Mean negative log-likelihood with its analytic gradient and Hessian in log-parameters."""
+
+    def __init__(self, data: _Spend) -> None:
+        self.data = data
+        self.wx = data.w * data.x
+        self.spend = data.m * data.x
+
+    def __call__(self, log_theta: Array) -> tuple[float, Array]:
+        value, gradient, _ = self.curvature(log_theta)
+        return value, gradient
+
+    def curvature(self, log_theta: Array) -> tuple[float, Array, Array]:
+        theta = np.exp(log_theta)
+        p, q, gamma = theta
+        d, w, wx = self.data, self.data.w, self.wx
+        n, (x_log_m, log_m, x_log_x) = d.total, d.constants
+        xs, nx = d.distinct_x, d.per_x
+        log_total = np.log(gamma + self.spend)
+        inverse = 1 / (gamma + self.spend)
+        sum_x_log, sum_log = weighted_sum(wx, log_total), weighted_sum(w, log_total)
+        sum_x_inv, sum_inv = weighted_sum(wx, inverse), weighted_sum(w, inverse)
+        pxq, px = p * xs + q, p * xs
+        loglik = (
+            nx @ (gammaln(pxq) - gammaln(px))
+            + n * (q * np.log(gamma) - gammaln(q))
+            + p * (x_log_m + x_log_x)
+            - log_m
+            - p * sum_x_log
+            - q * sum_log
+        )
+        psi = digamma(pxq)
+        gradient = np.array(
+            [
+                nx @ (xs * (psi - digamma(px))) + x_log_m + x_log_x - sum_x_log,
+                nx @ psi - n * digamma(q) + n * np.log(gamma) - sum_log,
+                n * q / gamma - p * sum_x_inv - q * sum_inv,
+            ]
+        )
+        tri = polygamma(1, pxq)
+        squared = inverse * inverse
+        hessian = np.empty((3, 3))
+        hessian[0, 0] = nx @ (xs * xs * (tri - polygamma(1, px)))
+        hessian[0, 1] = hessian[1, 0] = nx @ (xs * tri)
+        hessian[0, 2] = hessian[2, 0] = -sum_x_inv
+        hessian[1, 1] = nx @ tri - n * polygamma(1, q)
+        hessian[1, 2] = hessian[2, 1] = n / gamma - sum_inv
+        hessian[2, 2] = (
+            -n * q / gamma**2 + p * weighted_sum(wx, squared) + q * weighted_sum(w, squared)
+        )
+        log_gradient, log_hessian = to_log_space(theta, -gradient / n, -hessian / n)
+        return float(-loglik / n), log_gradient, log_hessian
 
 
 class GammaGammaFitter:
@@ -129,25 +167,12 @@ class GammaGammaFitter:
     ) -> Self:
         """Maximise the likelihood over repeat customers."""
         data = _spend(frequency, monetary_value, weights)
-        mean_m = float(np.average(data.m, weights=data.w))
-        start = np.array([1.0, 2.0, mean_m])
-        objective = partial(_objective, data=data)
-        if data.x.size > base.WARM_START_ROWS:  # see _base.warm_fit
-            sample = partial(_objective, data=data.sample(base.WARM_START_CUSTOMERS))
-            theta = fit_from_sample(objective, sample, start)
-        else:
-            theta = fit_log_params(objective, start)
-
-        total = float(data.w.sum())
-
-        def gradient(t: Array) -> Array:
-            return _objective(np.log(t), data)[1] / t * total
-
-        self.params_ = GammaGammaParams(*map(float, theta))
-        errors = standard_errors_from_gradient(gradient, theta)
-        self.standard_errors_ = GammaGammaParams(*map(float, errors))
-        self.log_likelihood_ = -_objective(np.log(theta), data)[0] * total
-        self.n_customers_ = total
+        likelihood = _Likelihood(data)
+        optimum = maximise(likelihood, likelihood.curvature, data.total, _moments_start(data))
+        self.params_ = GammaGammaParams(*map(float, optimum.theta))
+        self.standard_errors_ = GammaGammaParams(*map(float, optimum.standard_errors))
+        self.log_likelihood_ = optimum.log_likelihood
+        self.n_customers_ = data.total
         return self
 
     def _theta(self) -> Array:
@@ -214,5 +239,23 @@ def _spend(frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike |
         raise SummaryDataError("Gamma-Gamma is fitted on repeat customers: frequency must be >= 1")
     if np.any(m <= 0) or np.any(w < 0) or not np.any(w > 0):
         raise SummaryDataError("monetary_value must be positive and some weight non-zero")
-    distinct_x, code = np.unique(x, return_inverse=True)
-    return _Spend(x, m, w, distinct_x, codes(code))
+    (distinct_x,), code = unique_rows(x)
+    log_m = np.log(m)
+    wx = w * x
+    constants = (weighted_sum(wx, log_m), weighted_sum(w, log_m), weighted_sum(wx, np.log(x)))
+    per_x = np.bincount(code, weights=w, minlength=distinct_x.size).astype(np.float64)
+    return _Spend(x, m, w, distinct_x, per_x, constants)
+
+
+def _moments_start(data: _Spend) -> Array:
+    """Starting values from the mean and variance of the customers' mean spends.
+
+    Each customer's mean spend is ``p/ν`` on average; ``1/ν ~ InvGamma(q, γ)`` has mean
+    ``γ/(q-1)`` and a coefficient of variation ``1/sqrt(q-2)``, so a population CV of ``c``
+    suggests ``q = 2 + 1/c²``; ``p`` starts at a few transactions' worth of shape.
+    """
+    mean = float(np.average(data.m, weights=data.w))
+    variance = float(np.average((data.m - mean) ** 2, weights=data.w))
+    q = 2.0 + min(mean**2 / max(variance, 1e-12), 1e3)
+    p = 2.0
+    return np.array([p, q, mean * (q - 1) / p])
