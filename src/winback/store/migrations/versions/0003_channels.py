@@ -1,7 +1,7 @@
 """Single-use signed links: ``used_links`` (one row per consumed token id).
 
-Revision ID: 0002_channels
-Revises: 0001
+Revision ID: 0003_channels
+Revises: 0002_outbox
 Create Date: 2026-11-30 11:40:00
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_channels"
+revision: str = "0003_channels"
 down_revision: str | None = "0002_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Customer lifecycle: the ``customer_scores`` table of ``winback customers score``.
 
-Revision ID: 0002_lifecycle
-Revises: 0002_recovery
+Revision ID: 0005_lifecycle
+Revises: 0004_recovery
 Create Date: 2026-11-30 11:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_lifecycle"
-down_revision: str | None = "0002_recovery"
+revision: str = "0005_lifecycle"
+down_revision: str | None = "0004_recovery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

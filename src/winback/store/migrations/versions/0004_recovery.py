@@ -1,7 +1,7 @@
 """Recovery: the outcomes agents record for phone and platform-chat tasks (PRODUCT R3).
 
-Revision ID: 0002_recovery
-Revises: 0002_channels (after 0002_outbox, whose actions the task outcomes point at)
+Revision ID: 0004_recovery
+Revises: 0003_channels
 Create Date: 2026-11-30 11:40:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_recovery"
-down_revision: str | None = "0002_channels"
+revision: str = "0004_recovery"
+down_revision: str | None = "0003_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
