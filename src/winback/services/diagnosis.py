@@ -31,7 +31,8 @@ from winback.app import App
 from winback.config import DiagnoseSettings
 from winback.errors import WinbackError
 from winback.privacy import mask_contacts
-from winback.store import frames, repo
+from winback.services.stores import find_store
+from winback.store import frames
 from winback.store.types import StoreInfo
 
 __all__ = ["Diagnosis", "Period", "diagnose", "diagnosis_period", "to_plain"]
@@ -170,7 +171,7 @@ def diagnose(
     store) placed from ``date_from`` to ``date_to`` (store calendar), as known at ``now``."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be time-zone aware, not {now!r}")
-    info = _store_info(app, store or app.settings.store.name)
+    info = find_store(app, store)
     settings = app.settings.diagnose
     zone = ZoneInfo(info.timezone)
     period = diagnosis_period(
@@ -298,13 +299,3 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _store_info(app: App, name: str) -> StoreInfo:
-    with app.engine.connect() as conn:
-        stores = repo.list_stores(conn)
-    for info in stores:
-        if info.name == name:
-            return info
-    known = ", ".join(info.name for info in stores) or "none yet"
-    raise WinbackError(f"no store named {name!r} (stores: {known})")

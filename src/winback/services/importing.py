@@ -19,12 +19,12 @@ import pyarrow as pa
 
 from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
-from winback.errors import WinbackError
 from winback.ingest.records import OrderTable, ParsedFile, Rejection
 from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.model import Platform
+from winback.services.stores import find_store
 from winback.store import repo
-from winback.store.types import StoreInfo, StoreSummary
+from winback.store.types import StoreSummary
 
 
 class ImportProgress(Protocol):
@@ -222,23 +222,13 @@ def _estimate_rows(file: Path) -> int | None:
 def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
     """What the store holds: one summary per store, or just the one named."""
     with app.engine.connect() as conn:
-        chosen = repo.list_stores(conn) if store is None else [_store_info(app, store)]
+        chosen = repo.list_stores(conn) if store is None else [find_store(app, store)]
         return [repo.store_summary(conn, info.id) for info in chosen]
 
 
 def daily_overview(app: App, store: str | None = None) -> pa.Table:
     """Orders per day of the store's calendar: counts by status, amounts, new/returning."""
-    info = _store_info(app, store or app.settings.store.name)
+    info = find_store(app, store)
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
     return overview_by_day(orders, timezone=info.timezone)
-
-
-def _store_info(app: App, name: str) -> StoreInfo:
-    with app.engine.connect() as conn:
-        stores = repo.list_stores(conn)
-    for info in stores:
-        if info.name == name:
-            return info
-    known = ", ".join(info.name for info in stores) or "none yet"
-    raise WinbackError(f"no store named {name!r} (stores: {known})")

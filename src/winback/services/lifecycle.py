@@ -29,6 +29,7 @@ from winback.analyse.winback_targets import TargetRules, reason, winback_targets
 from winback.app import App
 from winback.errors import WinbackError
 from winback.privacy import mask_email, mask_phone
+from winback.services.stores import find_store
 from winback.store import lifecycle as scores_repo
 from winback.store import repo
 from winback.store.types import StoreInfo
@@ -128,7 +129,7 @@ def customer_lifecycle(
 ) -> StoreLifecycle:
     """The lifecycle segments of the store at ``as_of`` (default: today), with the cutoff
     chosen by the ``[lifecycle]`` settings."""
-    info = _store(app, store)
+    info = find_store(app, store)
     day = as_of or _today(app, info)
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
@@ -157,7 +158,7 @@ def score_customers(
 ) -> ScoreReport:
     """Fit the purchase model (``[lifecycle] model``) and Gamma-Gamma on the purchases up to
     ``as_of`` and store every buyer's scores for that day (replacing earlier ones)."""
-    info = _store(app, store)
+    info = find_store(app, store)
     day = as_of or _today(app, info)
     settings = app.settings.lifecycle
     horizon = horizon_days if horizon_days is not None else settings.horizon.days
@@ -199,7 +200,7 @@ def winback_list(
 ) -> WinbackList:
     """The lost customers most worth winning back, ranked by CLV, using the scores stored
     for ``as_of`` (default: the newest scored day)."""
-    info = _store(app, store)
+    info = find_store(app, store)
     with app.engine.connect() as conn:
         days = scores_repo.scored_days(conn, info.id)
         if not days:
@@ -239,7 +240,7 @@ def lifecycle_section(
     """Everything the report's lifecycle section draws (see :class:`LifecycleSection`)."""
     segments = customer_lifecycle(app, as_of=as_of, store=store)
     view = segments.lifecycle
-    info = _store(app, store)
+    info = find_store(app, store)
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
         known = scores_repo.known_customers(conn, info.id)
@@ -328,18 +329,3 @@ def _cents(value: float) -> Decimal:
 
 def _today(app: App, info: StoreInfo) -> date:
     return app.clock.now().astimezone(ZoneInfo(info.timezone)).date()
-
-
-def _store(app: App, name: str | None) -> StoreInfo:
-    wanted = name or app.settings.store.name
-    with app.engine.connect() as conn:
-        stores = repo.list_stores(conn)
-    for info in stores:
-        if info.name == wanted:
-            return info
-    if not stores:
-        raise WinbackError(
-            f"no store named {wanted!r} yet: import its orders first (`winback import`)"
-        )
-    known = ", ".join(info.name for info in stores)
-    raise WinbackError(f"no store named {wanted!r} (stores: {known})")

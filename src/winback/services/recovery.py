@@ -37,10 +37,10 @@ from winback.measure.attribution import Costs, recovery_table
 from winback.measure.experiments import holdout_lift
 from winback.model import Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
+from winback.services.stores import find_store
 from winback.store import outbox, recovery, repo
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
 from winback.store.schema import TASK_OUTCOMES
-from winback.store.types import StoreInfo
 
 __all__ = [
     "PlanResult",
@@ -103,7 +103,7 @@ class PlanResult:
 
 def plan(app: App, store: str | None = None) -> PlanResult:
     """Plan every enabled playbook for the store and write the actions to the outbox."""
-    info = _store_info(app, store or app.settings.store.name)
+    info = find_store(app, store)
     now = app.clock.now()
     zone = ZoneInfo(info.timezone)
     close_after = app.settings.store.unpaid_close_after
@@ -248,7 +248,7 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
     """Open phone and chat tasks, earliest due first: not held out, not expired, not yet
     reported by an agent (``include_done`` shows reported ones too), and for payment
     reminders only while an order is still unpaid."""
-    info = _store_info(app, store or app.settings.store.name)
+    info = find_store(app, store)
     now = app.clock.now()
     zone = ZoneInfo(info.timezone)
     with app.engine.connect() as conn:
@@ -355,7 +355,7 @@ def record_task_outcome(
     if reason is not None and reason not in {code.value for code in LossReason}:
         valid = ", ".join(code.value for code in LossReason)
         raise WinbackError(f"unknown reason code {reason!r}; valid codes: {valid}")
-    info = _store_info(app, store or app.settings.store.name)
+    info = find_store(app, store)
     now = app.clock.now()
     with app.engine.begin() as conn:
         action = recovery.task_action(conn, info.id, action_id)
@@ -406,7 +406,7 @@ class RecoveryReport:
 
 def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
     """Measure what the store's actions recovered, as of now."""
-    info = _store_info(app, store or app.settings.store.name)
+    info = find_store(app, store)
     settings = app.settings.recovery
     with app.engine.connect() as conn:
         actions = recovery.actions_frame(conn, info.id)
@@ -436,13 +436,3 @@ def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
          for key, value in row.items()}
         for row in table.to_pylist()
     ]  # fmt: skip
-
-
-def _store_info(app: App, name: str) -> StoreInfo:
-    with app.engine.connect() as conn:
-        stores = repo.list_stores(conn)
-    for info in stores:
-        if info.name == name:
-            return info
-    known = ", ".join(info.name for info in stores) or "none yet"
-    raise WinbackError(f"no store named {name!r} (stores: {known})")
