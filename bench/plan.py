@@ -328,7 +328,7 @@ def clear_actions(url: str) -> None:
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             with conn.begin():
-                conn.execute(text("TRUNCATE actions, action_orders"))
+                conn.execute(text("TRUNCATE actions CASCADE"))
         else:
             with conn.begin():
                 conn.execute(text("DELETE FROM action_orders"))
