@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from winback.analyse.payment_time import (
@@ -238,6 +239,26 @@ def test_too_few_payers_fall_back_to_the_store_then_to_two_hours() -> None:
     assert report.reminder_delay("payment_method", "never-seen").source == "store"
     thin = payment_time(table(*store_payers[:5]), CUTOFF)
     assert thin.reminder_delay("payment_method", "card").delay == timedelta(hours=2)
+
+
+def test_a_segments_row_and_curve_are_read_once_and_handed_out_unchanged() -> None:
+    payers = [order(f"p{i}", paid=timedelta(minutes=i + 1)) for i in range(40)]
+    report = payment_time(table(*payers, order("open", created=timedelta(days=9))), CUTOFF)
+    row = report.segment("all", "all")
+    row["sufficient"] = "changed by a caller"
+    assert report.segment("all", "all")["sufficient"] is True
+    picked = report.curves.filter(
+        pc.and_(
+            pc.equal(report.curves["dimension"], "all"),
+            pc.equal(report.curves["segment"], "all"),
+        )
+    )
+    times, survival = report.curve("all", "all")
+    assert times == picked["time_s"].to_pylist()
+    assert 60.0 in times and 2400.0 in times
+    assert survival == picked["survival"].to_pylist()
+    assert report.curve("all", "all") is report.curve("all", "all")
+    assert report.curve("payment_method", "never-seen") == ([], [])
 
 
 def test_naive_times_and_missing_columns_are_refused() -> None:

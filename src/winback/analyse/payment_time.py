@@ -120,11 +120,40 @@ class PaymentTimeReport:
     excluded_after_cutoff: int = 0
     excluded_paid_time_unknown: int = 0
     _index: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+    # Planning asks for a segment's row and curve once per action: each is read from the
+    # Arrow tables once and kept (a copy of the row is handed out).
+    _rows: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+    _curves: dict[tuple[str, str], tuple[list[float], list[float]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def segment(self, dimension: str, segment: str) -> dict[str, Any] | None:
         """The row of one segment, or None when no such segment was seen."""
-        row = self._index.get((dimension, segment))
-        return None if row is None else self.segments.slice(row, 1).to_pylist()[0]
+        key = (dimension, segment)
+        row = self._rows.get(key)
+        if row is None:
+            index = self._index.get(key)
+            if index is None:
+                return None
+            row = self._rows[key] = self.segments.slice(index, 1).to_pylist()[0]
+        return dict(row)
+
+    def curve(self, dimension: str, segment: str) -> tuple[list[float], list[float]]:
+        """The segment's Kaplan–Meier steps: event times (seconds) and survival after each;
+        empty lists for a segment with no curve."""
+        key = (dimension, segment)
+        found = self._curves.get(key)
+        if found is None:
+            mask = pc.and_(
+                pc.equal(self.curves["dimension"], dimension),
+                pc.equal(self.curves["segment"], segment),
+            )
+            picked = self.curves.filter(mask)
+            found = self._curves[key] = (
+                picked["time_s"].to_pylist(),
+                picked["survival"].to_pylist(),
+            )
+        return found
 
     def reminder_delay(self, dimension: str = "all", segment: str = "all") -> ReminderDelay:
         """The segment's payers' P90 if it has enough payers, else the whole store's, else

@@ -17,8 +17,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pyarrow.compute as pc
-
 from winback.analyse.payment_time import PaymentTimeReport, amount_band_labels
 from winback.decide.facts import UnpaidOrder
 from winback.decide.playbooks import Playbook
@@ -114,14 +112,7 @@ def _curve(
     row = report.segment(dimension, segment)
     if row is None or not row["sufficient"]:
         return None
-    mask = pc.and_(
-        pc.equal(report.curves["dimension"], dimension),
-        pc.equal(report.curves["segment"], segment),
-    )
-    picked = report.curves.filter(mask)
-    times: list[float] = picked["time_s"].to_pylist()
-    survival: list[float] = picked["survival"].to_pylist()
-    return times, survival
+    return report.curve(dimension, segment)
 
 
 def _survival_at(times: list[float], survival: list[float], at: float) -> float:
