@@ -31,6 +31,7 @@ from winback.config import load_settings
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
+from winback.demo.history import simulate_history, write_history_reports
 from winback.demo.simulator import DemoShop, simulate
 from winback.errors import WinbackError
 from winback.model import Platform
@@ -79,7 +80,9 @@ def run_demo(
     shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
     _reset(folder)
     _write_settings(folder, shop)
-    exports = _write_exports(out, folder / "exports", shop, seed=seed, now=now)
+    exports = _write_exports(
+        out, folder / "exports", shop, seed=seed, now=now, history=orders is None
+    )
     settings = load_settings(folder / "winback.toml", env={})
     app = App.open(settings, cwd=folder, clock=clock)
     result = DemoResult(folder=folder, shop=shop)
@@ -171,13 +174,23 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
 
 
 def _write_exports(
-    out: Console, folder: Path, shop: DemoShop, *, seed: int, now: datetime
+    out: Console, folder: Path, shop: DemoShop, *, seed: int, now: datetime, history: bool
 ) -> list[ExportFile]:
+    """The exports; ``history``: the members' earlier orders as an older Taobao report,
+    imported first (benchmark-sized runs leave it out)."""
+    files: list[ExportFile] = []
+    if history:
+        past = folder / "taobao-history"
+        start = min(shop.visitors)
+        write_history_reports(
+            simulate_history(seed=seed, prior_members=shop.prior_members, start=start), past
+        )
+        files.append(ExportFile(past, Platform.TAOBAO, shop.name))
     taobao = folder / "taobao"
     taobao.mkdir(parents=True)
     taobao_export.write_order_report(shop.orders, taobao / "ExportOrderList.csv")
     taobao_export.write_item_report(shop.orders, taobao / "ExportOrderDetailList.csv")
-    files = [ExportFile(taobao, Platform.TAOBAO, shop.name)]
+    files.append(ExportFile(taobao, Platform.TAOBAO, shop.name))
     service = folder / "service"
     service.mkdir()
     for data, mapping in write_extras(shop, service):
@@ -242,10 +255,10 @@ def _print_summary(app: App, out: Console, store: str) -> None:
 def _print_lifecycle(app: App, out: Console, store: str, *, days: int) -> None:
     """The lifecycle segments (seed 004) and the top of the win-back list.
 
-    The demo shop trades for ``days`` days (60 by default); a fashion shop's churn cutoff is
-    a season (90 days), and a shorter history cannot teach a longer one, so with the
-    default length no customer can be lost yet and the win-back list is empty. The output
-    says so instead of inventing lost customers.
+    The shop trades for ``days`` days (60 by default), shorter than a fashion shop's churn
+    cutoff (a season, 90 days); the members' simulated history of the two years before
+    (:mod:`winback.demo.history`) is what lets some of them be lost. When no lost customer
+    passes the rules the output says so instead of inventing one.
     """
     out.print(f"\n[bold]Customer lifecycle[/] of {store} ({days} days of trading)")
     segments = lifecycle.customer_lifecycle(app, store=store)
@@ -261,8 +274,7 @@ def _print_lifecycle(app: App, out: Console, store: str, *, days: int) -> None:
         lifecycle_view.print_winback_list(out, result)
     else:
         out.print(
-            f"No lost customers to win back: {days} days of trading is shorter than the "
-            f"{result.cutoff_days}-day churn cutoff. Try [bold]winback customers top --all[/] "
-            "for the most valuable buyers so far.",
+            f"No promising lost customers to win back (churn cutoff {result.cutoff_days} "
+            "days). Try [bold]winback customers top --all[/] for the most valuable buyers.",
             highlight=False,
         )

@@ -60,6 +60,8 @@ class DemoShop:
     stock: list[StockRecord]
     visitors: dict[date, int]
     promotion_days: tuple[date, ...]
+    prior_members: int = 0
+    """Customers ``0 .. prior_members-1`` bought before the period (:mod:`.history`)."""
 
 
 def simulate(
@@ -154,4 +156,5 @@ def _assemble(
         stock=stock,
         visitors={plan.date_of(day): int(count) for day, count in enumerate(visitors.tolist())},
         promotion_days=tuple(plan.date_of(day) for day in plan.promotion_days),
+        prior_members=draws.prior_members,
     )
