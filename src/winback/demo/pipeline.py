@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -96,7 +96,7 @@ def run_demo(
         )
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
-        _print_summary(app, out, shop.name)
+        _print_summary(app, out, shop.name, since=_first_day(shop, days))
         if orders is None:  # benchmark-sized runs (--orders) stop at the import
             diagnosis = _diagnose(app, out, days=days, now=now)
             _recover(app, out, shop.name, result)
@@ -246,8 +246,13 @@ def _recover(app: App, out: Console, store: str, result: DemoResult) -> None:
     )
 
 
-def _print_summary(app: App, out: Console, store: str) -> None:
-    overview = services.daily_overview(app, store)
+def _first_day(shop: DemoShop, days: int) -> date:
+    """The first simulated day in the shop's calendar (the history before it is not shown)."""
+    return shop.cutoff.astimezone(ZoneInfo(shop.timezone)).date() - timedelta(days=days)
+
+
+def _print_summary(app: App, out: Console, store: str, *, since: date) -> None:
+    overview = services.daily_overview(app, store, since=since)
     terminal.print_daily_overview(out, overview, title=f"{store}: orders by status per day")
     terminal.print_status(out, services.store_status(app))
 

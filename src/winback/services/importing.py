@@ -11,11 +11,12 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
@@ -226,9 +227,14 @@ def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
         return [repo.store_summary(conn, info.id) for info in chosen]
 
 
-def daily_overview(app: App, store: str | None = None) -> pa.Table:
-    """Orders per day of the store's calendar: counts by status, amounts, new/returning."""
+def daily_overview(app: App, store: str | None = None, *, since: date | None = None) -> pa.Table:
+    """Orders per day of the store's calendar: counts by status, amounts, new/returning.
+
+    With ``since``, only the days from it on; buyers are still ``returning`` by their whole
+    history.
+    """
     info = find_store(app, store)
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
-    return overview_by_day(orders, timezone=info.timezone)
+    days = overview_by_day(orders, timezone=info.timezone)
+    return days if since is None else days.filter(pc.greater_equal(days["day"], since))
