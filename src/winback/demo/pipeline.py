@@ -30,13 +30,16 @@ from winback.config import load_settings
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
+from winback.demo.next_day import NextDay, live_next_day
+from winback.demo.responses import assumptions
 from winback.demo.simulator import DemoShop, simulate
 from winback.model import Platform
 from winback.present import recovery_terminal, terminal
-from winback.services import dispatch as dispatch_service
 from winback.services import recovery
+from winback.testing import FixedClock
 
 SHOPIFY_STORE = "Qiaoyi Global"
+DEMO_AGENT_HOURLY_COST = "30"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class DemoResult:
     plan: recovery.PlanResult | None = None
     dispatched: DispatchReport | None = None
     recovered: recovery.RecoveryReport | None = None
+    next_day: NextDay | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +74,13 @@ def run_demo(
     """Build the demo store in ``folder`` (replacing an earlier demo) and print a summary."""
     out = console or Console()
     now = (clock or SystemClock()).now()
+    demo_clock = FixedClock(now)  # the demo's own time: it passes in _recover, step by step
     shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
     _reset(folder)
     _write_settings(folder, shop)
     exports = _write_exports(out, folder / "exports", shop, seed=seed, now=now)
     settings = load_settings(folder / "winback.toml", env={})
-    app = App.open(settings, cwd=folder, clock=clock)
+    app = App.open(settings, cwd=folder, clock=demo_clock)
     result = DemoResult(folder=folder, shop=shop)
     try:
         services.create_store(
@@ -90,7 +95,7 @@ def run_demo(
         _print_summary(app, out, shop.name)
         if orders is None:  # benchmark-sized runs (--orders) stop at the import
             result.report = _diagnose(app, out, folder, days=days, now=now)
-            _recover(app, out, shop.name, result)
+            _recover(app, out, demo_clock, result, seed=seed)
     finally:
         app.close()
     out.print(
@@ -148,7 +153,10 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
             "timezone": shop.timezone,
             "currency": shop.currency,
             "language": "zh",
-        }
+        },
+        # What an agent's time costs (an assumption of the demo: ¥30 an hour with overheads),
+        # so that the recovery report's cost and ROI are not zero for agent tasks.
+        "channels": {"costs": {"agent_hourly_cost": DEMO_AGENT_HOURLY_COST}},
     }
     (folder / "winback.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
 
@@ -200,19 +208,47 @@ def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[servi
     return reports
 
 
-def _recover(app: App, out: Console, store: str, result: DemoResult) -> None:
-    """Plan the reminders and follow-ups, send what is due, and report what came back."""
+def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, seed: int) -> None:
+    """Plan the reminders and follow-ups, let the next day pass (the dispatcher sends what
+    falls due, the simulated buyers answer, newer order reports are imported), and report
+    what the actions recovered against the holdout."""
+    shop = result.shop
     with out.status("Planning payment reminders and closed-order follow-ups…"):
-        result.plan = recovery.plan(app, store)
+        result.plan = recovery.plan(app, shop.name)
     recovery_terminal.print_plan(out, result.plan)
-    result.dispatched = dispatch_service.dispatch(app).report
-    sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.dispatched.outcomes.items()))
-    out.print(f"Dispatched the due actions: {sent or 'nothing was due yet'}.")
-    result.recovered = recovery.recovery_report(app, store)
+    with out.status("The next day passes: dispatching every 30 minutes…"):
+        day = live_next_day(app, clock, shop, folder=result.folder / "exports", seed=seed)
+    result.next_day = day
+    result.dispatched = day.dispatched
+    _print_day(out, day, shop.timezone)
+    result.recovered = recovery.recovery_report(app, shop.name)
     recovery_terminal.print_recovery(out, result.recovered)
     out.print(
         "Payments from now on are credited to these actions (winback report recovery); "
         "agents work the list with winback tasks."
+    )
+
+
+def _print_day(out: Console, day: NextDay, timezone: str) -> None:
+    zone = ZoneInfo(timezone)
+    outcomes = ", ".join(f"{n} {name}" for name, n in sorted(day.dispatched.outcomes.items()))
+    by_channel = ", ".join(
+        f"{n} {recovery_terminal.CHANNEL_LABELS.get(channel, channel)}"
+        for channel, n in sorted(day.sent_by_channel.items())
+    )
+    moves = ", ".join(f"{n} {before} → {after}" for (before, after), n in sorted(day.moves.items()))
+    out.print(
+        f"The next day passed in {day.steps} steps of 30 min, "
+        f"{day.start.astimezone(zone):%m-%d %H:%M} to {day.end.astimezone(zone):%m-%d %H:%M} "
+        f"({timezone}). Dispatched: {outcomes or 'nothing fell due'}; "
+        f"sent: {by_channel or 'none'}."
+    )
+    out.print(
+        f"[bold]Simulated[/] buyers' responses, not measured data: {assumptions()}. "
+        f"Of the {len(day.responses)} orders unpaid in the first export, {day.paid} were paid "
+        f"({day.paid_after_reminder} because of a reminder, as the simulation knows) and "
+        f"{day.closed} closed at the deadline. {len(day.imports)} newer Taobao order reports "
+        f"were imported; the store's statuses moved: {moves or 'none'}."
     )
 
 
