@@ -88,6 +88,7 @@ class StoreSettings(_Section):
     currency: str = "CNY"
     language: Literal["zh", "en"] = "zh"
     unpaid_close_after: Duration = timedelta(hours=72)
+    postal_address: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -227,6 +228,7 @@ class ChannelsSettings(_Section):
     """How messages leave winback: e-mail, SMS, the team robot, and what each costs."""
 
     link_secret_env: str | None = None
+    public_url: str | None = None
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     sms: SmsChannelSettings = Field(default_factory=SmsChannelSettings)
     im_robot: ImRobotSettings = Field(default_factory=ImRobotSettings)

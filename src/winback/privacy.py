@@ -7,6 +7,8 @@ log file can see them. These two functions are the one way to do it, usable from
     mask_phone("13812345678")        -> "138****5678"
     mask_phone("+8613812345678")     -> "+86138****5678"
     mask_email("alice@example.com")  -> "a***@example.com"
+    mask_contact("alice@example.com") -> "a***@example.com"   (an address or a phone)
+    mask_text("buyer 13812345678 said …") -> "buyer 138****5678 said …"
 
 Masking never fails: anything that does not look like a phone or an address is masked as a
 whole rather than echoed back.
@@ -23,11 +25,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["mask_contacts", "mask_email", "mask_phone"]
+__all__ = ["mask_contact", "mask_contacts", "mask_email", "mask_phone", "mask_text"]
 
 _EMAIL: Final = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE: Final = re.compile(r"(?<![0-9A-Za-z+])\+?\d[\d \-().]{6,}\d(?![0-9A-Za-z])")
 _DATE: Final = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}")
+_WORD_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MOBILE: Final = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+_E164: Final = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d)")
 
 
 def mask_phone(phone: str) -> str:
@@ -76,3 +81,20 @@ def _masked_phone(match: re.Match[str]) -> str:
     if not 8 <= digits <= 15 or _DATE.match(number):
         return number
     return mask_phone(number)
+
+
+def mask_contact(value: str) -> str:
+    """An e-mail address or a phone number, masked by the rule for its kind."""
+    return mask_email(value) if "@" in value else mask_phone(value)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every e-mail address and phone number in it masked: buyer keys are
+    often an e-mail (Shopify), and provider answers and error messages may quote a number.
+
+    Mainland mobile numbers (with or without ``+86``) and international numbers written in
+    E.164 (``+14155550123``) are found; other digit runs (order ids) are left alone.
+    """
+    text = _WORD_EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    text = _E164.sub(lambda m: mask_phone(m.group(0)), text)
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -16,7 +16,13 @@ Crash safety (docs/recovery-engine.md): an action whose worker died while sendin
 resolves those older than the lease by asking the channel (:class:`DeliveryLookup`) when it
 can, and otherwise marks them ``unknown``: never resent automatically.
 
-Logs name actions by id and key and mask phone numbers and e-mail addresses.
+Rendering: a :class:`Renderer` turns an action into its message. A renderer that cannot
+(a missing variable, a broken channel rule, no unsubscribe link for marketing) raises
+:class:`~winback.act.templates.TemplateError`: that action fails for good with the reason
+as its ``last_error``, and the worker goes on with the rest of the batch.
+
+Logs name actions by id and key and mask phone numbers and e-mail addresses
+(:mod:`winback.privacy`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from winback.act import policy
 from winback.act.channels.base import Channel, Message, Outcome, SendResult
 from winback.act.retry import RetryPolicy
 from winback.act.send_facts import FactSheet, task_address
+from winback.act.templates import TemplateError
 from winback.clock import Clock
 from winback.config import PolicySettings
 from winback.model import (
@@ -42,6 +49,7 @@ from winback.model import (
     ActionChannel,
     ActionStatus,
 )
+from winback.privacy import mask_contact
 from winback.store.outbox import Settlement
 from winback.store.outbox_engine import Outbox
 
@@ -52,7 +60,6 @@ __all__ = [
     "PlainRenderer",
     "Renderer",
     "WorklistChannel",
-    "mask",
     "worker_name",
 ]
 
@@ -63,7 +70,8 @@ outcome not yet written when a worker dies leaves its action ``unknown``, never 
 
 
 class Renderer(Protocol):
-    """Turns an action and its recipient's address into the message to send."""
+    """Turns an action and its recipient's address into the message to send; raises
+    :class:`~winback.act.templates.TemplateError` when the action cannot be rendered."""
 
     def render(self, action: Action, to: str) -> Message: ...
 
@@ -127,16 +135,6 @@ class DispatchReport:
 def worker_name() -> str:
     """``host:pid:random`` — unique per worker process, readable in the actions table."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def mask(address: str) -> str:
-    """``13800138000`` → ``138****8000``; ``li.lei@example.com`` → ``l***@example.com``."""
-    if "@" in address:
-        name, _, domain = address.partition("@")
-        return f"{name[:1]}***@{domain}"
-    if len(address) >= 7:
-        return f"{address[:3]}****{address[-4:]}"
-    return "****"
 
 
 class Dispatcher:
@@ -234,22 +232,28 @@ class Dispatcher:
         pending.flush()
         return report
 
-    def preview(self, *, limit: int) -> list[tuple[Action, policy.Decision, str, Message | None]]:
+    def preview(
+        self, *, limit: int
+    ) -> list[tuple[Action, policy.Decision, str, Message | TemplateError | None]]:
         """What :meth:`run_once` would do with the first ``limit`` due actions — decision,
-        recipient, rendered message — without claiming, sending or writing anything."""
+        recipient, rendered message (or why it cannot be rendered) — without claiming,
+        sending or writing anything."""
         now = self.clock.now()
         due = self.outbox.due(now=now, limit=limit, channels=sorted(self.channels))
         facts = self.outbox.facts(due, now=now)
         tally = FactSheet(facts)
-        found: list[tuple[Action, policy.Decision, str, Message | None]] = []
+        found: list[tuple[Action, policy.Decision, str, Message | TemplateError | None]] = []
         for action in due:
             send_facts = tally.send_facts(action, now)
             decision = policy.decide(action, send_facts, self.rules, now=now)
             to = send_facts.address or task_address(action, facts)
-            message = None
+            message: Message | TemplateError | None = None
             if isinstance(decision, policy.Send):
                 tally.count_send(action, now)
-                message = self.renderer.render(action, to)
+                try:
+                    message = self.renderer.render(action, to)
+                except TemplateError as error:
+                    message = error
             found.append((action, decision, to, message))
         return found
 
@@ -257,10 +261,17 @@ class Dispatcher:
 
     def _deliver(self, action: Action, to: str, attempt: int) -> tuple[Settlement, str]:
         """Send one action; the settlement that records what happened, and its label."""
-        message = self.renderer.render(action, to)
+        try:
+            message = self.renderer.render(action, to)
+        except TemplateError as error:
+            log.warning("action %d failed: cannot render: %s", action.id, error)
+            return Settlement(
+                action.id, ActionStatus.FAILED, None, attempt, Outcome.PERMANENT.value, None,
+                f"cannot render: {error}",
+            ), "failed"  # fmt: skip
         result = self.channels[action.channel].send(message)
         if result.outcome is Outcome.SENT:
-            log.info("action %d sent by %s to %s", action.id, action.channel, mask(to))
+            log.info("action %d sent by %s to %s", action.id, action.channel, mask_contact(to))
             return Settlement(
                 action.id, ActionStatus.SENT, None, attempt, "sent", result.provider_id,
                 result.detail or None,

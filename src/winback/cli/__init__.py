@@ -8,11 +8,11 @@ The group lives in :mod:`winback.cli.base`; each module here adds the commands o
 of the product, and importing it registers them.
 """
 
-from winback.cli import diagnose, dispatch, recovery, store
+from winback.cli import diagnose, dispatch, recovery, serve, store
 from winback.cli.base import cli
 from winback.cli.store import SOURCES
 
-__all__ = ["SOURCES", "cli", "diagnose", "dispatch", "main", "recovery", "store"]
+__all__ = ["SOURCES", "cli", "diagnose", "dispatch", "main", "recovery", "serve", "store"]
 
 
 def main() -> None:

@@ -31,7 +31,10 @@ def dispatch(
     obj: Context, loop: bool, workers: int, dry_run: bool, limit: int, as_json: bool
 ) -> None:
     """Send the due recovery actions through the send policy (consent, suppression, quiet
-    hours, caps); agent tasks go to the worklist.
+    hours, caps) and the channels configured in [channels]; agent tasks go to the worklist.
+
+    Actions of a channel that is not configured stay planned; the command says which
+    setting is missing.
 
     Every action is sent at most once, whatever crashes or how many workers run.
     """
@@ -47,8 +50,8 @@ def dispatch(
         else:
             _print_previews(console, previews)
         return
-    if run.note:
-        Console(stderr=True).print(run.note, highlight=False)
+    for line in [run.note, *run.waiting] if run.note else run.waiting:
+        Console(stderr=True).print(line, highlight=False, soft_wrap=True)
     if as_json:
         print_json({"workers": run.workers, **run.report.to_dict()})
         return

@@ -1,16 +1,19 @@
 """Use cases of the outbox: send what is due (``dispatch``), show what would be sent
 (``preview``), list the actions (``list_actions``).
 
-Channels come from a factory ``settings → {ActionChannel: Channel}`` so that each worker
-process builds its own (connections and sockets do not cross processes). Until the
-channel registry built from the settings lands, :func:`default_channels` delivers the agent
-tasks (phone and platform-chat tasks go to the worklist) and nothing else.
+Channels come from a factory ``App → ChannelSet`` so that each worker process builds its own
+(connections and sockets do not cross processes). :func:`default_channels` builds them from
+the settings (:class:`~winback.act.channels.registry.ChannelRegistry`): the configured
+channels (e-mail, SMS, the team robot), the agents' worklist for phone and chat tasks, and a
+:class:`~winback.act.rendering.TemplateRenderer` for the store. A channel that is not
+configured is left out: its actions stay ``planned`` (the dispatcher claims only actions of
+the channels it has) and the run says, once per channel, which setting is missing.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import re
+import os
 import signal
 import threading
 from collections.abc import Callable, Mapping
@@ -20,37 +23,90 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+import httpx
+
 from winback.act import policy
-from winback.act.channels.base import Channel
-from winback.act.dispatcher import Dispatcher, DispatchReport, WorklistChannel, mask
+from winback.act.channels.base import Channel, Message
+from winback.act.channels.registry import ChannelNotConfigured, ChannelRegistry
+from winback.act.dispatcher import Dispatcher, DispatchReport, Renderer, WorklistChannel
+from winback.act.links import LinkSigner
+from winback.act.rendering import TemplateRenderer
 from winback.act.retry import RetryPolicy
+from winback.act.templates import TemplateError
 from winback.app import App
 from winback.config import Settings
-from winback.model import Action, ActionChannel, ActionStatus
+from winback.model import Action, ActionChannel, ActionStatus, Purpose
+from winback.privacy import mask_contact, mask_text
 from winback.store import outbox
 from winback.store.outbox_engine import Outbox
 
 __all__ = [
     "ActionView",
     "ChannelFactory",
+    "ChannelSet",
     "DispatchRun",
     "Preview",
     "default_channels",
     "dispatch",
     "list_actions",
-    "mask_text",
     "preview",
 ]
 
-ChannelFactory = Callable[[Settings], Mapping[ActionChannel, Channel]]
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+SENT_BY_CHANNEL = (ActionChannel.EMAIL, ActionChannel.SMS, ActionChannel.IM_ROBOT)
 
 
-def default_channels(settings: Settings) -> Mapping[ActionChannel, Channel]:
-    """The channels every installation has: agent tasks, delivered to the worklist."""
-    return {ActionChannel.PHONE_TASK: WorklistChannel(), ActionChannel.CHAT_TASK: WorklistChannel()}
+@dataclass
+class ChannelSet:
+    """What one worker sends with: its channels, its renderer, and the channels it lacks
+    (channel → the missing setting, as a sentence)."""
+
+    channels: dict[ActionChannel, Channel]
+    renderer: Renderer
+    missing: dict[ActionChannel, str] = field(default_factory=dict)
+    link_problem: str | None = None
+    close: Callable[[], None] = lambda: None
+
+
+ChannelFactory = Callable[[App], ChannelSet]
+
+
+def default_channels(
+    app: App, *, env: Mapping[str, str] | None = None, client: httpx.Client | None = None
+) -> ChannelSet:
+    """The store's channels from its settings, the worklist for agent tasks, and the
+    template renderer. ``env`` (default: the process environment) holds the secrets the
+    settings name; ``client`` is the HTTP client for SMS and robot providers (tests inject
+    one with an ``httpx.MockTransport``)."""
+    registry = ChannelRegistry(
+        app.settings.channels,
+        env=os.environ if env is None else env,
+        clock=app.clock,
+        client=client,
+    )
+    channels: dict[ActionChannel, Channel] = {
+        ActionChannel.PHONE_TASK: WorklistChannel(),
+        ActionChannel.CHAT_TASK: WorklistChannel(),
+    }
+    missing: dict[ActionChannel, str] = {}
+    for kind in SENT_BY_CHANNEL:
+        try:
+            channels[kind] = registry.get(kind)
+        except ChannelNotConfigured as problem:
+            missing[kind] = str(problem)
+    signer: LinkSigner | None = None
+    link_problem: str | None = None
+    try:
+        signer = registry.link_signer()
+    except ChannelNotConfigured as problem:
+        link_problem = str(problem)
+    renderer = TemplateRenderer.from_settings(
+        app.settings,
+        clock=app.clock,
+        signer=signer,
+        link_problem=link_problem,
+        template_code=registry.template_code,
+    )
+    return ChannelSet(channels, renderer, missing, renderer.link_problem, registry.close)
 
 
 @dataclass
@@ -60,6 +116,8 @@ class DispatchRun:
     workers: int
     report: DispatchReport = field(default_factory=DispatchReport)
     note: str | None = None
+    waiting: list[str] = field(default_factory=list)
+    """One line per channel whose due actions stay planned: the setting it lacks."""
 
 
 def dispatch(
@@ -77,11 +135,18 @@ def dispatch(
     if workers > 1 and app.engine.dialect.name != "postgresql":
         note = f"SQLite runs one dispatcher worker ({workers} asked); use PostgreSQL for more"
         workers = 1
-    if workers == 1:
-        return DispatchRun(1, _work(_dispatcher(app, channels(app.settings)), app, loop), note)
+    first = channels(app)
+    try:
+        waiting = _waiting(app, first)
+        _refuse_marketing_without_links(app, first)
+        if workers == 1:
+            report = _work(_dispatcher(app, first), app, loop)
+            return DispatchRun(1, report, note, waiting)
+    finally:
+        first.close()
     context = multiprocessing.get_context("spawn")
     url = app.engine.url.render_as_string(hide_password=False)
-    run = DispatchRun(workers, note=note)
+    run = DispatchRun(workers, note=note, waiting=waiting)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [
             pool.submit(_worker_process, app.settings, app.cwd, url, channels, loop)
@@ -100,23 +165,56 @@ def _worker_process(
         update={"database": settings.database.model_copy(update={"url": url})}
     )
     app = App.open(settings, cwd=cwd)
+    found = channels(app)
     try:
-        return _work(_dispatcher(app, channels(settings)), app, loop)
+        return _work(_dispatcher(app, found), app, loop)
     finally:
+        found.close()
         app.close()
 
 
-def _dispatcher(app: App, channels: Mapping[ActionChannel, Channel]) -> Dispatcher:
+def _dispatcher(app: App, found: ChannelSet) -> Dispatcher:
     settings = app.settings.dispatch
     return Dispatcher(
         Outbox(app.engine),
-        channels,
+        found.channels,
         clock=app.clock,
         rules=app.settings.policy,
         retry=RetryPolicy.from_settings(settings),
+        renderer=found.renderer,
         batch_size=settings.batch_size,
         lease=settings.lease,
     )
+
+
+def _waiting(app: App, found: ChannelSet) -> list[str]:
+    """A line for each channel that is not configured and has due actions."""
+    now = app.clock.now()
+    lines = []
+    with app.engine.connect() as conn:
+        for kind, problem in found.missing.items():
+            if outbox.due_actions(conn, now=now, limit=1, channels=[kind]):
+                lines.append(f"{kind} actions stay planned: {problem}")
+    return lines
+
+
+def _refuse_marketing_without_links(app: App, found: ChannelSet) -> None:
+    """Marketing e-mail carries a signed unsubscribe link: refuse to start when such
+    actions wait and the shop cannot sign links (rather than fail each of them)."""
+    if found.link_problem is None or ActionChannel.EMAIL not in found.channels:
+        return
+    with app.engine.connect() as conn:
+        planned = outbox.list_actions(conn, status=ActionStatus.PLANNED)
+    count = sum(
+        1 for a in planned if a.purpose is Purpose.MARKETING and a.channel is ActionChannel.EMAIL
+    )
+    if count:
+        raise ChannelNotConfigured(
+            f"{count} marketing e-mail action(s) are planned but {found.link_problem}: "
+            "marketing e-mail carries a signed one-click unsubscribe link. Set "
+            "channels.link_secret_env (a variable holding at least 32 random bytes) and "
+            "channels.public_url (where `winback serve` is reachable)"
+        )
 
 
 def _work(dispatcher: Dispatcher, app: App, loop: bool) -> DispatchReport:
@@ -164,20 +262,28 @@ def preview(
     app: App, *, channels: ChannelFactory = default_channels, limit: int = 100
 ) -> list[Preview]:
     """The due actions and what the policy says about each, with the message that would
-    go out; nothing is claimed, sent or written."""
-    dispatcher = _dispatcher(app, channels(app.settings))
-    return [
-        Preview(
-            action.id,
-            mask_text(action.key),
-            action.channel.value,
-            type(decision).__name__.lower(),
-            _reason(decision),
-            mask(to) if action.channel in policy.DIRECT else mask_text(to),
-            mask_text(message.body) if message else "",
-        )
-        for action, decision, to, message in dispatcher.preview(limit=limit)
-    ]
+    go out (or why it cannot be rendered); nothing is claimed, sent or written."""
+    found = channels(app)
+    try:
+        shown = _dispatcher(app, found).preview(limit=limit)
+    finally:
+        found.close()
+    return [_preview(action, decision, to, message) for action, decision, to, message in shown]
+
+
+def _preview(
+    action: Action, decision: policy.Decision, to: str, message: Message | TemplateError | None
+) -> Preview:
+    failed = isinstance(message, TemplateError)
+    return Preview(
+        action.id,
+        mask_text(action.key),
+        action.channel.value,
+        "fail" if failed else type(decision).__name__.lower(),
+        f"cannot render: {message}" if failed else _reason(decision),
+        mask_contact(to) if action.channel in policy.DIRECT else mask_text(to),
+        mask_text(message.body) if isinstance(message, Message) else "",
+    )
 
 
 def _reason(decision: policy.Decision) -> str:
@@ -230,7 +336,7 @@ def _view(action: Action, contacts: Mapping[int, outbox.Contact]) -> ActionView:
     if contact is not None:
         direct = {ActionChannel.SMS: contact.phone, ActionChannel.EMAIL: contact.email}
         value = direct.get(action.channel)
-        to = mask(value) if value else mask_text(contact.customer_key)
+        to = mask_contact(value) if value else mask_text(contact.customer_key)
     return ActionView(
         id=action.id,
         key=mask_text(action.key),
@@ -247,10 +353,3 @@ def _view(action: Action, contacts: Mapping[int, outbox.Contact]) -> ActionView:
         sent_at=action.sent_at,
         last_error=mask_text(action.last_error) if action.last_error else None,
     )
-
-
-def mask_text(text: str) -> str:
-    """``text`` with every e-mail address and mainland mobile number in it masked (buyer
-    keys are often an e-mail on Shopify; provider answers may quote the number)."""
-    text = _EMAIL.sub(lambda m: mask(m.group(0)), text)
-    return _MOBILE.sub(lambda m: mask(m.group(0)[-11:]), text)

@@ -1,0 +1,304 @@
+"""``dispatch`` through the channels built from the settings, end to end: a real SMTP server
+and an HTTP SMS gateway on loopback (winback.demo.gateways), an httpx MockTransport for a
+provider on the internet, the shipped templates, signed unsubscribe links."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import tomli_w
+from act_factories import NOW, Shop
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from winback.act.channels.registry import ChannelNotConfigured
+from winback.act.links import LinkPurpose, LinkSigner
+from winback.app import App
+from winback.cli import cli
+from winback.config import Settings
+from winback.demo.gateways import LINK_SECRET_ENV, LocalGateways, local_gateways
+from winback.model import ActionChannel, ActionStatus, Purpose
+from winback.services.dispatch import default_channels, dispatch, preview
+from winback.store import outbox
+from winback.store.schema import consents
+from winback.testing import FixedClock, planned_action
+
+SHOP_NAME = "俏艺旗舰店"
+
+
+@pytest.fixture
+def gateways() -> Iterator[LocalGateways]:
+    with local_gateways(public_url="https://wb.example.com") as running:
+        yield running
+
+
+def make_app(engine: Engine, tmp_path: Path, channels: dict[str, Any], **store: Any) -> App:
+    settings = Settings.model_validate(
+        {"store": {"name": SHOP_NAME, **store}, "channels": channels}
+    )
+    return App(settings=settings, engine=engine, cwd=tmp_path, clock=FixedClock(NOW))
+
+
+def sms_reminder(shop: Shop, order_id: str, buyer: str, **fields: Any) -> Any:
+    fields.setdefault("params", {"pay_before": "16:00"})
+    fields.setdefault("template", "unpaid_new_buyer")
+    return planned_action(shop.store_id, order_id, customer_id=shop.customer_ids[buyer], **fields)
+
+
+def email_reminder(shop: Shop, order_id: str, buyer: str, **fields: Any) -> Any:
+    pay_url = f"https://shop.example.com/pay/{order_id}"
+    fields.setdefault("params", {"pay_before": "16:00", "pay_url": pay_url})
+    return planned_action(
+        shop.store_id,
+        order_id,
+        customer_id=shop.customer_ids[buyer],
+        channel=ActionChannel.EMAIL,
+        template="unpaid_new_buyer_email",
+        **fields,
+    )
+
+
+def enqueue(engine: Engine, *planned: Any) -> None:
+    with engine.begin() as conn:
+        outbox.enqueue(conn, list(planned), now=NOW)
+
+
+def actions(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {a.key: a for a in outbox.list_actions(conn)}
+
+
+def test_due_sms_and_email_reminders_arrive_at_the_gateways_as_rendered_templates(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    enqueue(engine, sms_reminder(shop, "1000", "b0"), email_reminder(shop, "1001", "b1"))
+    app = make_app(engine, tmp_path, gateways.channels())
+    run = dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+
+    assert run.report.outcomes["sent"] == 2 and run.waiting == []
+    (sms,) = gateways.sms
+    assert sms.to == "+8613800130000"
+    assert sms.key == "order:1000:unpaid:1"
+    assert sms.text == (
+        "【俏艺旗舰店】您好，您拍下的订单1000还未付款，16:00前付款今天即可发货。如已付款请忽略。"
+    )
+    (mail,) = gateways.emails
+    assert mail.recipients == ["b1@example.com"]
+    assert mail.message["Subject"] == "您的订单1001等待付款"
+    text = mail.message.get_body(("plain",))
+    assert text is not None and "¥99.00" in text.get_content()
+    assert "List-Unsubscribe" not in mail.message  # a reminder is not marketing
+    stored = actions(engine)
+    assert stored["order:1000:unpaid:1"].status is ActionStatus.SENT
+    assert stored["order:1000:unpaid:1"].provider_id == "sms-1"
+    assert stored["order:1001:unpaid:1"].status is ActionStatus.SENT
+
+
+def consent(engine: Engine, customer_id: int, channel: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            consents.insert(),
+            [{"customer_id": customer_id, "channel": channel, "granted": True,
+              "source": "crm", "recorded_at": NOW}],
+        )  # fmt: skip
+
+
+def test_a_marketing_email_carries_a_signed_one_click_unsubscribe_link(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    consent(engine, shop.customer_ids["b0"], "email")
+    enqueue(
+        engine,
+        planned_action(
+            shop.store_id,
+            "1000",
+            playbook="closed",
+            customer_id=shop.customer_ids["b0"],
+            channel=ActionChannel.EMAIL,
+            purpose=Purpose.MARKETING,
+            template="closed_followup_email",
+            params={"reason_url": "https://shop.example.com/r/1000"},
+        ),
+    )
+    app = make_app(engine, tmp_path, gateways.channels(), postal_address="杭州市文一西路 969 号")
+    dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+
+    (mail,) = gateways.emails
+    assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = mail.message["List-Unsubscribe"].strip("<>")
+    assert url.startswith("https://wb.example.com/u/")
+    body = mail.message.get_body(("plain",))
+    assert body is not None and url in body.get_content()
+    assert "杭州市文一西路 969 号" in body.get_content()
+    signer = LinkSigner(gateways.env[LINK_SECRET_ENV].encode())
+    claims = signer.verify(url.rsplit("/", 1)[1], LinkPurpose.UNSUBSCRIBE, now=NOW)
+    assert claims.subject == f"{shop.store_id}:{shop.customer_ids['b0']}:email"
+    assert "@" not in claims.subject
+
+
+def test_an_sms_reaches_a_provider_on_the_internet_through_the_injected_http_client(
+    engine: Engine, shop: Shop, tmp_path: Path
+) -> None:
+    received: list[httpx.Request] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, json={"result": {"code": 0}, "msgid": "m-77"})
+
+    channels = {
+        "sms": {
+            "provider": "http",
+            "url": "https://sms.example.net/v1/send",
+            "success_field": "result.code",
+            "id_field": "msgid",
+            "signature_secret_env": "GATEWAY_SECRET",
+        }
+    }
+    enqueue(engine, sms_reminder(shop, "1000", "b0"))
+    app = make_app(engine, tmp_path, channels)
+    client = httpx.Client(transport=httpx.MockTransport(gateway))
+    env = {"GATEWAY_SECRET": "s" * 32}
+    dispatch(app, channels=lambda a: default_channels(a, env=env, client=client))
+    client.close()
+
+    (request,) = received
+    sent = json.loads(request.content)
+    assert str(request.url) == "https://sms.example.net/v1/send"
+    assert sent["to"] == "+8613800130000" and sent["text"].startswith("【俏艺旗舰店】")
+    assert len(request.headers["X-Signature"]) == 64
+    assert actions(engine)["order:1000:unpaid:1"].provider_id == "m-77"
+
+
+def test_a_render_error_fails_that_action_with_the_reason_and_the_batch_goes_on(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    enqueue(
+        engine,
+        sms_reminder(shop, "1000", "b0", params={}),  # pay_before is missing
+        sms_reminder(shop, "1001", "b1", params={"pay_before": "16:00，今日优惠"}),
+        sms_reminder(shop, "1002", "b2"),
+    )
+    app = make_app(engine, tmp_path, gateways.channels())
+    run = dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+
+    stored = actions(engine)
+    missing, advertising, fine = (stored[f"order:{n}:unpaid:1"] for n in (1000, 1001, 1002))
+    assert run.report.outcomes == {"failed": 2, "sent": 1}
+    assert missing.status is ActionStatus.FAILED
+    assert "variable 'pay_before' is not defined" in (missing.last_error or "")
+    assert advertising.status is ActionStatus.FAILED
+    assert "must not advertise" in (advertising.last_error or "")
+    assert fine.status is ActionStatus.SENT
+    assert [m.key for m in gateways.sms] == ["order:1002:unpaid:1"]
+
+
+def test_an_sms_too_long_for_the_configured_parts_is_refused_not_sent(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    channels = gateways.channels()
+    channels["sms"]["max_parts"] = 1
+    long_name = {"buyer_name": "尊敬的金牌会员张女士和她的家人朋友们"}  # 82 characters in all
+    enqueue(engine, sms_reminder(shop, "1000", "b0", template="unpaid_returning_buyer",
+                                 params=long_name))  # fmt: skip
+    app = make_app(engine, tmp_path, channels)
+    dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    action = actions(engine)["order:1000:unpaid:1"]
+    assert action.status is ActionStatus.FAILED and "more than the maximum of 1" in (
+        action.last_error or ""
+    )
+    assert gateways.sms == []
+
+
+def test_an_unconfigured_channel_leaves_its_actions_planned_and_names_the_setting_once(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    channels = gateways.channels()
+    del channels["sms"]
+    enqueue(
+        engine,
+        sms_reminder(shop, "1000", "b0"),
+        sms_reminder(shop, "1001", "b1"),
+        email_reminder(shop, "1002", "b2"),
+    )
+    app = make_app(engine, tmp_path, channels)
+    run = dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    stored = actions(engine)
+    assert run.waiting == [
+        "sms actions stay planned: channels.sms.provider is not set: SMS cannot be sent "
+        "(choose aliyun, tencent, twilio or http)"
+    ]
+    assert stored["order:1000:unpaid:1"].status is ActionStatus.PLANNED
+    assert stored["order:1001:unpaid:1"].status is ActionStatus.PLANNED
+    assert stored["order:1002:unpaid:1"].status is ActionStatus.SENT
+
+
+def test_marketing_email_without_a_link_secret_is_a_clear_error_before_anything_is_sent(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    channels = gateways.channels()
+    del channels["link_secret_env"]
+    marketing = planned_action(
+        shop.store_id,
+        "1000",
+        playbook="closed",
+        customer_id=shop.customer_ids["b0"],
+        channel=ActionChannel.EMAIL,
+        purpose=Purpose.MARKETING,
+        template="closed_followup_email",
+    )
+    enqueue(engine, marketing, email_reminder(shop, "1001", "b1"))
+    app = make_app(engine, tmp_path, channels)
+    with pytest.raises(ChannelNotConfigured, match=r"channels\.link_secret_env is not set"):
+        dispatch(app, channels=lambda a: default_channels(a, env={}))
+    assert {a.status for a in actions(engine).values()} == {ActionStatus.PLANNED}
+    assert gateways.emails == []
+
+
+def test_the_dry_run_shows_the_rendered_message_masked_and_a_render_failure(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    enqueue(engine, sms_reminder(shop, "1000", "b0"), sms_reminder(shop, "1001", "b1", params={}))
+    app = make_app(engine, tmp_path, gateways.channels())
+    shown = {
+        p.key: p for p in preview(app, channels=lambda a: default_channels(a, env=gateways.env))
+    }
+    good, bad = shown["order:1000:unpaid:1"], shown["order:1001:unpaid:1"]
+    assert good.decision == "send" and good.to == "138****0000"
+    assert good.body.startswith("【俏艺旗舰店】您好，您拍下的订单1000")
+    assert bad.decision == "fail" and "pay_before" in bad.reason
+    assert gateways.sms == []
+
+
+def test_the_winback_dispatch_command_sends_through_gateways_set_in_winback_toml(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    """The command reads [channels] from the file and the link secret from the environment;
+    the wall clock decides quiet hours, so the reminder's time zone puts it at midday."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command runs on the SQLite file; the service tests cover PostgreSQL")
+    offset = 12 - datetime.now(UTC).hour
+    midday = {"pay_before": "16:00", "timezone": f"Etc/GMT{-offset:+d}"}
+    enqueue(
+        engine,
+        sms_reminder(shop, "1000", "b0", params=midday),
+        email_reminder(shop, "1001", "b1", params={**midday, "pay_url": "https://s.example/p"}),
+    )
+    settings = {"store": {"name": SHOP_NAME}, "channels": gateways.channels()}
+    (tmp_path / "winback.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
+    runner = CliRunner(env={**gateways.env, "COLUMNS": "200"})
+    database = engine.url.render_as_string(hide_password=False)
+    result = runner.invoke(
+        cli,
+        ["--config", str(tmp_path / "winback.toml"), "--database", database, "dispatch", "--json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sent"] == 2
+    assert [(s.to, s.text[:7]) for s in gateways.sms] == [("+8613800130000", "【俏艺旗舰店】")]
+    assert [m.recipients for m in gateways.emails] == [["b1@example.com"]]

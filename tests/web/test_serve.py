@@ -1,0 +1,81 @@
+"""``winback serve`` for real: uvicorn in a child process on a loopback port."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from act_factories import make_shop
+from click.testing import CliRunner
+
+from winback.cli import cli
+from winback.model import ActionChannel, SuppressionReason
+from winback.store import outbox
+from winback.store.db import connect, migrate
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_documents_its_options() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--host" in result.output and "--port" in result.output
+
+
+def test_winback_serve_answers_and_records_a_stop_reply_then_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'winback.db'}"
+    engine = connect(database)
+    migrate(engine)
+    shop = make_shop(engine)
+    winback = shutil.which("winback", path=str(Path(sys.executable).parent))
+    assert winback
+    port = free_port()
+    proc = subprocess.Popen(
+        [winback, "--database", database, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[1].decode()
+                assert time.monotonic() < deadline, "winback serve did not start"
+                time.sleep(0.2)
+        reply = httpx.post(
+            f"{base}/inbound/sms/http", json={"phone": "13800130001", "text": "T"}, timeout=10
+        )
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    with engine.connect() as conn:
+        reason = outbox.is_suppressed(
+            conn, store_id=shop.store_id, channel=ActionChannel.SMS, address="13800130001"
+        )
+    engine.dispose()
+    assert health.text == "ok"
+    assert reply.json() == {"replies": 1, "opt_outs": 1, "suppressed": 1}
+    assert reason is SuppressionReason.REPLY_STOP
+    # uvicorn shuts down gracefully, then re-raises the signal it caught (exit -SIGTERM)
+    assert proc.returncode in (0, -signal.SIGTERM)
+    assert "Finished server process" in err.decode()
