@@ -29,6 +29,7 @@ from typing import Final
 from winback import services
 from winback.act.dispatcher import DispatchReport
 from winback.app import App
+from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.responses import OpenOrder, Response, Touch, orders_at, respond
 from winback.demo.simulator import DemoShop
@@ -44,7 +45,19 @@ __all__ = ["STEP", "NextDay", "live_next_day"]
 STEP: Final = timedelta(minutes=30)
 DAY: Final = timedelta(hours=24)
 EXPORT_DAYS: Final = timedelta(days=4)
-UPDATES: Final = "taobao-update"
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    """One simulated store the demo lives through the day with: its shop, its name in the
+    store and how its newer export is written (Taobao order + item reports, Shopify CSV)."""
+
+    shop: DemoShop
+    name: str
+
+    @property
+    def platform(self) -> Platform:
+        return self.shop.platform
 
 
 @dataclass
@@ -58,16 +71,16 @@ class NextDay:
     responses: dict[str, Response] = field(default_factory=dict)
     imports: list[services.ImportReport] = field(default_factory=list)
     sent_by_channel: Counter[str] = field(default_factory=Counter)
-    before: dict[str, OrderStatus] = field(default_factory=dict)
-    after: dict[str, OrderStatus] = field(default_factory=dict)
+    before: dict[tuple[str, str], OrderStatus] = field(default_factory=dict)
+    after: dict[tuple[str, str], OrderStatus] = field(default_factory=dict)
 
     @property
     def moves(self) -> Counter[tuple[OrderStatus, OrderStatus]]:
         """How the store's order statuses moved during the day, (before, after) → orders."""
         return Counter(
-            (status, self.after[order_id])
-            for order_id, status in self.before.items()
-            if self.after.get(order_id, status) is not status
+            (status, self.after[key])
+            for key, status in self.before.items()
+            if self.after.get(key, status) is not status
         )
 
     @property
@@ -86,7 +99,7 @@ class NextDay:
 def live_next_day(
     app: App,
     clock: FixedClock,
-    shop: DemoShop,
+    stores: Sequence[DemoStore],
     *,
     folder: Path,
     seed: int,
@@ -97,11 +110,10 @@ def live_next_day(
     start = clock.now()
     day = NextDay(start=start, end=start + DAY)
     close_after = app.settings.store.unpaid_close_after
-    open_orders = open_orders_of(shop.orders)
-    recent = [o for o in shop.orders if o.created_at >= start - EXPORT_DAYS]
+    open_orders = [order for store in stores for order in open_orders_of(store.shop.orders)]
     touches: list[Touch] = []
     known: set[str] = set()
-    day.before = _statuses(app, shop)
+    day.before = _statuses(app, stores)
     while clock.now() < day.end:
         now = clock.advance(min(step, day.end - clock.now()))
         day.steps += 1
@@ -110,12 +122,12 @@ def live_next_day(
         )
         paid = {k for k, r in day.responses.items() if r.paid_at is not None and r.paid_at <= now}
         if paid - known:
-            day.imports += _import_update(app, shop, recent, day.responses, folder, now)
+            day.imports += _import_updates(app, stores, day.responses, folder, now, start)
             known |= paid
         day.dispatched.add(dispatch_service.dispatch(app, channels=channels).report)
         touches = _touches(app)
-    day.imports += _import_update(app, shop, recent, day.responses, folder, day.end)
-    day.after = _statuses(app, shop)
+    day.imports += _import_updates(app, stores, day.responses, folder, day.end, start)
+    day.after = _statuses(app, stores)
     day.sent_by_channel = Counter(
         view.channel for view in dispatch_service.list_actions(app, status=ActionStatus.SENT)
     )
@@ -153,26 +165,38 @@ def _touches(app: App) -> list[Touch]:
     ]
 
 
-def _statuses(app: App, shop: DemoShop) -> dict[str, OrderStatus]:
-    """The store's current status of each of the shop's orders."""
+def _statuses(app: App, stores: Sequence[DemoStore]) -> dict[tuple[str, str], OrderStatus]:
+    """The store's current status of each of the shops' orders, by (store, order id)."""
+    found: dict[tuple[str, str], OrderStatus] = {}
     with app.engine.connect() as conn:
-        store = next(s for s in repo.list_stores(conn) if s.name == shop.name)
-        return outbox.order_statuses(conn, store.id, [o.order_id for o in shop.orders])
+        known = {info.name: info.id for info in repo.list_stores(conn)}
+        for store in stores:
+            ids = [o.order_id for o in store.shop.orders]
+            for order_id, status in outbox.order_statuses(conn, known[store.name], ids).items():
+                found[(store.name, order_id)] = status
+    return found
 
 
-def _import_update(
+def _import_updates(
     app: App,
-    shop: DemoShop,
-    recent: list[OrderRecord],
+    stores: Sequence[DemoStore],
     responses: dict[str, Response],
     folder: Path,
     cutoff: datetime,
+    start: datetime,
 ) -> list[services.ImportReport]:
-    """Write the order and item reports of the recent orders as of ``cutoff`` and import
-    them, as a merchant downloads a newer export."""
-    target = folder / UPDATES
-    target.mkdir(parents=True, exist_ok=True)
-    orders = orders_at(recent, responses, cutoff)
-    taobao_export.write_order_report(orders, target / "ExportOrderList.csv")
-    taobao_export.write_item_report(orders, target / "ExportOrderDetailList.csv")
-    return services.import_path(app, target, source=Platform.TAOBAO, store=shop.name)
+    """Write each store's newer export as of ``cutoff`` — the orders of the last days, as a
+    merchant exports a date range — and import it through the public importer."""
+    reports: list[services.ImportReport] = []
+    for store in stores:
+        recent = [o for o in store.shop.orders if o.created_at >= start - EXPORT_DAYS]
+        orders = orders_at(recent, responses, cutoff)
+        target = folder / f"{store.platform.value}-update"
+        target.mkdir(parents=True, exist_ok=True)
+        if store.platform is Platform.SHOPIFY:
+            shopify_export.write_orders_csv(orders, target / "orders_export.csv")
+        else:
+            taobao_export.write_order_report(orders, target / "ExportOrderList.csv")
+            taobao_export.write_item_report(orders, target / "ExportOrderDetailList.csv")
+        reports += services.import_path(app, target, source=store.platform, store=store.name)
+    return reports

@@ -14,8 +14,10 @@ report, ``report.html``, beside the store, and runs the recovery engine (``winba
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,11 +32,14 @@ from winback.config import load_settings
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
-from winback.demo.next_day import NextDay, live_next_day
+from winback.demo.gateways import LocalGateways, local_gateways
+from winback.demo.next_day import DemoStore, NextDay, live_next_day
 from winback.demo.responses import assumptions
 from winback.demo.simulator import DemoShop, simulate
-from winback.model import Platform
+from winback.model import ActionStatus, Platform
 from winback.present import recovery_terminal, terminal
+from winback.privacy import mask_contact, mask_text
+from winback.services import dispatch as dispatch_service
 from winback.services import recovery
 from winback.testing import FixedClock
 
@@ -46,12 +51,16 @@ DEMO_AGENT_HOURLY_COST = "30"
 class DemoResult:
     folder: Path
     shop: DemoShop
+    overseas: DemoShop | None = None
     reports: list[services.ImportReport] = field(default_factory=list)
     report: Path | None = None
     plan: recovery.PlanResult | None = None
     dispatched: DispatchReport | None = None
     recovered: recovery.RecoveryReport | None = None
     next_day: NextDay | None = None
+    recoveries: dict[str, recovery.RecoveryReport] = field(default_factory=dict)
+    gateway_sms: int = 0
+    gateway_emails: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,10 +87,10 @@ def run_demo(
     shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
     _reset(folder)
     _write_settings(folder, shop)
-    exports = _write_exports(out, folder / "exports", shop, seed=seed, now=now)
+    exports, overseas = _write_exports(out, folder / "exports", shop, seed=seed, now=now)
     settings = load_settings(folder / "winback.toml", env={})
     app = App.open(settings, cwd=folder, clock=demo_clock)
-    result = DemoResult(folder=folder, shop=shop)
+    result = DemoResult(folder=folder, shop=shop, overseas=overseas)
     try:
         services.create_store(
             app,
@@ -130,10 +139,13 @@ def _simulate(out: Console, *, seed: int, days: int, orders: int | None, now: da
     today = now.astimezone(tz).date()
     start = today - timedelta(days=days)
     with out.status(f"Simulating {days} days of a Taobao shop (seed {seed})…"):
-        shop = simulate(seed=seed, start=start, days=days, orders=orders)
+        if orders is None:  # the export is taken now: today's orders so far are in it
+            shop = simulate(seed=seed, start=start, days=days + 1, cutoff=now)
+        else:
+            shop = simulate(seed=seed, start=start, days=days, orders=orders)
     out.print(
         f"Simulated [bold]{shop.name}[/]: {len(shop.orders):,} orders from "
-        f"{start:%Y-%m-%d} to {today - timedelta(days=1):%Y-%m-%d}, "
+        f"{start:%Y-%m-%d} to {shop.cutoff:%Y-%m-%d %H:%M}, "
         f"{len(shop.chats):,} chat lines, {len(shop.carts):,} carts."
     )
     return shop
@@ -163,7 +175,7 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
 
 def _write_exports(
     out: Console, folder: Path, shop: DemoShop, *, seed: int, now: datetime
-) -> list[ExportFile]:
+) -> tuple[list[ExportFile], DemoShop]:
     taobao = folder / "taobao"
     taobao.mkdir(parents=True)
     taobao_export.write_order_report(shop.orders, taobao / "ExportOrderList.csv")
@@ -173,24 +185,28 @@ def _write_exports(
     service.mkdir()
     for data, mapping in write_extras(shop, service):
         files.append(ExportFile(data, Platform.GENERIC, shop.name, mapping))
-    files += _write_shopify_store(folder / "shopify", seed=seed, now=now)
+    overseas, shopify_files = _write_shopify_store(folder / "shopify", seed=seed, now=now)
+    files += shopify_files
     out.print(f"Wrote {len(files)} export locations under {folder}.")
-    return files
+    return files, overseas
 
 
-def _write_shopify_store(folder: Path, *, seed: int, now: datetime) -> list[ExportFile]:
+def _write_shopify_store(
+    folder: Path, *, seed: int, now: datetime
+) -> tuple[DemoShop, list[ExportFile]]:
     folder.mkdir()
     today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
     shop = simulate(
         seed=seed + 1000,
         start=today - timedelta(days=30),
-        days=30,
+        days=31,
         platform=Platform.SHOPIFY,
         orders_per_day=12,
+        cutoff=now,
     )
     shopify_export.write_orders_csv(shop.orders, folder / "orders_export.csv")
     shopify_export.write_customers_csv(shop.customers, folder / "customers_export.csv")
-    return [ExportFile(folder, Platform.SHOPIFY, SHOPIFY_STORE)]
+    return shop, [ExportFile(folder, Platform.SHOPIFY, SHOPIFY_STORE)]
 
 
 def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[services.ImportReport]:
@@ -209,24 +225,72 @@ def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[servi
 
 
 def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, seed: int) -> None:
-    """Plan the reminders and follow-ups, let the next day pass (the dispatcher sends what
-    falls due, the simulated buyers answer, newer order reports are imported), and report
-    what the actions recovered against the holdout."""
-    shop = result.shop
+    """Plan the reminders and follow-ups of both stores, let the next day pass (the
+    dispatcher sends what falls due through the local gateways, the simulated buyers answer,
+    newer exports are imported), and report what the actions recovered against the
+    holdout."""
+    stores = [DemoStore(result.shop, result.shop.name)]
+    if result.overseas is not None:
+        stores.append(DemoStore(result.overseas, SHOPIFY_STORE))
     with out.status("Planning payment reminders and closed-order follow-ups…"):
-        result.plan = recovery.plan(app, shop.name)
-    recovery_terminal.print_plan(out, result.plan)
-    with out.status("The next day passes: dispatching every 30 minutes…"):
-        day = live_next_day(app, clock, shop, folder=result.folder / "exports", seed=seed)
+        plans = [recovery.plan(app, store.name) for store in stores]
+    for plan in plans:
+        recovery_terminal.print_plan(out, plan)
+    result.plan = plans[0]
+    with local_gateways() as gateways, out.status("The next day passes: dispatching…"):
+        sending = App(gateways.apply(app.settings), app.engine, app.cwd, app.clock)
+
+        def channels(app: App) -> dispatch_service.ChannelSet:
+            return dispatch_service.default_channels(app, env=gateways.env)
+
+        day = live_next_day(
+            sending, clock, stores, folder=result.folder / "exports", seed=seed, channels=channels
+        )
+        result.gateway_sms, result.gateway_emails = len(gateways.sms), len(gateways.emails)
+        sample = _sample(gateways)
+        failed = Counter(
+            f"{view.channel}: {view.last_error}"
+            for view in dispatch_service.list_actions(app, status=ActionStatus.FAILED)
+        )
     result.next_day = day
     result.dispatched = day.dispatched
-    _print_day(out, day, shop.timezone)
-    result.recovered = recovery.recovery_report(app, shop.name)
-    recovery_terminal.print_recovery(out, result.recovered)
+    _print_day(out, day, result.shop.timezone)
+    out.print(
+        f"The local gateways received {result.gateway_sms} SMS and {result.gateway_emails} "
+        f"e-mails (SMTP and HTTP on 127.0.0.1, nothing left this machine){sample}"
+    )
+    for problem, count in sorted(failed.items()):
+        out.print(f"{count} failed, {problem}")
+    for store in stores:
+        report = recovery.recovery_report(app, store.name)
+        result.recoveries[store.name] = report
+        recovery_terminal.print_recovery(out, report)
+    result.recovered = result.recoveries[result.shop.name]
     out.print(
         "Payments from now on are credited to these actions (winback report recovery); "
         "agents work the list with winback tasks."
     )
+
+
+def _sample(gateways: LocalGateways) -> str:
+    """One message the gateways received, contacts masked, for the demo's output."""
+    if gateways.sms:
+        sms = gateways.sms[0]
+        return f"; e.g. SMS to {mask_contact(sms.to)}: {_short(mask_text(sms.text))}"
+    if gateways.emails:
+        mail = gateways.emails[0]
+        body = mail.message.get_body(preferencelist=("plain",))
+        text = body.get_content() if isinstance(body, EmailMessage) else ""
+        to = ", ".join(mask_contact(r) for r in mail.recipients)
+        return (
+            f"; e.g. e-mail to {to}, subject {mail.message['Subject']!s}: {_short(mask_text(text))}"
+        )
+    return "."
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _print_day(out: Console, day: NextDay, timezone: str) -> None:
@@ -245,9 +309,9 @@ def _print_day(out: Console, day: NextDay, timezone: str) -> None:
     )
     out.print(
         f"[bold]Simulated[/] buyers' responses, not measured data: {assumptions()}. "
-        f"Of the {len(day.responses)} orders unpaid in the first export, {day.paid} were paid "
+        f"Of the {len(day.responses)} orders unpaid in the first exports, {day.paid} were paid "
         f"({day.paid_after_reminder} because of a reminder, as the simulation knows) and "
-        f"{day.closed} closed at the deadline. {len(day.imports)} newer Taobao order reports "
+        f"{day.closed} closed at the deadline. {len(day.imports)} newer order exports "
         f"were imported; the store's statuses moved: {moves or 'none'}."
     )
 

@@ -38,7 +38,7 @@ from typing import Final
 import numpy as np
 
 from winback.ingest.records import OrderRecord
-from winback.model import ActionChannel, OrderStatus
+from winback.model import ActionChannel, OrderStatus, Platform
 
 __all__ = [
     "AUTO_CLOSE_REASON",
@@ -73,7 +73,8 @@ RESPONSE_DELAY: Final = timedelta(minutes=45)
 """Mean delay between being reached and paying, exponential (assumption)."""
 
 AUTO_CLOSE_REASON: Final = "超时未付款，交易自动关闭"
-PAYMENT_METHOD: Final = "支付宝"
+PAYMENT_METHODS: Final[Mapping[Platform, str]] = {Platform.SHOPIFY: "Shopify Payments"}
+"""How a late payment is paid, per platform (Alipay where not named)."""
 _STREAM: Final = 8  # the simulator uses streams 0–7 of the seed
 
 
@@ -207,7 +208,7 @@ def orders_at(
                     status=OrderStatus.PAID,
                     paid_at=paid_at,
                     paid_amount=order.total_amount,
-                    payment_method=PAYMENT_METHOD,
+                    payment_method=PAYMENT_METHODS.get(order.platform, "支付宝"),
                 )
             )
         elif response.closed_at is not None and response.closed_at <= cutoff:
