@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import tomli_w
-from act_factories import NOW, Shop
+from act_factories import NOW, Shop, make_shop
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
@@ -26,6 +26,7 @@ from winback.demo.gateways import LINK_SECRET_ENV, LocalGateways, local_gateways
 from winback.model import ActionChannel, ActionStatus, Purpose
 from winback.services.dispatch import default_channels, dispatch, preview
 from winback.store import outbox
+from winback.store.db import connect, migrate
 from winback.store.schema import consents
 from winback.testing import FixedClock, planned_action
 
@@ -276,12 +277,13 @@ def test_the_dry_run_shows_the_rendered_message_masked_and_a_render_failure(
 
 
 def test_the_winback_dispatch_command_sends_through_gateways_set_in_winback_toml(
-    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+    tmp_path: Path, gateways: LocalGateways
 ) -> None:
     """The command reads [channels] from the file and the link secret from the environment;
     the wall clock decides quiet hours, so the reminder's time zone puts it at midday."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the command runs on the SQLite file; the service tests cover PostgreSQL")
+    engine = connect(f"sqlite:///{tmp_path / 'winback.db'}")
+    migrate(engine)
+    shop = make_shop(engine)
     offset = 12 - datetime.now(UTC).hour
     midday = {"pay_before": "16:00", "timezone": f"Etc/GMT{-offset:+d}"}
     enqueue(
@@ -298,7 +300,10 @@ def test_the_winback_dispatch_command_sends_through_gateways_set_in_winback_toml
         ["--config", str(tmp_path / "winback.toml"), "--database", database, "dispatch", "--json"],
         catch_exceptions=False,
     )
+    stored = actions(engine)
+    engine.dispose()
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["sent"] == 2
+    assert {a.status for a in stored.values()} == {ActionStatus.SENT}
     assert [(s.to, s.text[:7]) for s in gateways.sms] == [("+8613800130000", "【俏艺旗舰店】")]
     assert [m.recipients for m in gateways.emails] == [["b1@example.com"]]

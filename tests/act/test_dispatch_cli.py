@@ -63,6 +63,7 @@ def test_dispatch_puts_the_phone_task_on_the_worklist_and_leaves_the_sms_waiting
     assert json.loads(result.stdout)["sent"] == 1
     assert {a["channel"]: a["status"] for a in listed} == {"phone_task": "sent", "sms": "planned"}
     assert result.stderr.count("sms actions stay planned: channels.sms.provider is not set") == 1
+    assert json.loads(result.stdout)["waiting"][0].startswith("sms actions stay planned")
 
 
 def test_several_workers_on_sqlite_run_as_one_and_say_so(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def dispatch(
     for line in [run.note, *run.waiting] if run.note else run.waiting:
         Console(stderr=True).print(line, highlight=False, soft_wrap=True)
     if as_json:
-        print_json({"workers": run.workers, **run.report.to_dict()})
+        print_json({"workers": run.workers, **run.report.to_dict(), "waiting": run.waiting})
         return
     report = run.report.to_dict()
     console.print(

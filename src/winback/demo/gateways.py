@@ -116,10 +116,9 @@ def local_gateways(*, public_url: str = "http://127.0.0.1:8000") -> Iterator[Loc
     """
     captured_sms: list[CapturedSms] = []
     captured_mail: list[CapturedEmail] = []
-    smtp = Controller(_Inbox(captured_mail), hostname="127.0.0.1", port=_free_port())
+    smtp = _start_smtp(_Inbox(captured_mail))
     http = ThreadingHTTPServer(("127.0.0.1", 0), _sms_handler(captured_sms))
     thread = threading.Thread(target=http.serve_forever, name="winback-demo-sms", daemon=True)
-    smtp.start()
     try:
         thread.start()
         try:
@@ -137,6 +136,23 @@ def local_gateways(*, public_url: str = "http://127.0.0.1:8000") -> Iterator[Loc
             thread.join(timeout=5)
     finally:
         smtp.stop()
+
+
+def _start_smtp(inbox: _Inbox, tries: int = 3) -> Controller:
+    """Start aiosmtpd on a free loopback port; a port taken meanwhile or a server slow to
+    answer (a busy machine) is retried, and a failed start leaves nothing open."""
+    for attempt in range(1, tries + 1):
+        smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port(), ready_timeout=30)
+        try:
+            smtp.start()
+            return smtp
+        except (OSError, TimeoutError):
+            smtp.stop(no_assert=True)
+            if not smtp.loop.is_closed():
+                smtp.loop.close()
+            if attempt == tries:
+                raise
+    raise AssertionError("unreachable")
 
 
 class _Inbox:

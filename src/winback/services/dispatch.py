@@ -129,7 +129,12 @@ def dispatch(
 ) -> DispatchRun:
     """Send what is due, through the send policy; with ``loop``, keep polling until SIGINT or
     SIGTERM. Several ``workers`` are worker processes, on PostgreSQL only: SQLite has one
-    writer at a time, so it runs one worker and says so.
+    writer at a time, so it runs one worker and says so. Each worker process calls
+    ``channels`` itself, so with several workers it must be picklable (a module-level
+    function such as :func:`default_channels`, not a lambda).
+
+    Raises :class:`~winback.act.channels.registry.ChannelNotConfigured` before anything is
+    sent when marketing e-mail is planned and the shop cannot sign unsubscribe links.
     """
     note = None
     if workers > 1 and app.engine.dialect.name != "postgresql":
