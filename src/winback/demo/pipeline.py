@@ -6,9 +6,11 @@ written out as a GB18030 Taobao order report and item report (with the real expo
 quirks), its customer-service chats, carts, favourites, reviews and stock as CSV files with
 generic mapping files, and a second, smaller store as Shopify CSV exports. Then each file
 is imported with :func:`winback.services.import_path` and the store is summarised. The demo
-ends with the loss diagnosis of the simulated days (``winback diagnose``), writes the HTML
-report, ``report.html``, beside the store, and runs the recovery engine (``winback plan``,
-``winback dispatch``, ``winback report recovery``).
+then diagnoses the simulated days (``winback diagnose``), writes the HTML report,
+``report.html``, beside the store, plans the recovery (``winback plan``) and lives through the
+next day on its own clock (:mod:`winback.demo.next_day`: ``winback dispatch`` every 30
+minutes through local SMTP/SMS gateways, simulated buyers' answers, newer exports imported)
+before ``winback report recovery``.
 """
 
 from __future__ import annotations
