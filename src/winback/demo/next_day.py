@@ -121,8 +121,9 @@ def live_next_day(
             open_orders, touches, seed=seed, start=start, end=day.end, close_after=close_after
         )
         paid = {k for k, r in day.responses.items() if r.paid_at is not None and r.paid_at <= now}
-        if paid - known:
-            day.imports += _import_updates(app, stores, day.responses, folder, now, start)
+        if news := paid - known:
+            changed = [s for s in stores if not news.isdisjoint(o.order_id for o in s.shop.orders)]
+            day.imports += _import_updates(app, changed, day.responses, folder, now, start)
             known |= paid
         day.dispatched.add(dispatch_service.dispatch(app, channels=channels).report)
         touches = _touches(app)
