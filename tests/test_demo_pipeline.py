@@ -1,13 +1,19 @@
-"""`winback demo` end to end: simulate, write real exports, import them, summarise."""
+"""`winback demo` end to end: simulate, write real exports, import them, summarise,
+diagnose, plan, live through the next day and report what the reminders recovered."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from winback.demo.pipeline import SHOPIFY_STORE, run_demo
+from winback.app import App
+from winback.config import load_settings
+from winback.demo.pipeline import SHOPIFY_STORE, DemoResult, run_demo
+from winback.model import Action, ActionStatus, OrderStatus
+from winback.store import outbox, repo
 
 
 class FixedClock:
@@ -56,3 +62,78 @@ def test_running_the_demo_twice_gives_the_same_store(tmp_path: Path) -> None:
     first = run_demo(tmp_path / "a", days=5, console=Console(quiet=True), clock=clock)
     second = run_demo(tmp_path / "a", days=5, console=Console(quiet=True), clock=clock)
     assert [r.created for r in first.reports] == [r.created for r in second.reports]
+
+
+@pytest.fixture(scope="module")
+def lived(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, str]:
+    """A 20-day demo that has lived through its next day, and what it printed."""
+    console = Console(record=True, width=140)
+    clock = FixedClock(datetime(2026, 11, 23, 4, 0, tzinfo=UTC))
+    folder = tmp_path_factory.mktemp("lived") / "demo"
+    return run_demo(folder, days=20, console=console, clock=clock), console.export_text()
+
+
+def _store_rows(result: DemoResult) -> tuple[list[dict[str, object]], list[Action]]:
+    settings = load_settings(result.folder / "winback.toml", env={})
+    app = App.open(settings, cwd=result.folder)
+    try:
+        with app.engine.connect() as conn:
+            store = next(s for s in repo.list_stores(conn) if s.name == result.shop.name)
+            orders = repo.orders_table(conn, store.id).to_pylist()
+            actions = outbox.list_actions(conn, store_id=store.id)
+    finally:
+        app.close()
+    return orders, actions
+
+
+def test_the_next_day_recovers_orders_and_the_report_counts_them(
+    lived: tuple[DemoResult, str],
+) -> None:
+    result, shown = lived
+    assert result.recovered is not None and result.next_day is not None
+    rows = result.recovered.table.to_pylist()
+    assert sum(int(row["orders_recovered"]) for row in rows) > 0
+    for row in rows:
+        assert row["orders_recovered"] <= row["orders_reached"]  # a merged reminder
+        assert row["actions_sent"] <= row["orders_reached"]  # reaches several orders
+    unpaid = next(row for row in result.recovered.lift.to_pylist() if row["playbook"] == "unpaid")
+    assert unpaid["treated_orders"] > 0 and unpaid["held_out_orders"] > 0
+    assert unpaid["lift_lower"] <= unpaid["lift"] <= unpaid["lift_upper"]
+    assert result.next_day.steps == 48 and result.next_day.paid > 0
+    assert "Simulated buyers' responses, not measured data" in shown
+    assert "Against the holdout" in shown
+
+
+def test_held_out_actions_are_never_sent_and_no_order_is_reminded_after_it_was_paid(
+    lived: tuple[DemoResult, str],
+) -> None:
+    result, _ = lived
+    orders, actions = _store_rows(result)
+    paid_at = {row["order_id"]: row["paid_at"] for row in orders}
+    held_out = [a for a in actions if a.status is ActionStatus.HELD_OUT]
+    assert held_out and all(a.sent_at is None and a.attempts == 0 for a in held_out)
+    sent = [a for a in actions if a.status is ActionStatus.SENT and a.playbook == "unpaid"]
+    assert sent
+    for action in sent:
+        assert action.sent_at is not None
+        for order_id in action.order_ids:
+            paid = paid_at[order_id]
+            assert paid is None or paid > action.sent_at, (action.key, paid, action.sent_at)
+
+
+def test_the_newer_order_reports_only_move_unpaid_orders_forward(
+    lived: tuple[DemoResult, str],
+) -> None:
+    result, _ = lived
+    day = result.next_day
+    assert day is not None and day.imports
+    assert all(report.rejected == 0 for report in day.imports)
+    orders, _ = _store_rows(result)
+    name = result.shop.name
+    assert {(name, row["order_id"]): OrderStatus(row["status"]) for row in orders} == {
+        key: status for key, status in day.after.items() if key[0] == name
+    }
+    assert day.moves and {before for before, _ in day.moves} == {OrderStatus.PENDING}
+    assert {after for _, after in day.moves} == {OrderStatus.PAID, OrderStatus.CLOSED}
+    paid = sum(n for (_, after), n in day.moves.items() if after is OrderStatus.PAID)
+    assert paid == day.paid

@@ -89,6 +89,19 @@ class StoreSettings(_Section):
     language: Literal["zh", "en"] = "zh"
     unpaid_close_after: Duration = timedelta(hours=72)
     postal_address: str | None = None
+    pay_url: str | None = None
+
+    @field_validator("pay_url")
+    @classmethod
+    def _pay_link(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value.startswith(("https://", "http://")) or "{order_id}" not in value
+        ):
+            raise ValueError(
+                f"{value!r} must be an http(s) URL with {{order_id}} in it, "
+                "e.g. 'https://shop.example.com/orders/{order_id}/pay'"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

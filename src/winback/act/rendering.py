@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
+from urllib.parse import quote
 
 from winback.act.channels.base import Message
 from winback.act.compose import compose_message
@@ -71,6 +72,7 @@ class TemplateRenderer:
         signer: LinkSigner | None = None,
         public_url: str | None = None,
         postal_address: str | None = None,
+        pay_url: str | None = None,
         link_problem: str | None = None,
         template_code: Callable[[str], str | None] = lambda name: None,
     ) -> None:
@@ -81,6 +83,7 @@ class TemplateRenderer:
         self.signer = signer
         self.public_url = public_url.rstrip("/") if public_url else None
         self.postal_address = postal_address
+        self.pay_url = pay_url
         self.link_problem = link_problem or _link_problem(signer, self.public_url)
         self.template_code = template_code
         self._plain = PlainRenderer()
@@ -105,6 +108,7 @@ class TemplateRenderer:
             signer=signer,
             public_url=settings.channels.public_url,
             postal_address=settings.store.postal_address,
+            pay_url=settings.store.pay_url,
             link_problem=link_problem,
             template_code=template_code,
         )
@@ -161,6 +165,10 @@ class TemplateRenderer:
                 "order_ids": separator.join(action.order_ids),
                 "order_count": str(len(action.order_ids)),
             }
+            if self.pay_url:
+                variables["pay_url"] = self.pay_url.replace(
+                    "{order_id}", quote(action.order_ids[0], safe="")
+                )
         if self.postal_address:
             variables["postal_address"] = self.postal_address
         variables |= dict(action.params)

@@ -6,16 +6,20 @@ written out as a GB18030 Taobao order report and item report (with the real expo
 quirks), its customer-service chats, carts, favourites, reviews and stock as CSV files with
 generic mapping files, and a second, smaller store as Shopify CSV exports. Then each file
 is imported with :func:`winback.services.import_path` and the store is summarised. The demo
-ends with the loss diagnosis of the simulated days (``winback diagnose``), writes the HTML
-report, ``report.html``, beside the store, and runs the recovery engine (``winback plan``,
-``winback dispatch``, ``winback report recovery``).
+then diagnoses the simulated days (``winback diagnose``), writes the HTML report,
+``report.html``, beside the store, plans the recovery (``winback plan``) and lives through the
+next day on its own clock (:mod:`winback.demo.next_day`: ``winback dispatch`` every 30
+minutes through local SMTP/SMS gateways, simulated buyers' answers, newer exports imported)
+before ``winback report recovery``.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -31,30 +35,41 @@ from winback.config import load_settings
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
+from winback.demo.gateways import LocalGateways, local_gateways
 from winback.demo.history import simulate_history, write_history_reports
+from winback.demo.next_day import DemoStore, NextDay, live_next_day
+from winback.demo.responses import assumptions
 from winback.demo.simulator import DemoShop, simulate
 from winback.errors import WinbackError
-from winback.model import Platform
+from winback.model import ActionStatus, Platform
 from winback.present import lifecycle as lifecycle_view
 from winback.present import recovery_terminal, terminal
+from winback.privacy import mask_contact, mask_text
 from winback.services import dispatch as dispatch_service
 from winback.services import lifecycle, recovery
+from winback.testing import FixedClock
 
 if TYPE_CHECKING:
     from winback.services.diagnosis import Diagnosis
 
 SHOPIFY_STORE = "Qiaoyi Global"
+DEMO_AGENT_HOURLY_COST = "30"
 
 
 @dataclass
 class DemoResult:
     folder: Path
     shop: DemoShop
+    overseas: DemoShop | None = None
     reports: list[services.ImportReport] = field(default_factory=list)
     report: Path | None = None
     plan: recovery.PlanResult | None = None
     dispatched: DispatchReport | None = None
     recovered: recovery.RecoveryReport | None = None
+    next_day: NextDay | None = None
+    recoveries: dict[str, recovery.RecoveryReport] = field(default_factory=dict)
+    gateway_sms: int = 0
+    gateway_emails: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,15 +92,16 @@ def run_demo(
     """Build the demo store in ``folder`` (replacing an earlier demo) and print a summary."""
     out = console or Console()
     now = (clock or SystemClock()).now()
+    demo_clock = FixedClock(now)  # the demo's own time: it passes in _recover, step by step
     shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
     _reset(folder)
     _write_settings(folder, shop)
-    exports = _write_exports(
+    exports, overseas = _write_exports(
         out, folder / "exports", shop, seed=seed, now=now, history=orders is None
     )
     settings = load_settings(folder / "winback.toml", env={})
-    app = App.open(settings, cwd=folder, clock=clock)
-    result = DemoResult(folder=folder, shop=shop)
+    app = App.open(settings, cwd=folder, clock=demo_clock)
+    result = DemoResult(folder=folder, shop=shop, overseas=overseas)
     try:
         services.create_store(
             app,
@@ -99,7 +115,7 @@ def run_demo(
         _print_summary(app, out, shop.name, since=_first_day(shop, days))
         if orders is None:  # benchmark-sized runs (--orders) stop at the import
             diagnosis = _diagnose(app, out, days=days, now=now)
-            _recover(app, out, shop.name, result)
+            _recover(app, out, demo_clock, result, seed=seed)
             _print_lifecycle(app, out, shop.name, days=days)
             result.report = _write_report(app, out, folder, diagnosis)
     finally:
@@ -145,10 +161,13 @@ def _simulate(out: Console, *, seed: int, days: int, orders: int | None, now: da
     today = now.astimezone(tz).date()
     start = today - timedelta(days=days)
     with out.status(f"Simulating {days} days of a Taobao shop (seed {seed})…"):
-        shop = simulate(seed=seed, start=start, days=days, orders=orders)
+        if orders is None:  # the export is taken now: today's orders so far are in it
+            shop = simulate(seed=seed, start=start, days=days + 1, cutoff=now)
+        else:
+            shop = simulate(seed=seed, start=start, days=days, orders=orders)
     out.print(
         f"Simulated [bold]{shop.name}[/]: {len(shop.orders):,} orders from "
-        f"{start:%Y-%m-%d} to {today - timedelta(days=1):%Y-%m-%d}, "
+        f"{start:%Y-%m-%d} to {shop.cutoff:%Y-%m-%d %H:%M}, "
         f"{len(shop.chats):,} chat lines, {len(shop.carts):,} carts."
     )
     return shop
@@ -168,14 +187,19 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
             "timezone": shop.timezone,
             "currency": shop.currency,
             "language": "zh",
-        }
+            # where the overseas store's buyers pay an open order (its reminder e-mails link here)
+            "pay_url": "https://qiaoyi-global.example.com/account/orders/{order_id}",
+        },
+        # What an agent's time costs (an assumption of the demo: ¥30 an hour with overheads),
+        # so that the recovery report's cost and ROI are not zero for agent tasks.
+        "channels": {"costs": {"agent_hourly_cost": DEMO_AGENT_HOURLY_COST}},
     }
     (folder / "winback.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
 
 
 def _write_exports(
     out: Console, folder: Path, shop: DemoShop, *, seed: int, now: datetime, history: bool
-) -> list[ExportFile]:
+) -> tuple[list[ExportFile], DemoShop]:
     """The exports; ``history``: the members' earlier orders as an older Taobao report,
     imported first (benchmark-sized runs leave it out)."""
     files: list[ExportFile] = []
@@ -195,24 +219,28 @@ def _write_exports(
     service.mkdir()
     for data, mapping in write_extras(shop, service):
         files.append(ExportFile(data, Platform.GENERIC, shop.name, mapping))
-    files += _write_shopify_store(folder / "shopify", seed=seed, now=now)
+    overseas, shopify_files = _write_shopify_store(folder / "shopify", seed=seed, now=now)
+    files += shopify_files
     out.print(f"Wrote {len(files)} export locations under {folder}.")
-    return files
+    return files, overseas
 
 
-def _write_shopify_store(folder: Path, *, seed: int, now: datetime) -> list[ExportFile]:
+def _write_shopify_store(
+    folder: Path, *, seed: int, now: datetime
+) -> tuple[DemoShop, list[ExportFile]]:
     folder.mkdir()
     today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
     shop = simulate(
         seed=seed + 1000,
         start=today - timedelta(days=30),
-        days=30,
+        days=31,
         platform=Platform.SHOPIFY,
         orders_per_day=12,
+        cutoff=now,
     )
     shopify_export.write_orders_csv(shop.orders, folder / "orders_export.csv")
     shopify_export.write_customers_csv(shop.customers, folder / "customers_export.csv")
-    return [ExportFile(folder, Platform.SHOPIFY, SHOPIFY_STORE)]
+    return shop, [ExportFile(folder, Platform.SHOPIFY, SHOPIFY_STORE)]
 
 
 def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[services.ImportReport]:
@@ -230,19 +258,95 @@ def _import_all(app: App, exports: list[ExportFile], out: Console) -> list[servi
     return reports
 
 
-def _recover(app: App, out: Console, store: str, result: DemoResult) -> None:
-    """Plan the reminders and follow-ups, send what is due, and report what came back."""
+def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, seed: int) -> None:
+    """Plan the reminders and follow-ups of both stores, let the next day pass (the
+    dispatcher sends what falls due through the local gateways, the simulated buyers answer,
+    newer exports are imported), and report what the actions recovered against the
+    holdout."""
+    stores = [DemoStore(result.shop, result.shop.name)]
+    if result.overseas is not None:
+        stores.append(DemoStore(result.overseas, SHOPIFY_STORE))
     with out.status("Planning payment reminders and closed-order follow-ups…"):
-        result.plan = recovery.plan(app, store)
-    recovery_terminal.print_plan(out, result.plan)
-    result.dispatched = dispatch_service.dispatch(app).report
-    sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.dispatched.outcomes.items()))
-    out.print(f"Dispatched the due actions: {sent or 'nothing was due yet'}.")
-    result.recovered = recovery.recovery_report(app, store)
-    recovery_terminal.print_recovery(out, result.recovered)
+        plans = [recovery.plan(app, store.name) for store in stores]
+    for plan in plans:
+        recovery_terminal.print_plan(out, plan)
+    result.plan = plans[0]
+    with local_gateways() as gateways, out.status("The next day passes: dispatching…"):
+        sending = App(gateways.apply(app.settings), app.engine, app.cwd, app.clock)
+
+        def channels(app: App) -> dispatch_service.ChannelSet:
+            return dispatch_service.default_channels(app, env=gateways.env)
+
+        day = live_next_day(
+            sending, clock, stores, folder=result.folder / "exports", seed=seed, channels=channels
+        )
+        result.gateway_sms, result.gateway_emails = len(gateways.sms), len(gateways.emails)
+        sample = _sample(gateways)
+        failed = Counter(
+            f"{view.channel}: {view.last_error}"
+            for view in dispatch_service.list_actions(app, status=ActionStatus.FAILED)
+        )
+    result.next_day = day
+    result.dispatched = day.dispatched
+    _print_day(out, day, result.shop.timezone)
+    out.print(
+        f"The local gateways received {result.gateway_sms} SMS and {result.gateway_emails} "
+        f"e-mails (SMTP and HTTP on 127.0.0.1, nothing left this machine){sample}"
+    )
+    for problem, count in sorted(failed.items()):
+        out.print(f"{count} failed, {problem}")
+    for store in stores:
+        report = recovery.recovery_report(app, store.name)
+        result.recoveries[store.name] = report
+        recovery_terminal.print_recovery(out, report)
+    result.recovered = result.recoveries[result.shop.name]
     out.print(
         "Payments from now on are credited to these actions (winback report recovery); "
         "agents work the list with winback tasks."
+    )
+
+
+def _sample(gateways: LocalGateways) -> str:
+    """One message the gateways received, contacts masked, for the demo's output."""
+    if gateways.sms:
+        sms = gateways.sms[0]
+        return f"; e.g. SMS to {mask_contact(sms.to)}: {_short(mask_text(sms.text))}"
+    if gateways.emails:
+        mail = gateways.emails[0]
+        body = mail.message.get_body(preferencelist=("plain",))
+        text = body.get_content() if isinstance(body, EmailMessage) else ""
+        to = ", ".join(mask_contact(r) for r in mail.recipients)
+        return (
+            f"; e.g. e-mail to {to}, subject {mail.message['Subject']!s}: {_short(mask_text(text))}"
+        )
+    return "."
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _print_day(out: Console, day: NextDay, timezone: str) -> None:
+    zone = ZoneInfo(timezone)
+    outcomes = ", ".join(f"{n} {name}" for name, n in sorted(day.dispatched.outcomes.items()))
+    by_channel = ", ".join(
+        f"{n} {recovery_terminal.CHANNEL_LABELS.get(channel, channel)}"
+        for channel, n in sorted(day.sent_by_channel.items())
+    )
+    moves = ", ".join(f"{n} {before} → {after}" for (before, after), n in sorted(day.moves.items()))
+    out.print(
+        f"The next day passed in {day.steps} steps of 30 min, "
+        f"{day.start.astimezone(zone):%m-%d %H:%M} to {day.end.astimezone(zone):%m-%d %H:%M} "
+        f"({timezone}). Dispatched: {outcomes or 'nothing fell due'}; "
+        f"sent: {by_channel or 'none'}."
+    )
+    out.print(
+        f"[bold]Simulated[/] buyers' responses, not measured data: {assumptions()}. "
+        f"Of the {len(day.responses)} orders unpaid in the first exports, {day.paid} were paid "
+        f"({day.paid_after_reminder} because of a reminder, as the simulation knows) and "
+        f"{day.closed} closed at the deadline. {len(day.imports)} newer order exports "
+        f"were imported; the store's statuses moved: {moves or 'none'}."
     )
 
 

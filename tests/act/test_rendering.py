@@ -1,0 +1,53 @@
+"""The template renderer: store settings become template variables."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from winback.act.rendering import TemplateRenderer
+from winback.act.templates import TemplateError
+from winback.config import Settings, StoreSettings
+from winback.model import Action, ActionChannel, ActionStatus, Purpose
+from winback.testing import DEFAULT_NOW, FixedClock
+
+
+def renderer(**store: str) -> TemplateRenderer:
+    settings = Settings(store=StoreSettings(name="Qiaoyi Global", language="en", **store))
+    return TemplateRenderer.from_settings(settings, clock=FixedClock(DEFAULT_NOW), signer=None)
+
+
+def reminder_email() -> Action:
+    return Action(
+        id=1,
+        store_id=1,
+        key="order:A/1001:unpaid:1",
+        playbook="unpaid",
+        step=1,
+        channel=ActionChannel.EMAIL,
+        purpose=Purpose.TRANSACTIONAL,
+        status=ActionStatus.SENDING,
+        due_at=DEFAULT_NOW,
+        template="unpaid_new_buyer_email",
+        created_at=DEFAULT_NOW,
+        updated_at=DEFAULT_NOW,
+        order_ids=("A/1001",),
+        params={"pay_before": "4 pm"},
+    )
+
+
+def test_a_reminder_email_links_to_the_stores_pay_page_for_its_order() -> None:
+    shop = renderer(pay_url="https://shop.example.com/orders/{order_id}/pay")
+    message = shop.render(reminder_email(), "alice@example.com")
+    assert "https://shop.example.com/orders/A%2F1001/pay" in message.body
+
+
+def test_without_a_pay_page_the_reminder_email_cannot_be_rendered() -> None:
+    with pytest.raises(TemplateError, match="pay_url"):
+        renderer().render(reminder_email(), "alice@example.com")
+
+
+@pytest.mark.parametrize("url", ["https://shop.example.com/pay", "ftp://x/{order_id}"])
+def test_a_pay_page_must_be_a_web_address_naming_the_order(url: str) -> None:
+    with pytest.raises(ValidationError, match="order_id"):
+        StoreSettings(pay_url=url)
