@@ -1,32 +1,11 @@
-"""Fixtures for the act layer: the store fixtures (SQLite and PostgreSQL, shared with
-tests/store) and a shop with buyers and unpaid orders to remind."""
+"""Fixtures for the act layer: a shop with buyers and unpaid orders to remind (the store
+fixtures, on SQLite and PostgreSQL, come from tests/conftest.py)."""
 
 from __future__ import annotations
-
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 from act_factories import Shop, make_shop
 from sqlalchemy import Engine
-
-_STORE_TESTS = Path(__file__).resolve().parents[1] / "store"
-
-
-def _store_conftest():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("_store_conftest", _STORE_TESTS / "conftest.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("_store_conftest", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-_fixtures = _store_conftest()
-postgres_admin = _fixtures.postgres_admin
-database_url = _fixtures.database_url
-engine = _fixtures.engine
 
 
 @pytest.fixture
