@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from test_taobao_roundtrip import taobao_orders
 
 from winback.demo.exports import taobao as writer
-from winback.ingest import taobao
+from winback.ingest import taobao, taobao_columns
 from winback.ingest.cleaning import parse_datetime
 from winback.ingest.orders_common import columns_for, reading
 from winback.ingest.records import OrderRecord, OrderTable
@@ -191,6 +192,27 @@ def test_an_impossible_date_is_not_rolled_over_but_sends_the_file_to_the_row_rea
 def test_plain_times_are_placed_in_the_zone_hour_by_hour_as_python_does() -> None:
     texts = ["2026-01-01 08:30:00", "1988-09-11 01:30:00", "1988-04-10 02:30:00", None]
     got = instants(pa.array(texts), SHANGHAI).to_pylist()
+    for text, value in zip(texts, got, strict=True):
+        expected = parse_datetime(text or "", SHANGHAI)
+        assert value == (None if expected is None else expected.astimezone(UTC))
+
+
+def test_plain_times_are_read_by_arrow_not_one_by_one_in_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path must really be taken: a regression once sent every time through
+    Python because Arrow's ``strftime`` prints microseconds that the check did not expect."""
+    slow: list[str] = []
+
+    def spy(text: str, tz: ZoneInfo) -> int:
+        slow.append(text)
+        return real(text, tz)
+
+    real = taobao_columns._python_instant
+    monkeypatch.setattr(taobao_columns, "_python_instant", spy)
+    texts = ["2026-01-01 08:30:00", "2024-02-29 23:59:59", None, "2026/1/3 9:05"]
+    got = instants(pa.array(texts), SHANGHAI).to_pylist()
+    assert slow == ["2026/1/3 9:05"]
     for text, value in zip(texts, got, strict=True):
         expected = parse_datetime(text or "", SHANGHAI)
         assert value == (None if expected is None else expected.astimezone(UTC))

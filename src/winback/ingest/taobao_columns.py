@@ -190,14 +190,17 @@ def instants(texts: pa.Array, tz: ZoneInfo) -> pa.Array:
     UTC timestamps. Plain ``YYYY-MM-DD HH:MM:SS`` times are read by Arrow and placed in
     ``tz`` hour by hour (an hour in which the zone's offset changes goes through Python)."""
     plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_TIME), False)
+    plain_texts = pc.if_else(plain, texts, pa.scalar(None, pa.string()))
     local = pc.strptime(
-        pc.if_else(plain, texts, pa.scalar(None, pa.string())),
+        plain_texts,
         format="%Y-%m-%d %H:%M:%S",
         unit="us",
         error_is_null=True,
     )
-    # Arrow rolls impossible dates over (2026-02-30 → 2026-03-02): only a round trip counts.
-    same = pc.equal(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), texts)
+    # Arrow rolls impossible dates over (2026-02-30 → 2026-03-02): a time counts only when
+    # its day of the month is the one written (the pattern has fixed the other fields).
+    written_day = pc.cast(pc.utf8_slice_codeunits(plain_texts, 8, 10), pa.int64())
+    same = pc.equal(pc.day(local), written_day)
     local = pc.if_else(pc.fill_null(same, False), local, pa.scalar(None, local.type))
     local_us = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False)
     valid = ~pc.is_null(local).to_numpy(zero_copy_only=False)
