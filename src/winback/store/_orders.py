@@ -83,24 +83,31 @@ _PATH: Final[dict[str, tuple[str, ...]]] = {
 Row = tuple[Any, ...]
 
 
-def _timeline_sql() -> tuple[str, ...]:
-    """One ``INSERT … SELECT`` per status: the timeline of newly inserted orders, computed
-    by the database from the rows (the same rule as :func:`timeline`)."""
-    statements = []
+def _timeline_sql() -> str:
+    """One ``INSERT … SELECT``: the timeline of newly inserted orders, computed by the
+    database from the rows (the same rule as :func:`timeline`). Each order meets every
+    status once (``CROSS JOIN`` keeps orders as the outer loop), so the rows arrive in key
+    order and extend the table's B-tree instead of splitting pages across it."""
+    times = []
+    reached = []
     for status in OrderStatus:
-        times = [ORDER_COLUMNS[i] for i in _TIME_OF[status]]
-        at = times[0] if len(times) == 1 else f"coalesce({', '.join(times)})"
+        columns = [ORDER_COLUMNS[i] for i in _TIME_OF[status]]
+        at = columns[0] if len(columns) == 1 else f"coalesce({', '.join(columns)})"
         later = [s.value for s in OrderStatus if status.value in _PATH[s.value]]
-        reached = f"status = '{status.value}'"
+        condition = f"o.status = '{status.value}'"
         if later:
             listed = ", ".join(f"'{s}'" for s in later)
-            reached = f"({reached} OR (status IN ({listed}) AND {at} IS NOT NULL))"
-        statements.append(
-            "INSERT INTO order_events (order_row_id, status, at, recorded_at, source_file) "
-            f"SELECT id, '{status.value}', {at}, :now, :source FROM orders "
-            f"WHERE {{new_rows}} AND {reached}"
-        )
-    return tuple(statements)
+            condition = f"({condition} OR (o.status IN ({listed}) AND {at} IS NOT NULL))"
+        times.append(f"WHEN '{status.value}' THEN {at}")
+        reached.append(f"(e.column1 = '{status.value}' AND {condition})")
+    statuses = ", ".join(f"('{status.value}')" for status in OrderStatus)
+    return (
+        "INSERT INTO order_events (order_row_id, status, at, recorded_at, source_file) "
+        f"SELECT o.id, e.column1, CASE e.column1 {' '.join(times)} END, :now, :source "
+        f"FROM orders o CROSS JOIN (VALUES {statuses}) AS e "
+        f"WHERE {{new_rows}} AND ({' OR '.join(reached)}) "
+        "ORDER BY o.id"
+    )
 
 
 TIMELINE_SQL: Final = _timeline_sql()
@@ -369,8 +376,8 @@ class OrderWriter:
         if order_rows:
             new_rows, params = self.bulk.among("id", ids)
             params |= {"now": self.bulk.instant_value(now), "source": source}
-            for statement in TIMELINE_SQL:
-                self.bulk.conn.execute(text(statement.format(new_rows=new_rows)), params)
+            statement = TIMELINE_SQL.format(new_rows=new_rows.replace("id", "o.id", 1))
+            self.bulk.conn.execute(text(statement), params)
 
     def _update(
         self,

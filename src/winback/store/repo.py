@@ -53,6 +53,7 @@ from winback.store.schema import (
     customers,
     feedback,
     imports,
+    order_events,
     order_lines,
     orders,
     stock_levels,
@@ -178,7 +179,9 @@ def apply_records(
         bucket.append(record)
     if not conn.in_transaction():
         conn.begin()
-    with conn.begin_nested():
+    new_orders = sum(len(table) for table in tables) + len(by_kind[OrderRecord])
+    order_tables = (customers, orders, order_lines, order_events)
+    with conn.begin_nested(), Bulk(conn).loading(order_tables, new_orders, counted=orders):
         run = _Run(conn, store_id, source_file, progress, now or SystemClock().now())
         for table in tables:
             run.counts["order"] = run.counts.get("order", KindCounts()) + run.order_table(table)
