@@ -11,11 +11,11 @@ the object in the file).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -357,14 +357,32 @@ class Rejection:
         return f"{self.file}, row {self.row}{column}: {self.reason}"
 
 
+class OrderChunks(Protocol):
+    """Orders still to be read, chunk by chunk, while the store writes them: a large
+    order report (:class:`winback.ingest.taobao_columns.OrderStream`)."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def estimated_rows(self) -> int: ...
+
+    def chunks(self) -> Iterator[OrderTable]: ...
+
+
+Parsed = Record | OrderTable | OrderChunks
+"""What a parser hands the store: records, a table of orders, or orders still to read."""
+
+
 @dataclass(slots=True)
 class ParsedFile:
-    """What an importer made of one file, before anything is stored."""
+    """What an importer made of one file, before anything is stored (an
+    :class:`OrderChunks` is read while it is stored)."""
 
     file: str
     source: Platform
     kind: str
-    records: list[Record | OrderTable] = field(default_factory=list)
+    records: list[Parsed] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
     unmapped_columns: list[str] = field(default_factory=list)

@@ -25,10 +25,13 @@ def parse_file(
     mapping: Path | None = None,
     item_report: Path | None = None,
     progress: RowProgress | None = None,
+    streaming: bool = False,
 ) -> ParsedFile:
     """Parse one export file of ``source`` into canonical records (nothing is stored).
 
     ``item_report`` joins a Taobao/Tmall item report's lines into the orders of ``path``.
+    ``streaming`` lets a large Taobao/Tmall order report come back unread, as an
+    :class:`~winback.ingest.records.OrderChunks` the store reads while it writes.
     """
     if source is Platform.GENERIC:
         if mapping is None:
@@ -43,7 +46,9 @@ def parse_file(
     if source in (Platform.TAOBAO, Platform.TMALL):
         if item_report is not None:
             return taobao.parse_pair(path, item_report, tz=tz, platform=source, progress=progress)
-        return taobao.parse(path, tz=tz, platform=source, progress=progress, columnar=True)
+        return taobao.parse(
+            path, tz=tz, platform=source, progress=progress, columnar=True, streaming=streaming
+        )
     parser = {
         Platform.JD: jd.parse,
         Platform.PDD: pdd.parse,

@@ -33,13 +33,12 @@ from winback.ingest.records import (
     Buyer,
     OrderLinesRecord,
     OrderRecord,
-    OrderTable,
+    Parsed,
     ParsedFile,
-    Record,
     RowProgress,
 )
 from winback.ingest.tables import Table
-from winback.ingest.taobao_columns import NotColumnar, read_order_table
+from winback.ingest.taobao_columns import NotColumnar, order_stream, read_order_table
 from winback.ingest.taobao_items import ITEM_ALIASES, parse_item_table
 from winback.ingest.taobao_status import NOT_CLOSED, order_status
 from winback.model import Platform
@@ -76,21 +75,47 @@ def parse(
     platform: Platform = Platform.TAOBAO,
     progress: RowProgress | None = None,
     columnar: bool = False,
+    streaming: bool = False,
 ) -> ParsedFile:
     """Parse a Taobao/Tmall order report or item report (told apart by the headers).
 
     ``columnar`` lets a large clean order report be read column-wise into one
     :class:`OrderTable` (see :mod:`winback.ingest.taobao_columns`); otherwise, and whenever
-    that reader declines the file, every order is an :class:`OrderRecord`.
+    that reader declines the file, every order is an :class:`OrderRecord`. With
+    ``streaming`` too, a report of at least :data:`STREAM_MIN_ROWS` rows is not read here:
+    it comes back as one :class:`OrderStream`, read chunk by chunk while it is stored.
     """
     with reading(path) as table:
         if is_item_report(table.headers):
             return parse_item_table(table, tz=tz, platform=platform, progress=progress)
+        if columnar and streaming:
+            stream = _stream(table, tz=tz, platform=platform)
+            if stream is not None:
+                return stream
         if columnar:
             parsed = _read_columns(table, tz=tz, platform=platform, progress=progress)
             if parsed is not None:
                 return parsed
         return _parse_order_table(table, tz=tz, platform=platform, progress=progress)
+
+
+STREAM_MIN_ROWS = 100_000
+"""Smaller reports are read at once: a helper process would cost more than it saves."""
+
+
+def _stream(table: Table, *, tz: ZoneInfo, platform: Platform) -> ParsedFile | None:
+    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    try:
+        stream = order_stream(table, columns, platform, min_rows=STREAM_MIN_ROWS)
+    except NotColumnar:
+        return None
+    return ParsedFile(
+        file=table.file,
+        source=platform,
+        kind="order_report",
+        records=[stream],
+        unmapped_columns=columns.unmapped,
+    )
 
 
 def _read_columns(
@@ -131,7 +156,7 @@ def parse_pair(
     if orders.kind != "order_report" or items.kind != "item_report":
         _refuse_mixed_up(order_report, orders.kind, item_report, items.kind)
     lines = {r.order_id: r for r in items.records if isinstance(r, OrderLinesRecord)}
-    records: list[Record | OrderTable] = []
+    records: list[Parsed] = []
     for record in orders.records:
         if isinstance(record, OrderRecord) and record.order_id in lines:
             record = replace(record, lines=lines.pop(record.order_id).lines)

@@ -21,8 +21,10 @@ part of the cell, where Python's strict CSV reader calls the file broken.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -69,46 +71,127 @@ def read_order_table(
 ) -> OrderTable:
     """The orders of a Taobao order report (already mapped by ``columns``) as an
     :class:`OrderTable`; raises :class:`NotColumnar` when the row reader must read it."""
-    if table.format != "csv" or table.header_row != 1 or table.encoding is None:
-        raise NotColumnar("not a plain CSV with its header on row 1")
-    if table.estimated_rows < min_rows:
-        raise NotColumnar("a small file")
-    if _has_open_quote(table.file):
-        raise NotColumnar("a quoted cell runs to the end of the file (a truncated file)")
+    _check_plain(table, min_rows)
     raw = _read_csv(table)
     return _orders(raw, columns, platform)
 
 
-def _has_open_quote(file: str) -> bool:
-    """Whether the file holds an odd number of quote marks: a quoted cell never closed, which
-    Arrow would read as a cell running to the end of the file where Python's strict CSV
-    reader reports a truncated file. (GB18030 and UTF-8 never use the byte ``"`` inside a
-    multibyte character, so counting bytes counts quote marks.)"""
-    quotes = 0
+STREAM_BLOCK: Final = 4 << 20
+"""Bytes of the file per chunk of a streamed read (about 15,000 orders of a Taobao report)."""
+
+
+@dataclass(frozen=True)
+class OrderStream:
+    """A large Taobao order report to be read in chunks (:meth:`chunks`), e.g. by a helper
+    process while the store writes the chunks already read. Picklable: it holds where the
+    file is and how its columns map, not the file."""
+
+    file: str
+    encoding: str
+    delimiter: str
+    width: int
+    columns: Columns
+    platform: Platform
+    estimated_rows: int
+    most_rows: int
+    """No more orders than this: the file's lines but the header's."""
+    block_size: int = STREAM_BLOCK
+
+    def chunks(self) -> Iterator[OrderTable]:
+        """The orders, chunk after chunk, exactly as :func:`read_order_table` reads them.
+        Raises :class:`NotColumnar` at the first chunk the column reader cannot take (the
+        chunks already returned must then be discarded and the file read row by row)."""
+        seen: set[str] = set()
+        for raw in _read_csv_blocks(self):
+            chunk = _orders(raw, self.columns, self.platform)
+            ids = chunk.table.column("order_id").to_pylist()
+            before = len(seen)
+            seen.update(ids)
+            if len(seen) - before != len(ids):
+                raise NotColumnar("an order id occurs twice")
+            yield chunk
+
+
+def order_stream(
+    table: Table, columns: Columns, platform: Platform, *, min_rows: int
+) -> OrderStream:
+    """An :class:`OrderStream` of ``table``, when it has at least ``min_rows`` rows and the
+    column reader may try it; raises :class:`NotColumnar` otherwise. Nothing is read yet but
+    the quote count (a truncated file is refused before any chunk)."""
+    lines = _check_plain(table, min_rows)
+    encoding = table.encoding or "utf-8"  # never None here: _check_plain refused that
+    return OrderStream(
+        table.file,
+        encoding,
+        table.delimiter,
+        len(table.headers),
+        columns,
+        platform,
+        table.estimated_rows,
+        max(lines - 1, 0),
+    )
+
+
+def _check_plain(table: Table, min_rows: int) -> int:
+    """Refuse what the column reader must not try; returns the file's line count."""
+    if table.format != "csv" or table.header_row != 1 or table.encoding is None:
+        raise NotColumnar("not a plain CSV with its header on row 1")
+    if table.estimated_rows < min_rows:
+        raise NotColumnar("a small file")
+    quotes, lines = _count_quotes_and_lines(table.file)
+    if quotes % 2 == 1:
+        # A quoted cell never closed: Arrow would read it as a cell running to the end of
+        # the file where Python's strict CSV reader reports a truncated file.
+        raise NotColumnar("a quoted cell runs to the end of the file (a truncated file)")
+    return lines
+
+
+def _count_quotes_and_lines(file: str) -> tuple[int, int]:
+    """Quote marks and lines of a file. (GB18030 and UTF-8 never use the bytes ``"`` or
+    ``\\n`` inside a multibyte character, so counting bytes counts characters.)"""
+    quotes = newlines = 0
+    last = b""
     with Path(file).open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 24), b""):
             quotes += chunk.count(b'"')
-    return quotes % 2 == 1
+            newlines += chunk.count(b"\n")
+            last = chunk
+    return quotes, newlines + (1 if last and not last.endswith(b"\n") else 0)
 
 
 def _read_csv(table: Table) -> pa.Table:
-    names = [f"c{i}" for i in range(len(table.headers))]
-    encoding = "utf8" if table.encoding in ("utf-8", "utf-8-sig") else table.encoding
+    options = _csv_options(table.encoding, table.delimiter, len(table.headers))
     try:
-        return pcsv.read_csv(
-            table.file,
-            read_options=pcsv.ReadOptions(
-                column_names=names, skip_rows=1, encoding=encoding or "utf8"
-            ),
-            parse_options=pcsv.ParseOptions(delimiter=table.delimiter, newlines_in_values=True),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        return pcsv.read_csv(table.file, *options)
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as error:
         raise NotColumnar(str(error)) from None
+
+
+def _read_csv_blocks(stream: OrderStream) -> Iterator[pa.Table]:
+    read, parse, convert = _csv_options(stream.encoding, stream.delimiter, stream.width)
+    read.block_size = stream.block_size
+    try:
+        with pcsv.open_csv(stream.file, read, parse, convert) as reader:
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as error:
+        raise NotColumnar(str(error)) from None
+
+
+def _csv_options(
+    encoding: str | None, delimiter: str, width: int
+) -> tuple[pcsv.ReadOptions, pcsv.ParseOptions, pcsv.ConvertOptions]:
+    names = [f"c{i}" for i in range(width)]
+    arrow_encoding = "utf8" if encoding in (None, "utf-8", "utf-8-sig") else encoding
+    return (
+        pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=arrow_encoding),
+        pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        pcsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 class _Cells:
@@ -226,6 +309,7 @@ def instants(texts: pa.Array, tz: ZoneInfo) -> pa.Array:
 _CHANGING: Final = np.iinfo(np.int64).min
 
 
+@lru_cache(maxsize=1 << 17)
 def _hour_offset(hour: int, tz: ZoneInfo) -> int:
     """The zone's UTC offset (µs) through one local hour, or :data:`_CHANGING`."""
     try:

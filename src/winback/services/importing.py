@@ -22,6 +22,7 @@ from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
 from winback.ingest.records import OrderTable, ParsedFile, Rejection
 from winback.ingest.sources import files_in, pair_reports, parse_file
+from winback.ingest.taobao_columns import NotColumnar, OrderStream
 from winback.model import Platform
 from winback.services.stores import find_store
 from winback.store import repo
@@ -86,12 +87,18 @@ def import_path(
     reports: list[ImportReport] = []
     for file, item_report in pair_reports(files_in(path), source):
         started = time.perf_counter()
-        parsed = _parse(app, file, source, mapping, item_report, progress)
+        parsed = _parse(app, file, source, mapping, item_report, progress, streaming=True)
         digest = _sha256(file)
         if parsed.kind == "item_report":
             deferred.append((parsed, digest, started))
             continue
-        reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
+        try:
+            reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
+        except NotColumnar:
+            # A streamed report turned out to need the row reader part-way: what was
+            # written is rolled back, and the file is read again, row by row.
+            parsed = _parse(app, file, source, mapping, item_report, progress, streaming=False)
+            reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
     for parsed, digest, started in deferred:
         reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
     return reports
@@ -132,6 +139,8 @@ def _parse(
     mapping: Path | None,
     item_report: Path | None,
     progress: ImportProgress | None,
+    *,
+    streaming: bool,
 ) -> ParsedFile:
     advance: Callable[[int], None] | None = None
     if progress is not None:
@@ -144,6 +153,7 @@ def _parse(
         mapping=mapping,
         item_report=item_report,
         progress=advance,
+        streaming=streaming,
     )
 
 
@@ -157,7 +167,7 @@ def _apply(
     progress: ImportProgress | None,
 ) -> ImportReport:
     if progress is not None:
-        count = sum(len(r) if isinstance(r, OrderTable) else 1 for r in parsed.records)
+        count = sum(_record_count(record) for record in parsed.records)
         progress.start(f"storing {Path(parsed.file).name}", count)
     begun = datetime.now(UTC)
     with app.engine.begin() as conn:
@@ -169,12 +179,15 @@ def _apply(
             progress=progress.advance if progress is not None else None,
         )
         rejections = (*parsed.rejections, *result.rejections)
+        rows_read = parsed.rows_read
+        if any(isinstance(record, OrderStream) for record in parsed.records):  # read while stored
+            rows_read = result.created + result.updated + result.unchanged
         report = ImportReport(
             file=parsed.file,
             source=parsed.source.value,
             kind=parsed.kind,
             store=store_name,
-            rows_read=parsed.rows_read,
+            rows_read=rows_read,
             created=sum(counts.created for counts in result.kinds.values()),
             updated=sum(counts.updated for counts in result.kinds.values()),
             unchanged=sum(counts.unchanged for counts in result.kinds.values()),
@@ -199,6 +212,14 @@ def _apply(
             rejected=report.rejected,
         )
     return report
+
+
+def _record_count(record: object) -> int:
+    if isinstance(record, OrderTable):
+        return len(record)
+    if isinstance(record, OrderStream):
+        return record.estimated_rows
+    return 1
 
 
 def _sha256(file: Path) -> str:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any, Final
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import CheckConstraint, Connection, Table, text
 from sqlalchemy.exc import OperationalError
 
 from winback.store.schema import UtcDateTime, from_epoch_us
 
 SQLITE_BATCH: Final = 20_000
+ROWS_PER_STATEMENT: Final = 100
+SQLITE_MAX_PARAMETERS: Final = 32_766
 BULK_LOAD_ROWS: Final = 100_000
 """Imports of at least this many rows may load PostgreSQL without row-by-row key checks
 (see :meth:`Bulk.loading`)."""
@@ -175,8 +178,21 @@ class Bulk:
         if self.postgres:
             self._copy(table, columns, rows)
             return
-        marks = ", ".join("?" * len(columns))
-        self._sqlite_many(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+        marks = f"({', '.join('?' * len(columns))})"
+        insert = f"INSERT INTO {table.name} ({names}) VALUES "
+        per = min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // len(columns))
+        whole = len(rows) - len(rows) % per if _has_check(table) else 0
+        if whole:
+            # SQLite rebuilds the value list of a ``CHECK (x IN (…))`` each time a statement
+            # runs: run one per ``per`` rows, not one per row (a fifth of an order's insert).
+            many = insert + ", ".join([marks] * per)
+            cursor = self.driver.cursor()
+            try:
+                for start in range(0, whole, per):
+                    cursor.execute(many, list(chain.from_iterable(rows[start : start + per])))
+            finally:
+                cursor.close()
+        self._sqlite_many(insert + marks, rows[whole:])
 
     def _copy(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """COPY in PostgreSQL's binary format, instants sent as they travel here (integer
@@ -264,6 +280,10 @@ def _binary_types(table: Table, columns: Sequence[str], dialect: Any) -> list[st
         else:
             return None
     return types
+
+
+def _has_check(table: Table) -> bool:
+    return any(isinstance(constraint, CheckConstraint) for constraint in table.constraints)
 
 
 def _instant_positions(table: Table, columns: Sequence[str]) -> tuple[int, ...]:

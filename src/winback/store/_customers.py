@@ -9,7 +9,7 @@ known (a platform masking its export does not erase a phone number we already ha
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from winback.ingest.records import Contact, CustomerRecord
@@ -29,6 +29,7 @@ INFO_COLUMNS: Final = (
 )  # fmt: skip
 
 
+Row = tuple[Any, ...]
 Sighting = tuple[Any, ...]
 """What one record says about a buyer, None where it says nothing: (platform, name, region,
 phone, email, address, tags, seen_at) with each contact as :func:`contact_parts`."""
@@ -133,30 +134,18 @@ class CustomerBook:
         """Create or update the customers in ``sightings`` (each key's sightings in the order
         they were made); returns every key's row id and what happened to the rows."""
         self._load([k for k in sightings if k not in self.known])
-        new_keys = [k for k in sightings if k not in self.known]
-        ids = self.bulk.allocate_ids(customers, len(new_keys))
+        new, changed, unchanged = plan_customers(self.known, sightings)
+        ids = self.bulk.allocate_ids(customers, len(new))
         inserts = []
-        for key, row_id in zip(new_keys, ids, strict=True):
-            seen = sightings[key]
-            info = _first_info(seen[0]) if len(seen) == 1 else _fold(NO_INFO, seen)
+        for (platform, key, info), row_id in zip(new, ids, strict=True):
             self.known[key] = (row_id, info)
-            inserts.append((row_id, self.store_id, seen[0][0], key, *info))
-        created = set(new_keys)
+            inserts.append((row_id, self.store_id, platform, key, *info))
         updates = []
-        unchanged = 0
-        for key, seen in sightings.items():
-            if key in created:
-                continue
-            row_id, info = self.known[key]
-            merged = _fold(info, seen)
-            if merged != info:
-                self.known[key] = (row_id, merged)
-                updates.append((*merged, row_id))
-            else:
-                unchanged += 1
-        columns = ("id", "store_id", "platform", "customer_key", *INFO_COLUMNS)
-        self.bulk.insert(customers, columns, inserts)
-        self.bulk.update(customers, INFO_COLUMNS, updates)
+        for key, info in changed:
+            row_id = self.known[key][0]
+            self.known[key] = (row_id, info)
+            updates.append((*info, row_id))
+        write_customers(self.bulk, inserts, updates)
         result = {k: self.known[k][0] for k in sightings}
         return result, KindCounts(len(inserts), len(updates), unchanged)
 
@@ -174,6 +163,42 @@ class CustomerBook:
         ):
             info = (name, region, ph, bool(ph_m), em, bool(em_m), ad, bool(ad_m), tags, first)
             self.known[key] = (row_id, info)
+
+
+NewCustomer = tuple[str, str, Info]
+"""(platform, customer key, info) of a customer to create."""
+
+
+def plan_customers(
+    known: Mapping[str, tuple[Any, Info]], sightings: dict[str, list[Sighting]]
+) -> tuple[list[NewCustomer], list[tuple[str, Info]], int]:
+    """What ``sightings`` do to customers whose stored info ``known`` holds (key → (row id,
+    info)): the customers to create, in the order they were first seen; the customers whose
+    info changes, with their merged info; and how many stay as they are."""
+    new: list[NewCustomer] = []
+    changed: list[tuple[str, Info]] = []
+    unchanged = 0
+    for key, seen in sightings.items():
+        stored = known.get(key)
+        if stored is None:
+            info = _first_info(seen[0]) if len(seen) == 1 else _fold(NO_INFO, seen)
+            new.append((seen[0][0], key, info))
+            continue
+        merged = _fold(stored[1], seen)
+        if merged != stored[1]:
+            changed.append((key, merged))
+        else:
+            unchanged += 1
+    return new, changed, unchanged
+
+
+INSERT_COLUMNS: Final = ("id", "store_id", "platform", "customer_key", *INFO_COLUMNS)
+
+
+def write_customers(bulk: Bulk, inserts: Sequence[Row], updates: Sequence[Row]) -> None:
+    """Insert rows ``(*INSERT_COLUMNS)`` and update rows ``(*INFO_COLUMNS, id)``."""
+    bulk.insert(customers, INSERT_COLUMNS, inserts)
+    bulk.update(customers, INFO_COLUMNS, updates)
 
 
 def customer_sighting(record: CustomerRecord) -> Sighting:

@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 import marshal
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Final
 
 import pyarrow as pa
 
 from winback.ingest.records import OrderTable
-from winback.store._orders import ORDER_COLUMNS, Incoming
+from winback.store._customers import Sighting
+from winback.store._orders import ORDER_COLUMNS, Incoming, Row
+
+CREATED: Final = ORDER_COLUMNS.index("created_at")
 
 
 def incoming_orders(orders: OrderTable, *, chunk: int) -> Iterator[list[Incoming]]:
@@ -27,36 +32,58 @@ def incoming_orders(orders: OrderTable, *, chunk: int) -> Iterator[list[Incoming
         yield _incoming(table.slice(start, chunk), platform)
 
 
-def _incoming(table: pa.Table, platform: str) -> list[Incoming]:
+@dataclass(slots=True)
+class CanonicalOrders:
+    """A table's orders in canonical form, column by column: what :class:`Incoming` holds
+    per order, without an object per order."""
+
+    columns: list[list[Any]]  # one list per name of ORDER_COLUMNS
+    values: list[Row]  # the same, per order
+    keys: list[str | None]  # the buyer key of each order
+    buyers: list[Sighting]  # what each order says of its buyer
+    fingerprints: list[str]
+
+
+def canonical_orders(table: pa.Table, platform: str) -> CanonicalOrders:
+    """The canonical columns, values and fingerprints of a table's orders."""
+
     def column(name: str) -> list[Any]:
         values = table.column(name)
         if pa.types.is_timestamp(values.type):
             values = values.cast(pa.int64())
         return values.to_pylist()  # type: ignore[no-any-return]
 
-    order_values = [
-        [platform] * table.num_rows if name == "platform" else column(name)
-        for name in ORDER_COLUMNS
-    ]
-    created = column("created_at")
+    rows = table.num_rows
+    columns = [[platform] * rows if name == "platform" else column(name) for name in ORDER_COLUMNS]
     contacts = [
         [_parts(v, m) for v, m in zip(column(name), column(f"{name}_masked"), strict=True)]
         for name in ("phone", "email", "address")
     ]
-    buyers = zip(
-        column("buyer_id"), column("buyer_name"), column("buyer_region"), *contacts, created,
-        strict=True,
+    keys = column("buyer_id")
+    buyers = list(
+        zip(
+            repeat(platform, rows), column("buyer_name"), column("buyer_region"), *contacts,
+            repeat(None, rows), columns[CREATED],
+            strict=True,
+        )
     )  # fmt: skip
-    incoming = []
-    blake = hashlib.blake2b
-    dumps = marshal.dumps
-    for values, (key, name, region, phone, email, address, seen) in zip(
-        zip(*order_values, strict=True), buyers, strict=True
-    ):
-        who = (platform, name, region, phone, email, address, None, seen)
-        digest = blake(dumps((values, key, who, None), 2), digest_size=16).hexdigest()
-        incoming.append(Incoming(values, key, who if key is not None else None, None, digest))
-    return incoming
+    values = list(zip(*columns, strict=True))
+    blake, dumps = hashlib.blake2b, marshal.dumps
+    fingerprints = [
+        blake(dumps((v, key, who, None), 2), digest_size=16).hexdigest()
+        for v, key, who in zip(values, keys, buyers, strict=True)
+    ]
+    return CanonicalOrders(columns, values, keys, buyers, fingerprints)
+
+
+def _incoming(table: pa.Table, platform: str) -> list[Incoming]:
+    orders = canonical_orders(table, platform)
+    return [
+        Incoming(values, key, who if key is not None else None, None, fingerprint)
+        for values, key, who, fingerprint in zip(
+            orders.values, orders.keys, orders.buyers, orders.fingerprints, strict=True
+        )
+    ]
 
 
 _MASKED: Final = (None, True)

@@ -57,6 +57,9 @@ LINE_COLUMNS: Final = (
     "line_id", "title", "sku", "product_id", "quantity", "unit_price", "colour", "size",
     "attributes", "refund_amount",
 )  # fmt: skip
+NEW_ORDER_COLUMNS: Final = (
+    "id", "store_id", "customer_id", *ORDER_COLUMNS, "fingerprint", "updated_at",
+)  # fmt: skip
 EVENT_COLUMNS: Final = ("order_row_id", "status", "at", "recorded_at", "source_file")
 
 # Where a status's time sits in a canonical order row (first known wins).
@@ -309,6 +312,26 @@ def in_rounds(records: Sequence[OrderRecord]) -> list[list[OrderRecord]]:
     return rounds
 
 
+def insert_orders(
+    bulk: Bulk,
+    ids: Sequence[int],
+    order_rows: Sequence[Row],
+    line_rows: Sequence[Row] = (),
+    *,
+    now_us: int,
+    source_file: str,
+) -> None:
+    """Insert new orders, rows ``(*NEW_ORDER_COLUMNS)`` with the ``ids`` (as returned by
+    :meth:`Bulk.allocate_ids`), their lines, and their timelines."""
+    bulk.insert(orders, NEW_ORDER_COLUMNS, order_rows)
+    bulk.insert(order_lines, ("order_row_id", *LINE_COLUMNS), line_rows)
+    if order_rows:
+        new_rows, params = bulk.among("id", ids)
+        params |= {"now": bulk.instant_value(now_us), "source": source_file}
+        statement = TIMELINE_SQL.format(new_rows=new_rows.replace("id", "o.id", 1))
+        bulk.conn.execute(text(statement), params)
+
+
 class OrderWriter:
     """Applies canonical orders for one store within the caller's transaction."""
 
@@ -359,7 +382,7 @@ class OrderWriter:
 
     def _insert(self, new: list[Incoming], customer_ids: dict[str, int]) -> None:
         ids = self.bulk.allocate_ids(orders, len(new))
-        now, store, source = self.now_us, self.store_id, self.source_file
+        now, store = self.now_us, self.store_id
         order_rows: list[Row] = []
         line_rows: list[Row] = []
         for incoming, row_id in zip(new, ids, strict=True):
@@ -370,14 +393,9 @@ class OrderWriter:
             )
             if incoming.lines:
                 line_rows.extend((row_id, *line) for line in incoming.lines)
-        columns = ("id", "store_id", "customer_id", *ORDER_COLUMNS, "fingerprint", "updated_at")
-        self.bulk.insert(orders, columns, order_rows)
-        self.bulk.insert(order_lines, ("order_row_id", *LINE_COLUMNS), line_rows)
-        if order_rows:
-            new_rows, params = self.bulk.among("id", ids)
-            params |= {"now": self.bulk.instant_value(now), "source": source}
-            statement = TIMELINE_SQL.format(new_rows=new_rows.replace("id", "o.id", 1))
-            self.bulk.conn.execute(text(statement), params)
+        insert_orders(
+            self.bulk, ids, order_rows, line_rows, now_us=now, source_file=self.source_file
+        )
 
     def _update(
         self,

@@ -29,11 +29,12 @@ from winback.ingest.records import (
     OrderLinesRecord,
     OrderRecord,
     OrderTable,
-    Record,
+    Parsed,
     Rejection,
     StockRecord,
     WishlistRecord,
 )
+from winback.ingest.taobao_columns import OrderStream
 from winback.store import _activity
 from winback.store._bulk import Bulk
 from winback.store._customers import CustomerBook, apply_consents, customer_sighting
@@ -47,6 +48,7 @@ from winback.store._orders import (
     problem,
     rejection,
 )
+from winback.store._streamed import write_stream
 from winback.store.schema import (
     carts,
     chat_messages,
@@ -148,7 +150,7 @@ def _store(conn: Connection, store_id: int) -> StoreInfo:
 def apply_records(
     conn: Connection,
     store_id: int,
-    records: Sequence[Record | OrderTable],
+    records: Sequence[Parsed],
     *,
     source_file: str,
     progress: Progress | None = None,
@@ -163,9 +165,13 @@ def apply_records(
     by_kind: dict[type, list[Any]] = {kind: [] for kind in KINDS}
     lines: list[OrderLinesRecord] = []
     tables: list[OrderTable] = []
+    streams: list[OrderStream] = []
     for record in records:
         if isinstance(record, OrderTable):
             tables.append(record)
+            continue
+        if isinstance(record, OrderStream):
+            streams.append(record)
             continue
         if isinstance(record, OrderLinesRecord):
             lines.append(record)
@@ -179,12 +185,18 @@ def apply_records(
         bucket.append(record)
     if not conn.in_transaction():
         conn.begin()
-    new_orders = sum(len(table) for table in tables) + len(by_kind[OrderRecord])
+    new_orders = (
+        sum(len(table) for table in tables)
+        + sum(stream.estimated_rows for stream in streams)
+        + len(by_kind[OrderRecord])
+    )
     order_tables = (customers, orders, order_lines, order_events)
     with conn.begin_nested(), Bulk(conn).loading(order_tables, new_orders, counted=orders):
         run = _Run(conn, store_id, source_file, progress, now or SystemClock().now())
         for table in tables:
             run.counts["order"] = run.counts.get("order", KindCounts()) + run.order_table(table)
+        for stream in streams:
+            run.counts["order"] = run.counts.get("order", KindCounts()) + run.order_stream(stream)
         for kind, name in KINDS.items():
             if by_kind[kind]:
                 run.counts[name] = run.counts.get(name, KindCounts()) + run.apply(
@@ -270,6 +282,28 @@ class _Run:
         for batch in incoming_orders(orders, chunk=CHUNK):
             total += writer.apply(batch, first_round=True)
             self._advance(len(batch))
+        return total
+
+    def order_stream(self, stream: OrderStream) -> KindCounts:
+        """A large order report read while it is stored: by a helper process into an empty
+        store (see :mod:`winback.store._streamed`), chunk by chunk here otherwise."""
+        empty = self.book.store_is_empty and not self.bulk.rows(
+            "SELECT 1 FROM orders WHERE store_id = :store LIMIT 1", store=self.store_id
+        )
+        if empty:
+            counts = write_stream(
+                self.bulk,
+                self.store_id,
+                stream,
+                source_file=self.source_file,
+                now_us=self.now_us,
+                progress=self.progress,
+            )
+            self.book = CustomerBook(self.bulk, self.store_id)  # it holds customers now
+            return counts
+        total = KindCounts()
+        for table in stream.chunks():
+            total += self.order_table(table)
         return total
 
     def _other(self, kind: type, chunk: list[Any]) -> KindCounts:
