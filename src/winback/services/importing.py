@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +28,9 @@ from winback.model import Platform
 from winback.services.stores import find_store
 from winback.store import repo
 from winback.store.types import StoreSummary
+
+Digest = Callable[[], str]
+"""The SHA-256 of a file, when it is needed (it is computed meanwhile)."""
 
 
 class ImportProgress(Protocol):
@@ -83,24 +87,27 @@ def import_path(
     """
     store_name = store or app.settings.store.name
     store_id = _ensure_store(app, store_name, source)
-    deferred: list[tuple[ParsedFile, str, float]] = []
+    deferred: list[tuple[ParsedFile, Digest, float]] = []
     reports: list[ImportReport] = []
-    for file, item_report in pair_reports(files_in(path), source):
-        started = time.perf_counter()
-        parsed = _parse(app, file, source, mapping, item_report, progress, streaming=True)
-        digest = _sha256(file)
-        if parsed.kind == "item_report":
-            deferred.append((parsed, digest, started))
-            continue
-        try:
+    # The file's SHA-256 is taken beside the import (hashlib lets go of the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="winback-sha256") as hashing:
+        for file, item_report in pair_reports(files_in(path), source):
+            started = time.perf_counter()
+            digest: Digest = hashing.submit(_sha256, file).result
+            parsed = _parse(app, file, source, mapping, item_report, progress, streaming=True)
+            if parsed.kind == "item_report":
+                deferred.append((parsed, digest, started))
+                continue
+            try:
+                report = _apply(app, store_id, store_name, parsed, digest, started, progress)
+            except NotColumnar:
+                # A streamed report turned out to need the row reader part-way: what was
+                # written is rolled back, and the file is read again, row by row.
+                parsed = _parse(app, file, source, mapping, item_report, progress, streaming=False)
+                report = _apply(app, store_id, store_name, parsed, digest, started, progress)
+            reports.append(report)
+        for parsed, digest, started in deferred:
             reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
-        except NotColumnar:
-            # A streamed report turned out to need the row reader part-way: what was
-            # written is rolled back, and the file is read again, row by row.
-            parsed = _parse(app, file, source, mapping, item_report, progress, streaming=False)
-            reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
-    for parsed, digest, started in deferred:
-        reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
     return reports
 
 
@@ -162,7 +169,7 @@ def _apply(
     store_id: int,
     store_name: str,
     parsed: ParsedFile,
-    digest: str,
+    digest: Digest,
     started: float,
     progress: ImportProgress | None,
 ) -> ImportReport:
@@ -200,7 +207,7 @@ def _apply(
             conn,
             store_id,
             file_name=parsed.file,
-            sha256=digest,
+            sha256=digest(),
             source=parsed.source.value,
             kind=parsed.kind,
             started_at=begun,

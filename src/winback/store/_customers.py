@@ -170,18 +170,24 @@ NewCustomer = tuple[str, str, Info]
 
 
 def plan_customers(
-    known: Mapping[str, tuple[Any, Info]], sightings: dict[str, list[Sighting]]
+    known: Mapping[str, tuple[Any, Info]],
+    sightings: dict[str, list[Sighting]],
+    firsts: Mapping[str, Info] | None = None,
 ) -> tuple[list[NewCustomer], list[tuple[str, Info]], int]:
     """What ``sightings`` do to customers whose stored info ``known`` holds (key → (row id,
     info)): the customers to create, in the order they were first seen; the customers whose
-    info changes, with their merged info; and how many stay as they are."""
+    info changes, with their merged info; and how many stay as they are. ``firsts`` may hold
+    each key's first sighting as info already (``_first_info`` of it, made column-wise)."""
     new: list[NewCustomer] = []
     changed: list[tuple[str, Info]] = []
     unchanged = 0
     for key, seen in sightings.items():
         stored = known.get(key)
         if stored is None:
-            info = _first_info(seen[0]) if len(seen) == 1 else _fold(NO_INFO, seen)
+            if len(seen) > 1:
+                info = _fold(NO_INFO, seen)
+            else:
+                info = _first_info(seen[0]) if firsts is None else firsts[key]
             new.append((seen[0][0], key, info))
             continue
         merged = _fold(stored[1], seen)

@@ -18,7 +18,7 @@ from typing import Any, Final
 import pyarrow as pa
 
 from winback.ingest.records import OrderTable
-from winback.store._customers import Sighting
+from winback.store._customers import Info, Sighting
 from winback.store._orders import ORDER_COLUMNS, Incoming, Row
 
 CREATED: Final = ORDER_COLUMNS.index("created_at")
@@ -41,6 +41,7 @@ class CanonicalOrders:
     values: list[Row]  # the same, per order
     keys: list[str | None]  # the buyer key of each order
     buyers: list[Sighting]  # what each order says of its buyer
+    first_infos: list[Info]  # the same as customer info, were it the buyer's first sighting
     fingerprints: list[str]
 
 
@@ -67,13 +68,22 @@ def canonical_orders(table: pa.Table, platform: str) -> CanonicalOrders:
             strict=True,
         )
     )  # fmt: skip
+    # A contact column holds None where masked, so (value, masked) is already the info's pair.
+    first_infos = list(
+        zip(
+            column("buyer_name"), column("buyer_region"),
+            column("phone"), column("phone_masked"), column("email"), column("email_masked"),
+            column("address"), column("address_masked"), repeat(None, rows), columns[CREATED],
+            strict=True,
+        )
+    )  # fmt: skip
     values = list(zip(*columns, strict=True))
     blake, dumps = hashlib.blake2b, marshal.dumps
     fingerprints = [
         blake(dumps((v, key, who, None), 2), digest_size=16).hexdigest()
         for v, key, who in zip(values, keys, buyers, strict=True)
     ]
-    return CanonicalOrders(columns, values, keys, buyers, fingerprints)
+    return CanonicalOrders(columns, values, keys, buyers, first_infos, fingerprints)
 
 
 def _incoming(table: pa.Table, platform: str) -> list[Incoming]:

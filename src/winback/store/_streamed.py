@@ -21,6 +21,7 @@ reads the file row by row. Any other failure of the helper, or of this side, sto
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import subprocess
@@ -168,10 +169,17 @@ def _chunks(job: _Job) -> Iterator[_Chunk]:
             raise NotColumnar("more orders than lines in the file")  # a lone \r ends lines
         orders = canonical_orders(table.table, platform)
         sightings: dict[str, list[Sighting]] = {}
-        for key, seen in zip(orders.keys, orders.buyers, strict=True):
-            if key is not None:
-                sightings.setdefault(key, []).append(seen)
-        new, changed, _ = plan_customers(known, sightings)
+        firsts: dict[str, Info] = {}
+        for key, seen, first in zip(orders.keys, orders.buyers, orders.first_infos, strict=True):
+            if key is None:
+                continue
+            group = sightings.get(key)
+            if group is None:
+                sightings[key] = [seen]
+                firsts[key] = first
+            else:
+                group.append(seen)
+        new, changed, _ = plan_customers(known, sightings, firsts)
         ids = job.customer_ids[taken_customers : taken_customers + len(new)]
         taken_customers += len(new)
         new_rows = []
@@ -203,6 +211,9 @@ def _main() -> None:
     # reads with one thread rather than compete with it.
     os.nice(5)
     pa.set_cpu_count(1)
+    # Millions of tuples and no reference cycles: the cycle collector would only walk them
+    # again and again (a sixth of this process's time).
+    gc.disable()
     job = pickle.load(sys.stdin.buffer)
     out = os.dup(1)
     os.dup2(2, 1)
