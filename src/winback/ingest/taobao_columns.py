@@ -92,7 +92,6 @@ class OrderStream:
     width: int
     columns: Columns
     platform: Platform
-    estimated_rows: int
     most_rows: int
     """No more orders than this: the file's lines but the header's."""
     block_size: int = STREAM_BLOCK
@@ -127,7 +126,6 @@ def order_stream(
         len(table.headers),
         columns,
         platform,
-        table.estimated_rows,
         max(lines - 1, 0),
     )
 

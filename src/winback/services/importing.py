@@ -225,7 +225,7 @@ def _record_count(record: object) -> int:
     if isinstance(record, OrderTable):
         return len(record)
     if isinstance(record, OrderStream):
-        return record.estimated_rows
+        return record.most_rows
     return 1
 
 

@@ -209,7 +209,8 @@ def _main() -> None:
     (which nothing else may write to: stray output goes to stderr)."""
     # The writer is the slower side: on a busy machine it gets the CPU first, and this side
     # reads with one thread rather than compete with it.
-    os.nice(5)
+    if hasattr(os, "nice"):
+        os.nice(5)
     pa.set_cpu_count(1)
     # Millions of tuples and no reference cycles: the cycle collector would only walk them
     # again and again (a sixth of this process's time).

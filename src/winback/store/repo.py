@@ -187,7 +187,7 @@ def apply_records(
         conn.begin()
     new_orders = (
         sum(len(table) for table in tables)
-        + sum(stream.estimated_rows for stream in streams)
+        + sum(stream.most_rows for stream in streams)
         + len(by_kind[OrderRecord])
     )
     order_tables = (customers, orders, order_lines, order_events)
