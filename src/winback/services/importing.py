@@ -2,7 +2,9 @@
 
 Importing is one transaction per file: the parser reads the whole file first (nothing is
 stored when it fails), then the records are applied in one transaction, so a fatal error
-leaves the store exactly as it was.
+leaves the store exactly as it was. A large Taobao/Tmall order report is the exception: it is
+read while it is stored (see :mod:`winback.store._streamed`), still in one transaction, and
+if it needs the row reader part-way the transaction is rolled back and the file read again.
 """
 
 from __future__ import annotations

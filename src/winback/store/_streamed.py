@@ -1,14 +1,15 @@
 """The first import of a large order report into an empty store, on two processes.
 
 Writing is the one part of an import that cannot be shared out: SQLite takes one writer, and
-a PostgreSQL transaction is one session. Everything before it can. A helper process reads
-the file chunk by chunk (:class:`~winback.ingest.taobao_columns.OrderStream`) and turns each
-chunk into what the store writes: the canonical order rows with their fingerprints (the
-same :func:`~winback.store._order_table.incoming_orders` conversion as an import in one
+a PostgreSQL transaction is one session. Everything before it can. This process reserves the
+row ids (one order and one customer per line of the file at most), then a helper process
+reads the file chunk by chunk (:class:`~winback.ingest.taobao_columns.OrderStream`) and turns
+each chunk into whole rows, ids included: the canonical orders with their fingerprints (the
+same :func:`~winback.store._order_table.canonical_orders` conversion as an import in one
 process) and the customers the chunk creates or changes (the same
 :func:`~winback.store._customers.plan_customers` rule :class:`CustomerBook` applies). This
-process numbers the rows and writes them, so reading chunk *k + 1* overlaps writing chunk
-*k*. The helper runs at most one chunk ahead (the pipe blocks), so memory stays flat.
+process only writes them, so reading chunk *k + 1* overlaps writing chunk *k*. The helper
+runs at most one chunk ahead (the pipe blocks), so memory stays flat.
 
 Only for a store that holds no order and no customer yet (a shop's history imported once):
 then nothing needs looking up, every order and every buyer is new, and the helper alone can

@@ -160,6 +160,10 @@ def apply_records(
     is already stored; idempotent. Runs in a savepoint of the caller's transaction: on any
     error nothing of this call remains, and the caller decides to commit or roll back.
 
+    An :class:`OrderStream` is read while it is stored (by a helper process when the store is
+    empty, see :mod:`winback.store._streamed`); if it turns out to need the row reader, this
+    raises :class:`~winback.ingest.taobao_columns.NotColumnar` with nothing stored.
+
     ``progress`` is called with the number of records just applied (an increment).
     """
     by_kind: dict[type, list[Any]] = {kind: [] for kind in KINDS}
