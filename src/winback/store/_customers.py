@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, Final
 
 from winback.ingest.records import Contact, CustomerRecord
@@ -145,6 +146,7 @@ class CustomerBook:
             row_id = self.known[key][0]
             self.known[key] = (row_id, info)
             updates.append((*info, row_id))
+        inserts.sort(key=itemgetter(3))  # key order: runs into the (store, key) index
         write_customers(self.bulk, inserts, updates)
         result = {k: self.known[k][0] for k in sightings}
         return result, KindCounts(len(inserts), len(updates), unchanged)

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from multiprocessing.connection import Connection
+from operator import itemgetter
 from typing import Any, Final
 
 import pyarrow as pa
@@ -187,6 +188,9 @@ def _chunks(job: _Job) -> Iterator[_Chunk]:
         for row_id, (first_platform, key, info) in zip(ids, new, strict=True):
             known[key] = (row_id, info)
             new_rows.append((row_id, store, first_platform, key, *info))
+        # In key order, SQLite's (store, key) index takes them as runs, not scattered (the
+        # ids were given in the order the buyers were first seen).
+        new_rows.sort(key=itemgetter(3))
         changed_rows = []
         for key, info in changed:
             row_id = known[key][0]
