@@ -55,9 +55,11 @@ class NotColumnar(Exception):
     """The file needs the row reader (see the module docstring)."""
 
 
-_SPACE = "".join(f"\\x{{{code:x}}}" for code in range(sys.maxunicode + 1) if chr(code).isspace())
-# A cell clean_text would change: padding, an Excel guard, or an empty marker.
-_NEEDS_CLEANING: Final = f"^[{_SPACE}='\\t]|[{_SPACE}]$"
+_SPACES: Final = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+# A cell clean_text would change starts or ends with one of these (padding, an Excel guard),
+# or is an empty marker.
+_FIRST_NEEDS_CLEANING: Final = pa.array([*_SPACES, "=", "'"])
+_LAST_NEEDS_CLEANING: Final = pa.array(_SPACES)
 _EMPTY: Final = pa.array(sorted(EMPTY_MARKERS))
 _EXCEL_GUARD: Final = '(?s)^="(.*)"$'
 _PLAIN_TIME: Final = r"^\d{4}-[01]\d-[0-3]\d ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
@@ -229,9 +231,10 @@ class _Cells:
 
 def clean_texts(cells: pa.Array) -> pa.Array:
     """:func:`~winback.ingest.cleaning.clean_text` over a column of cells."""
-    unguarded = pc.replace_substring_regex(cells, _EXCEL_GUARD, "\\1")
-    needs = pc.or_(
-        pc.match_substring_regex(unguarded, _NEEDS_CLEANING),
+    unguarded = _unguarded(cells)
+    needs = _any(
+        pc.is_in(pc.utf8_slice_codeunits(unguarded, 0, 1), value_set=_FIRST_NEEDS_CLEANING),
+        pc.is_in(pc.utf8_slice_codeunits(unguarded, -1, _END), value_set=_LAST_NEEDS_CLEANING),
         pc.is_in(unguarded, value_set=_EMPTY),
     )
     if not pc.any(needs).as_py():
@@ -239,6 +242,21 @@ def clean_texts(cells: pa.Array) -> pa.Array:
     odd = pc.filter(unguarded, needs)
     cleaned = _by_value(odd, clean_text, pa.string())
     return pc.replace_with_mask(unguarded, needs, cleaned)
+
+
+_END: Final = 2**31 - 1
+
+
+def _unguarded(cells: pa.Array) -> pa.Array:
+    """Cells without their Excel guard (``="…"``), the regular expression run only where a
+    cell starts like one (in most columns none does)."""
+    guarded = pc.starts_with(cells, '="')
+    if not pc.any(guarded).as_py():
+        return cells
+    if pc.all(guarded).as_py():
+        return pc.replace_substring_regex(cells, _EXCEL_GUARD, "\\1")
+    stripped = pc.replace_substring_regex(pc.filter(cells, guarded), _EXCEL_GUARD, "\\1")
+    return pc.replace_with_mask(cells, guarded, stripped)
 
 
 def _by_value(values: pa.Array, clean: Callable[[Any], Any], kind: pa.DataType) -> pa.Array:
