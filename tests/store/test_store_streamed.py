@@ -4,6 +4,7 @@ by row; a helper that fails stops the import and leaves nothing behind."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from winback.ingest.records import OrderRecord
 from winback.ingest.taobao_columns import OrderStream
 from winback.model import Platform
 from winback.store import repo
+from winback.store._bulk import Bulk
 from winback.store.schema import customers, orders
 
 
@@ -181,3 +183,25 @@ def test_a_helper_that_fails_stops_the_import_and_leaves_nothing(
         apply(engine, store, [stream])
     assert "FileNotFoundError" in str(failure.value) or "No such file" in str(failure.value)
     assert count(engine, orders, store) == 0 and count(engine, customers, store) == 0
+
+
+def test_a_writer_that_fails_before_sending_the_job_ends_the_helper_quietly(
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    stream = streamed(buyers_report(tmp_path, 600))
+    with engine.begin() as conn:
+        store = new_store(conn)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no ids today")
+
+    monkeypatch.setattr(Bulk, "allocate_ids", broken)
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match="no ids today"):
+        apply(engine, store, [stream])
+    assert time.perf_counter() - started < 10  # the helper was not left waiting
+    assert "Traceback" not in capfd.readouterr().err
+    assert count(engine, orders, store) == 0

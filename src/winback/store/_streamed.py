@@ -29,6 +29,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import repeat
 from multiprocessing.connection import Connection
@@ -84,29 +85,30 @@ def write_stream(
 ) -> KindCounts:
     """Store the orders of ``stream`` into the empty store ``store_id`` (see the module
     docstring), in the caller's transaction. Returns the orders created."""
-    most = stream.most_rows
-    job = _Job(
-        stream,
-        store_id,
-        now_us,
-        bulk.allocate_ids(orders, most),
-        bulk.allocate_ids(customers, most),
-    )
     # A fresh interpreter: not a fork of this one and its threads, and unlike
-    # multiprocessing's spawn it does not re-run the caller's main module.
+    # multiprocessing's spawn it does not re-run the caller's main module. Started first,
+    # so its imports overlap the id reservation.
     helper = subprocess.Popen(
         [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert helper.stdin is not None and helper.stdout is not None  # both are pipes
     receiver = Connection(os.dup(helper.stdout.fileno()))
     helper.stdout.close()
-    try:
-        helper.stdin.write(pickle.dumps(job, _PICKLE))
-        helper.stdin.close()
-    except BrokenPipeError:
-        pass  # it died at start: _receive says so
     created = 0
     try:
+        most = stream.most_rows
+        job = _Job(
+            stream,
+            store_id,
+            now_us,
+            bulk.allocate_ids(orders, most),
+            bulk.allocate_ids(customers, most),
+        )
+        try:
+            helper.stdin.write(pickle.dumps(job, _PICKLE))
+            helper.stdin.close()
+        except BrokenPipeError:
+            pass  # it died at start: _receive says so
         while (chunk := _receive(receiver, helper, stream.file)) is not None:
             write_customers(bulk, chunk.new_customers, chunk.changed_customers)
             insert_orders(
@@ -117,6 +119,9 @@ def write_stream(
                 progress(len(chunk.orders))
     finally:
         receiver.close()
+        if not helper.stdin.closed:
+            with suppress(BrokenPipeError):
+                helper.stdin.close()  # a helper still waiting for its job ends at once
         try:
             helper.wait(_JOIN_SECONDS)
         except subprocess.TimeoutExpired:
@@ -220,7 +225,10 @@ def _main() -> None:
     # Millions of tuples and no reference cycles: the cycle collector would only walk them
     # again and again (a sixth of this process's time).
     gc.disable()
-    job = pickle.load(sys.stdin.buffer)
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return  # the writer stopped before it sent the job, and says why
     out = os.dup(1)
     os.dup2(2, 1)
     _read(job, Connection(out))
