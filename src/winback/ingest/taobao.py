@@ -33,6 +33,7 @@ from winback.ingest.records import (
     Buyer,
     OrderLinesRecord,
     OrderRecord,
+    OrderTable,
     Parsed,
     ParsedFile,
     RowProgress,
@@ -88,12 +89,10 @@ def parse(
     with reading(path) as table:
         if is_item_report(table.headers):
             return parse_item_table(table, tz=tz, platform=platform, progress=progress)
-        if columnar and streaming:
-            stream = _stream(table, tz=tz, platform=platform)
-            if stream is not None:
-                return stream
         if columnar:
-            parsed = _read_columns(table, tz=tz, platform=platform, progress=progress)
+            parsed = _read_columns(
+                table, tz=tz, platform=platform, progress=progress, streaming=streaming
+            )
             if parsed is not None:
                 return parsed
         return _parse_order_table(table, tz=tz, platform=platform, progress=progress)
@@ -103,37 +102,32 @@ STREAM_MIN_ROWS = 100_000
 """Smaller reports are read at once: a helper process would cost more than it saves."""
 
 
-def _stream(table: Table, *, tz: ZoneInfo, platform: Platform) -> ParsedFile | None:
-    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
-    try:
-        stream = order_stream(table, columns, platform, min_rows=STREAM_MIN_ROWS)
-    except NotColumnar:
-        return None
-    return ParsedFile(
-        file=table.file,
-        source=platform,
-        kind="order_report",
-        records=[stream],
-        unmapped_columns=columns.unmapped,
-    )
-
-
 def _read_columns(
-    table: Table, *, tz: ZoneInfo, platform: Platform, progress: RowProgress | None
+    table: Table,
+    *,
+    tz: ZoneInfo,
+    platform: Platform,
+    progress: RowProgress | None,
+    streaming: bool,
 ) -> ParsedFile | None:
     columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    records: list[Parsed]
     try:
-        orders = read_order_table(table, columns, platform)
+        if streaming and table.estimated_rows >= STREAM_MIN_ROWS:
+            records = [order_stream(table, columns, platform, min_rows=STREAM_MIN_ROWS)]
+        else:
+            records = [read_order_table(table, columns, platform)]
     except NotColumnar:
         return None
-    if progress is not None:
-        progress(len(orders))
+    rows = sum(len(r) for r in records if isinstance(r, OrderTable))
+    if progress is not None and rows:
+        progress(rows)
     return ParsedFile(
         file=table.file,
         source=platform,
         kind="order_report",
-        records=[orders],
-        rows_read=len(orders),
+        records=records,
+        rows_read=rows,
         unmapped_columns=columns.unmapped,
     )
 

@@ -175,9 +175,11 @@ def _apply(
     started: float,
     progress: ImportProgress | None,
 ) -> ImportReport:
+    streamed = any(isinstance(record, OrderStream) for record in parsed.records)
     if progress is not None:
         count = sum(_record_count(record) for record in parsed.records)
-        progress.start(f"storing {Path(parsed.file).name}", count)
+        doing = "reading and storing" if streamed else "storing"
+        progress.start(f"{doing} {Path(parsed.file).name}", count)
     begun = datetime.now(UTC)
     with app.engine.begin() as conn:
         result = repo.apply_records(
@@ -189,7 +191,7 @@ def _apply(
         )
         rejections = (*parsed.rejections, *result.rejections)
         rows_read = parsed.rows_read
-        if any(isinstance(record, OrderStream) for record in parsed.records):  # read while stored
+        if streamed:  # read while stored: the parser counted nothing
             rows_read = result.created + result.updated + result.unchanged
         report = ImportReport(
             file=parsed.file,

@@ -137,16 +137,7 @@ class CustomerBook:
         self._load([k for k in sightings if k not in self.known])
         new, changed, unchanged = plan_customers(self.known, sightings)
         ids = self.bulk.allocate_ids(customers, len(new))
-        inserts = []
-        for (platform, key, info), row_id in zip(new, ids, strict=True):
-            self.known[key] = (row_id, info)
-            inserts.append((row_id, self.store_id, platform, key, *info))
-        updates = []
-        for key, info in changed:
-            row_id = self.known[key][0]
-            self.known[key] = (row_id, info)
-            updates.append((*info, row_id))
-        inserts.sort(key=itemgetter(3))  # key order: runs into the (store, key) index
+        inserts, updates = customer_rows(self.known, self.store_id, new, changed, ids)
         write_customers(self.bulk, inserts, updates)
         result = {k: self.known[k][0] for k in sightings}
         return result, KindCounts(len(inserts), len(updates), unchanged)
@@ -201,6 +192,30 @@ def plan_customers(
 
 
 INSERT_COLUMNS: Final = ("id", "store_id", "platform", "customer_key", *INFO_COLUMNS)
+
+
+def customer_rows(
+    known: dict[str, tuple[int, Info]],
+    store_id: int,
+    new: Sequence[NewCustomer],
+    changed: Sequence[tuple[str, Info]],
+    ids: Sequence[int],
+) -> tuple[list[Row], list[Row]]:
+    """Record a :func:`plan_customers` outcome in ``known`` (the new customers get ``ids``)
+    and return the rows to insert ``(*INSERT_COLUMNS)`` and to update ``(*INFO_COLUMNS, id)``.
+    The inserts come in key order, so SQLite's (store, key) index takes them as runs; their
+    ids stay in the order the buyers were first seen."""
+    inserts = []
+    for (platform, key, info), row_id in zip(new, ids, strict=True):
+        known[key] = (row_id, info)
+        inserts.append((row_id, store_id, platform, key, *info))
+    inserts.sort(key=itemgetter(3))
+    updates = []
+    for key, info in changed:
+        row_id = known[key][0]
+        known[key] = (row_id, info)
+        updates.append((*info, row_id))
+    return inserts, updates
 
 
 def write_customers(bulk: Bulk, inserts: Sequence[Row], updates: Sequence[Row]) -> None:

@@ -33,14 +33,19 @@ from contextlib import suppress
 from dataclasses import dataclass
 from itertools import repeat
 from multiprocessing.connection import Connection
-from operator import itemgetter
 from typing import Any, Final
 
 import pyarrow as pa
 
 from winback.ingest.taobao_columns import NotColumnar, OrderStream
 from winback.store._bulk import Bulk
-from winback.store._customers import Info, Sighting, plan_customers, write_customers
+from winback.store._customers import (
+    Info,
+    Sighting,
+    customer_rows,
+    plan_customers,
+    write_customers,
+)
 from winback.store._order_table import canonical_orders
 from winback.store._orders import insert_orders
 from winback.store.schema import customers, orders
@@ -189,18 +194,7 @@ def _chunks(job: _Job) -> Iterator[_Chunk]:
         new, changed, _ = plan_customers(known, sightings, firsts)
         ids = job.customer_ids[taken_customers : taken_customers + len(new)]
         taken_customers += len(new)
-        new_rows = []
-        for row_id, (first_platform, key, info) in zip(ids, new, strict=True):
-            known[key] = (row_id, info)
-            new_rows.append((row_id, store, first_platform, key, *info))
-        # In key order, SQLite's (store, key) index takes them as runs, not scattered (the
-        # ids were given in the order the buyers were first seen).
-        new_rows.sort(key=itemgetter(3))
-        changed_rows = []
-        for key, info in changed:
-            row_id = known[key][0]
-            known[key] = (row_id, info)
-            changed_rows.append((*info, row_id))
+        new_rows, changed_rows = customer_rows(known, store, new, changed, ids)
         order_ids = job.order_ids[taken_orders : taken_orders + count]
         taken_orders += count
         buyer_ids = [None if key is None else known[key][0] for key in orders.keys]
