@@ -68,7 +68,10 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
         return
     table = Table(title="Import report", title_justify="left")
     for header in ("file", "kind", "rows read", "created", "updated", "unchanged", "rejected"):
-        table.add_column(header, justify="left" if header in ("file", "kind") else "right")
+        if header in ("file", "kind"):  # names wrap on a narrow terminal, never cut short
+            table.add_column(header, justify="left", overflow="fold")
+        else:
+            table.add_column(header, justify="right", no_wrap=True)
     for report in reports:
         table.add_row(
             report.file.rsplit("/", 1)[-1],
