@@ -97,3 +97,89 @@ def test_every_setting_is_documented() -> None:
     }  # type: ignore[union-attr]
     fields |= {f"diagnose.{name}" for name in DiagnoseSettings.model_fields}
     assert fields <= documented, f"undocumented: {sorted(fields - documented)}"
+
+
+SEVERAL = """
+default_store = "淘宝店"
+
+[policy]
+reminders_per_order = 3
+
+[playbooks.unpaid]
+holdout_share = 0.15
+
+[stores."淘宝店"]
+platform = "taobao"
+
+[stores."US shop"]
+platform = "shopify"
+timezone = "America/New_York"
+currency = "USD"
+language = "en"
+
+[stores."US shop".policy]
+marketing_per_week = 1
+
+[stores."US shop".playbooks.unpaid]
+holdout_share = 0.2
+"""
+
+
+def test_one_file_describes_several_stores_over_shared_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, SEVERAL), env={})
+    assert settings.store_names == ("淘宝店", "US shop")
+    assert settings.default_store == "淘宝店"
+    us, cn = settings.for_store("US shop"), settings.for_store("淘宝店")
+    assert (us.store.platform, us.store.currency, us.store.language) == (
+        Platform.SHOPIFY,
+        "USD",
+        "en",
+    )
+    assert us.store.zone.key == "America/New_York" and cn.store.timezone == "Asia/Shanghai"
+    # the store's own sections are merged key by key over the shared ones
+    assert (us.policy.reminders_per_order, us.policy.marketing_per_week) == (3, 1)
+    assert (cn.policy.reminders_per_order, cn.policy.marketing_per_week) == (3, 3)
+    assert us.playbooks["unpaid"].holdout_share == 0.2
+    assert cn.playbooks["unpaid"].holdout_share == 0.15
+    assert us.playbooks["unpaid"].steps == cn.playbooks["unpaid"].steps
+
+
+def test_each_platform_has_its_own_unpaid_deadline_unless_the_store_sets_one(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(write(tmp_path, SEVERAL), env={})
+    assert settings.for_store("淘宝店").store.close_after == timedelta(hours=24)
+    assert settings.for_store("US shop").store.close_after == timedelta(days=7)
+    changed = load_settings(
+        write(tmp_path, SEVERAL + '\n[stores."淘宝店".diagnose]\nperiod_days = 7\n'), env={}
+    )
+    assert changed.for_store("淘宝店").diagnose.period_days == 7
+    own = load_settings(write(tmp_path, '[store]\nunpaid_close_after = "72h"\n'), env={})
+    assert own.store.close_after == timedelta(hours=72)
+
+
+def test_the_old_one_store_file_still_describes_its_one_store(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, '[store]\nname = "俏艺旗舰店"\n'), env={})
+    assert settings.store_names == ("俏艺旗舰店",) and settings.stores == {}
+    assert settings.for_store("俏艺旗舰店") is settings
+
+
+def test_a_mistake_inside_a_store_is_named_with_the_store(tmp_path: Path) -> None:
+    text = SEVERAL + '\n[stores."US shop".recovery]\ncall_windows = ["12:00-11:00"]\n'
+    with pytest.raises(SettingsError, match=r"stores\.US shop\.recovery\.call_windows\.0"):
+        load_settings(write(tmp_path, text), env={})
+    typo = SEVERAL.replace('currency = "USD"', 'curency = "USD"')
+    with pytest.raises(SettingsError, match=r"stores\.US shop\.curency: unknown setting"):
+        load_settings(write(tmp_path, typo), env={})
+
+
+def test_a_default_store_must_be_one_of_the_stores(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="default_store 'nope' is not one of the stores"):
+        load_settings(
+            write(tmp_path, SEVERAL.replace('"淘宝店"\n\n[policy]', '"nope"\n\n[policy]')), env={}
+        )
+
+
+def test_a_store_name_in_store_beside_stores_tables_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="name the default store with default_store"):
+        load_settings(write(tmp_path, '[store]\nname = "x"\n' + SEVERAL), env={})

@@ -9,18 +9,31 @@ A settings file describes one store::
     [store]
     name = "俏艺旗舰店"
     platform = "taobao"
+
+or several, each in its own ``[stores.NAME]`` table, over shared defaults::
+
+    [policy]                      # shared by every store
+    reminders_per_order = 2
+
+    [stores."俏艺旗舰店"]
+    platform = "taobao"
     timezone = "Asia/Shanghai"
     currency = "CNY"
-    language = "zh"
 
-    [database]
-    url = "sqlite:///winback.db"
+    [stores."Qiaoyi US"]
+    platform = "shopify"
+    timezone = "America/New_York"
+    currency = "USD"
+    language = "en"
 
-    [diagnose]
-    lost_ratio_alert = 0.30
+    [stores."Qiaoyi US".playbooks.unpaid]   # this store only
+    holdout_share = 0.2
 
-Unknown keys are errors (a typo must not be silently ignored), and each error names the
-file, the key and what is wrong.
+A store's table takes the ``[store]`` keys and any per-store section (``policy``,
+``playbooks``, ``channels``, ``recovery``, ``diagnose``, ``lifecycle``); a section given there
+is merged key by key over the shared one. :meth:`Settings.for_store` gives one store's
+settings. Unknown keys are errors (a typo must not be silently ignored), and each error names
+the file, the key and what is wrong.
 """
 
 from __future__ import annotations
@@ -35,13 +48,22 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from winback.decide.playbooks import Playbook, merge_with_defaults
 from winback.durations import Duration
 from winback.durations import parse_duration as parse_duration  # re-exported
 from winback.errors import SettingsError
 from winback.model import Platform
+from winback.platforms import unpaid_close_after
 
 DEFAULT_SETTINGS_FILE = "winback.toml"
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -87,7 +109,7 @@ class StoreSettings(_Section):
     timezone: str = "Asia/Shanghai"
     currency: str = "CNY"
     language: Literal["zh", "en"] = "zh"
-    unpaid_close_after: Duration = timedelta(hours=72)
+    unpaid_close_after: Duration | None = None
     postal_address: str | None = None
     pay_url: str | None = None
 
@@ -115,6 +137,14 @@ class StoreSettings(_Section):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def close_after(self) -> timedelta:
+        """When an unpaid order of this store closes: the setting, else the platform's
+        default (docs/deadlines.md)."""
+        if self.unpaid_close_after is not None:
+            return self.unpaid_close_after
+        return unpaid_close_after(self.platform)
 
 
 class DiagnoseSettings(_Section):
@@ -318,8 +348,24 @@ class LifecycleSettings(_Section):
         return CATEGORY_CUTOFF_DAYS[self.category]
 
 
+PER_STORE_SECTIONS: Final = (
+    "channels",
+    "diagnose",
+    "lifecycle",
+    "playbooks",
+    "policy",
+    "recovery",
+)
+"""The sections a ``[stores.NAME]`` table may give for that store alone."""
+
+
 class Settings(_Section):
-    """Everything winback can be told. See ``docs/settings.md``."""
+    """Everything winback can be told. See ``docs/settings.md``.
+
+    ``stores`` holds each ``[stores.NAME]`` store's own, complete settings (shared sections
+    with the store's merged over them); it is empty for a one-store file, whose store is
+    ``store``. ``default_store`` is the store a command means when none is named.
+    """
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -330,12 +376,43 @@ class Settings(_Section):
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
     playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
+    stores: dict[str, Settings] = Field(default_factory=dict)
+    default_store: str | None = None
     source_file: str | None = None
 
     @field_validator("playbooks", mode="before")
     @classmethod
     def _over_defaults(cls, value: object) -> Any:
         return merge_with_defaults(value)
+
+    @model_validator(mode="after")
+    def _default_is_a_store(self) -> Settings:
+        if self.default_store is not None and self.default_store not in self.store_names:
+            known = ", ".join(self.store_names)
+            raise ValueError(
+                f"default_store {self.default_store!r} is not one of the stores ({known})"
+            )
+        return self
+
+    @property
+    def store_names(self) -> tuple[str, ...]:
+        """The stores this file configures: its ``[stores.NAME]`` tables, else ``[store]``."""
+        return tuple(self.stores) if self.stores else (self.store.name,)
+
+    def configures(self, name: str) -> bool:
+        """Whether the settings describe the store called ``name``."""
+        return name in self.store_names
+
+    def for_store(self, name: str) -> Settings:
+        """The settings of the store called ``name``: its own table merged over the shared
+        sections. A store the file does not describe (one created by an older version with
+        ``--store``) gets the shared settings under its own name."""
+        if name in self.stores:
+            return self.stores[name]
+        if not self.stores and name == self.store.name:
+            return self
+        store = self.store.model_copy(update={"name": name})
+        return self.model_copy(update={"store": store, "stores": {}, "default_store": None})
 
     def database_url(self, cwd: Path) -> str:
         """The database URL, defaulting to ``winback.db`` in ``cwd``."""
@@ -351,22 +428,92 @@ def load_settings(
 ) -> Settings:
     """Build the settings: defaults < ``env`` < the file at ``path`` < ``overrides``.
 
-    Without ``path``, ``winback.toml`` in ``cwd`` is read when it exists.
+    Without ``path``, ``winback.toml`` in ``cwd`` is read when it exists. ``overrides`` apply
+    to the shared sections and to every store.
     """
     environ = os.environ if env is None else env
     folder = cwd or Path.cwd()
     file = path if path is not None else _default_file(folder)
-    layers: list[dict[str, dict[str, Any]]] = [_from_env(environ)]
+    layers: list[dict[str, Any]] = [_from_env(environ)]
     if file is not None:
         layers.append(_read_file(file))
     if overrides:
         layers.append({section: dict(values) for section, values in overrides.items()})
     merged = _merge(layers)
+    tables = _store_tables(merged.pop("stores", None), layers[1:2] if file else [], file)
+    if tables and "name" in merged.get("store", {}):
+        # WINBACK_STORE_NAME or a flag over a several-store file: the store meant.
+        merged.setdefault("default_store", merged["store"].pop("name"))
+    built = {
+        name: _store_settings(name, table, merged, overrides or {}, file)
+        for name, table in tables.items()
+    }
     try:
-        settings = Settings.model_validate(merged)
+        settings = Settings.model_validate({**merged, "stores": built})
     except ValidationError as error:
         raise SettingsError(_explain(error, file)) from None
-    return settings.model_copy(update={"source_file": str(file) if file else None})
+    source = str(file) if file else None
+    return settings.model_copy(
+        update={
+            "source_file": source,
+            "stores": {
+                name: store.model_copy(update={"source_file": source})
+                for name, store in settings.stores.items()
+            },
+        }
+    )
+
+
+def _store_tables(stores: object, files: list[dict[str, Any]], file: Path | None) -> dict[str, Any]:
+    """The ``[stores.NAME]`` tables, checked for shape (their keys are checked later)."""
+    if stores is None:
+        return {}
+    where = f"{file}: " if file else "settings: "
+    if not isinstance(stores, dict) or not all(isinstance(t, dict) for t in stores.values()):
+        raise SettingsError(where + "stores: write each store as a table, [stores.NAME]")
+    if not stores:
+        raise SettingsError(where + "stores: the table is empty; add a [stores.NAME] table")
+    if any("name" in layer.get("store", {}) for layer in files):
+        raise SettingsError(
+            where + "store.name: with [stores.NAME] tables, name the default store with "
+            "default_store = NAME instead ([store] then holds what every store shares)"
+        )
+    return stores
+
+
+def _store_settings(
+    name: str,
+    table: dict[str, Any],
+    shared: dict[str, Any],
+    overrides: Mapping[str, Mapping[str, Any]],
+    file: Path | None,
+) -> Settings:
+    """One ``[stores.NAME]`` store: its keys over the shared sections, flags over both."""
+    store_keys = {key: value for key, value in table.items() if key not in PER_STORE_SECTIONS}
+    own: dict[str, Any] = {
+        section: table[section] for section in PER_STORE_SECTIONS if section in table
+    }
+    own["store"] = {**store_keys, "name": name}
+    layered = _deep_merge(shared, own)
+    if overrides:
+        layered = _deep_merge(layered, {key: dict(value) for key, value in overrides.items()})
+    layered["store"]["name"] = name
+    layered.pop("default_store", None)
+    try:
+        return Settings.model_validate(layered)
+    except ValidationError as error:
+        raise SettingsError(_explain(error, file, prefix=f"stores.{name}.")) from None
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` merged into ``base`` table by table; any other value (a list) is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _default_file(folder: Path) -> Path | None:
@@ -374,8 +521,8 @@ def _default_file(folder: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _from_env(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    layer: dict[str, dict[str, Any]] = {}
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
     if url := environ.get("WINBACK_DATABASE_URL"):
         layer["database"] = {"url": url}
     store = {
@@ -388,7 +535,7 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return layer
 
 
-def _read_file(file: Path) -> dict[str, dict[str, Any]]:
+def _read_file(file: Path) -> dict[str, Any]:
     try:
         with file.open("rb") as handle:
             return tomllib.load(handle)
@@ -398,7 +545,7 @@ def _read_file(file: Path) -> dict[str, dict[str, Any]]:
         raise SettingsError(f"{file}: not valid TOML: {error}") from None
 
 
-def _merge(layers: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+def _merge(layers: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for layer in layers:
         for section, values in layer.items():
@@ -409,11 +556,14 @@ def _merge(layers: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     return merged
 
 
-def _explain(error: ValidationError, file: Path | None) -> str:
+def _explain(error: ValidationError, file: Path | None, *, prefix: str = "") -> str:
     where = f"{file}: " if file else "settings: "
     problems = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
+        parts = [str(part) for part in item["loc"]]
+        if prefix and parts[:1] == ["store"]:  # a [stores.NAME] table holds the store keys
+            parts = parts[1:]
+        key = prefix + ".".join(parts)
         message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
         problems.append(f"{key}: {message.removeprefix('Value error, ')}")
     return where + "; ".join(problems)
