@@ -7,11 +7,12 @@ web app build an :class:`App` and hand it to the service functions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from winback.clock import Clock, SystemClock
+from winback.clock import Clock, StoppedClock, SystemClock
 from winback.config import Settings
 from winback.store import db
 
@@ -31,6 +32,10 @@ class App:
         engine = db.connect(settings.database_url(cwd))
         db.migrate(engine)
         return cls(settings=settings, engine=engine, cwd=cwd, clock=clock or SystemClock())
+
+    def stop_clock(self, moment: datetime) -> None:
+        """Read every figure and make every plan as of ``moment`` (``--as-of``)."""
+        self.clock = StoppedClock(moment)
 
     def close(self) -> None:
         self.engine.dispose()
