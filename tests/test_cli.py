@@ -46,8 +46,8 @@ def import_json(folder: Path, path: Path) -> dict[str, object]:
     return report
 
 
-def statuses(folder: Path) -> dict[str, int]:
-    result = run(folder, "status", "--json")
+def statuses(folder: Path, *as_of: str) -> dict[str, int]:
+    result = run(folder, "status", "--json", *as_of)
     assert result.exit_code == 0, result.output
     (summary,) = json.loads(result.stdout)
     return {row["status"]: row["orders"] for row in summary["orders_by_status"]}
@@ -57,7 +57,10 @@ def test_importing_a_taobao_report_creates_its_orders_and_reports_them(tmp_path:
     path = report_file(tmp_path, "orders.csv", list(ROWS.values()))
     report = import_json(tmp_path, path)
     assert (report["rows_read"], report["created"], report["rejected"]) == (3, 3, 0)
-    assert statuses(tmp_path) == {"pending": 1, "settled": 1, "closed": 1}
+    # as of the export's time the unpaid order is open; long after, its deadline has passed
+    as_of_export = statuses(tmp_path, "--as-of", "2026-10-01 13:00")
+    assert as_of_export == {"pending": 1, "settled": 1, "closed": 1}
+    assert statuses(tmp_path, "--as-of", "2026-12-01") == {"settled": 1, "closed": 2}
 
 
 def test_the_human_report_names_counts_and_unmapped_columns(tmp_path: Path) -> None:

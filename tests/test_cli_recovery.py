@@ -184,16 +184,20 @@ def test_a_recorded_outcome_closes_the_task_and_counts_in_the_recovery_report(
     assert any(c["action_id"] == alice["action_id"] for c in ok_json(shop, "tasks", "--all"))
     # Alice pays a minute after the call: the phone task recovered her order.
     engine = db.connect(f"sqlite:///{shop / 'winback.db'}")
+    paid_at = datetime.now(UTC) + timedelta(minutes=1)
     paid = order(
         "A1", Buyer(buyer_id="tb_alice"), status=OrderStatus.PAID,
-        total_amount=Decimal("200.00"), paid_amount=Decimal("200.00"),
-        paid_at=datetime.now(UTC) + timedelta(minutes=1),
+        total_amount=Decimal("200.00"), paid_amount=Decimal("200.00"), paid_at=paid_at,
     )  # fmt: skip
     with engine.begin() as conn:
         (store,) = repo.list_stores(conn)
         repo.apply_records(conn, store.id, [paid], source_file="later.csv")
     engine.dispose()
-    report = ok_json(shop, "report", "recovery")
+    # as of now the payment has not happened yet; a minute later it has
+    before = ok_json(shop, "report", "recovery")
+    assert not any(r["orders_recovered"] for r in before["recovery"])
+    later = (paid_at + timedelta(minutes=1)).isoformat()
+    report = ok_json(shop, "report", "recovery", "--as-of", later)
     (phone,) = [r for r in report["recovery"] if r["channel"] == "phone_task" and r["step"] == 1]
     assert (phone["orders_recovered"], phone["amount_recovered"]) == (1, "200.00")
     assert phone["agent"] == "li" and phone["cost"] == "2.00"  # 4 minutes at 30 an hour
@@ -202,7 +206,8 @@ def test_a_recorded_outcome_closes_the_task_and_counts_in_the_recovery_report(
     human = run(shop, "report", "recovery").output
     assert "Against the holdout" in human
     # A paid order is no longer on the worklist as a payment reminder.
-    assert all("A1" not in c["order_ids"] for c in ok_json(shop, "tasks", "--all"))
+    paid_tasks = ok_json(shop, "tasks", "--all", "--as-of", later)
+    assert all("A1" not in c["order_ids"] for c in paid_tasks)
 
 
 def test_the_follow_up_scripts_render_with_their_samples() -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
@@ -123,6 +123,16 @@ def advance(current: OrderStatus, reported: OrderStatus) -> OrderStatus:
 def progress(status: OrderStatus) -> int:
     """Rank along the forward path (pending=0 … settled=4); terminal states rank 5."""
     return _PROGRESS.get(status, 5)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDelays:
+    """How long a store's buyers took to pay: its paid orders with both times, the longest
+    time from order to payment, and how many were paid later than the unpaid deadline."""
+
+    paid: int
+    longest: timedelta | None
+    after_deadline: int
 
 
 class Platform(StrEnum):

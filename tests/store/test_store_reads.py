@@ -67,7 +67,9 @@ def test_the_summary_counts_orders_by_status_with_exact_amounts(engine: Engine) 
         ],
     )
     with engine.connect() as conn:
-        summary = repo.store_summary(conn, store)
+        summary = repo.store_summary(
+            conn, store, as_of=T0 + timedelta(days=2), close_after=timedelta(hours=72)
+        )
     assert summary.orders == 4
     assert summary.orders_by_status == (
         StatusTotals("pending", 1, Decimal("0.01"), Decimal("0.00"), Decimal("0.00")),
@@ -107,3 +109,27 @@ def test_the_order_lines_table_keeps_variant_attributes(engine: Engine) -> None:
         (row,) = repo.order_lines_table(conn, store).to_pylist()
     assert (row["colour"], row["size"], row["attributes"]) == ("黑色", "XL", '{"材质": "棉"}')
     assert row["unit_price"] == Decimal("99.00")
+
+
+def test_the_summary_judges_orders_as_of_a_moment_closing_the_unpaid_past_their_deadline(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        store = new_store(conn)
+    apply(
+        engine,
+        store,
+        [
+            order("1", S.PENDING, total="1.00"),
+            order("2", S.PENDING, total="2.00", created_at=T0 + timedelta(hours=30)),
+            order("3", S.SETTLED, total="3.00", created_at=T0 + timedelta(days=5)),
+        ],
+    )
+    with engine.connect() as conn:
+        summary = repo.store_summary(
+            conn, store, as_of=T0 + timedelta(hours=36), close_after=timedelta(hours=24)
+        )
+    assert summary.orders_by_status == (
+        StatusTotals("closed", 1, Decimal("1.00"), Decimal("0.00"), Decimal("0.00")),
+        StatusTotals("pending", 1, Decimal("2.00"), Decimal("0.00"), Decimal("0.00")),
+    )

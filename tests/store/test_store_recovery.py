@@ -21,7 +21,7 @@ from winback.model import (
 from winback.store import outbox, recovery
 
 
-def test_open_unpaid_orders_come_with_their_buyers_history_contacts_and_consents(
+def test_unpaid_orders_come_with_their_buyers_history_contacts_and_consents(
     engine: Engine,
 ) -> None:
     with engine.begin() as conn:
@@ -46,9 +46,9 @@ def test_open_unpaid_orders_come_with_their_buyers_history_contacts_and_consents
     ]
     apply(engine, store, records)
     with engine.connect() as conn:
-        found = recovery.unpaid_orders(conn, store, now=now, close_after=timedelta(hours=72))
+        found = recovery.unpaid_orders(conn, store, ["other", "open", "unknown"], now=now)
+    assert [o.order_id for o in found] == ["open", "other"]  # oldest first; unknown ids absent
     by_id = {o.order_id: o for o in found}
-    assert set(by_id) == {"open", "other"}
     mine = by_id["open"]
     assert mine.amount == Decimal("120.00") and mine.has_remark
     assert mine.buyer.customer_key == "buyer-a"
@@ -76,14 +76,12 @@ def test_closed_orders_of_a_day_carry_reasons_and_the_buyers_last_words(engine: 
     apply(engine, store, [order("c1", OrderStatus.CLOSED, close_reason="买家不想买了"), *chats])
     with engine.connect() as conn:
         (found,) = recovery.closed_orders(
-            conn, store, start=closed_at - timedelta(hours=1), end=closed_at + timedelta(hours=1),
-            chat_lines=2,
+            conn, store, {"c1": recovery.ClosedAt(closed_at, inferred=True)},
+            now=closed_at + timedelta(hours=1), chat_lines=2,
         )  # fmt: skip
-        none = recovery.closed_orders(conn, store, start=closed_at + timedelta(hours=1), end=NOW)
         lines = recovery.last_chat_lines(conn, store, [found.buyer.customer_id or 0], limit=3)
-    assert found.order_id == "c1" and found.closed_at == closed_at
+    assert found.order_id == "c1" and found.closed_at == closed_at and found.close_inferred
     assert found.texts == ("买家不想买了", "line 4", "line 6")
-    assert none == []
     assert [line.text for line in next(iter(lines.values()))] == ["line 5", "line 6", "line 7"]
 
 
@@ -100,7 +98,9 @@ def test_buyer_histories_count_orders_paid_orders_and_the_amount_paid(engine: En
         ],
     )
     with engine.connect() as conn:
-        (open_order,) = recovery.closed_orders(conn, store, start=T0, end=NOW)
+        (open_order,) = recovery.closed_orders(
+            conn, store, {"3": recovery.ClosedAt(T0, inferred=False)}, now=NOW
+        )
         history = recovery.buyer_histories(conn, [open_order.buyer.customer_id or 0])
     (entry,) = history.values()
     assert (entry.orders, entry.paid_orders, entry.paid_amount) == (3, 2, Decimal("30.50"))
@@ -131,22 +131,3 @@ def test_the_latest_task_outcome_of_an_action_wins(engine: Engine) -> None:
     assert outcomes[action.id].outcome == "refused"
     assert outcomes[action.id].reason == "found_cheaper"
     assert outcomes[action.id].recorded_at == NOW + timedelta(hours=1)
-
-
-def test_a_closed_order_without_a_close_time_is_taken_to_close_at_the_auto_close(
-    engine: Engine,
-) -> None:
-    with engine.begin() as conn:
-        store = new_store(conn)
-    apply(engine, store, [order("c1", OrderStatus.CLOSED, closed_at=None)])
-    day = T0 + timedelta(hours=72)
-    with engine.connect() as conn:
-        found = recovery.closed_orders(
-            conn, store, start=day - timedelta(hours=1), end=day + timedelta(hours=1),
-            close_after=timedelta(hours=72),
-        )  # fmt: skip
-        unknown = recovery.closed_orders(
-            conn, store, start=day - timedelta(hours=1), end=day + timedelta(hours=1)
-        )
-    assert [(o.order_id, o.closed_at) for o in found] == [("c1", day)]
-    assert unknown == []

@@ -3,24 +3,31 @@
 Every command takes ``--config FILE`` (default ``./winback.toml``) and ``--database URL``
 (env ``WINBACK_DATABASE_URL``); machine-readable output with ``--json``. Errors print one
 readable line naming the file, row and column where there is one, and exit with status 1.
+Every command whose answer depends on the time takes ``--as-of`` (env ``WINBACK_AS_OF``).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from winback.app import App
 from winback.config import Settings, load_settings
 from winback.errors import WinbackError
+from winback.services.stores import store_zone
+
+ONE_DAY: Final = timedelta(days=1)
 
 
 @dataclass
@@ -28,21 +35,80 @@ class Context:
     config: Path | None
     database: str | None
 
-    def settings(self, **store: Any) -> Settings:
+    def settings(self) -> Settings:
         overrides: dict[str, dict[str, Any]] = {}
         if self.database:
             overrides["database"] = {"url": self.database}
-        if store:
-            overrides["store"] = store
         return load_settings(self.config, overrides=overrides)
 
     @contextmanager
-    def app(self, **store: Any) -> Iterator[App]:
-        opened = App.open(self.settings(**store), cwd=Path.cwd())
+    def app(self, *, as_of: AsOf | None = None, store: str | None = None) -> Iterator[App]:
+        """The app for one command; with ``as_of``, its clock stands still at that moment (a
+        time without an offset is read in the zone of ``store``, the store the command is
+        about)."""
+        opened = App.open(self.settings(), cwd=Path.cwd())
         try:
+            if as_of is not None:
+                opened.stop_clock(as_of.moment(lambda: store_zone(opened, store)))
             yield opened
         finally:
             opened.close()
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """An ``--as-of`` value: an instant, or a local time (or day) of the store's calendar.
+
+    A day alone means its end (the next midnight): ``--as-of 2026-02-28`` sees everything of
+    the 28th, as an export taken that night would.
+    """
+
+    text: str
+    local: datetime
+
+    @classmethod
+    def parse(cls, text: str) -> AsOf:
+        value = text.strip()
+        try:
+            if len(value) == 10:
+                return cls(text, datetime.combine(date.fromisoformat(value), time()) + ONE_DAY)
+            return cls(text, datetime.fromisoformat(value))
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r} is not a date and time: write ISO 8601, e.g. 2026-02-28T23:59:59+08:00, "
+                "2026-02-28 23:59 (in the store's time zone) or 2026-02-28 (the end of that day)"
+            ) from None
+
+    def moment(self, zone: Callable[[], ZoneInfo]) -> datetime:
+        """The instant meant; ``zone`` is asked only when the text carried no offset."""
+        if self.local.utcoffset() is not None:
+            return self.local
+        return self.local.replace(tzinfo=zone())
+
+
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> AsOf | None:
+    return None if value is None else AsOf.parse(value)
+
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    envvar="WINBACK_AS_OF",
+    callback=_as_of,
+    metavar="DATETIME",
+    help="Look at the store as of this moment (ISO 8601; without an offset, in the store's "
+    "time zone; a day alone means its end). Default: now. Env: WINBACK_AS_OF.",
+)
+"""``--as-of DATETIME`` for every command whose answer depends on the time."""
+
+store_option = click.option(
+    "--store",
+    "store",
+    envvar="WINBACK_STORE",
+    help="The store (a [stores.NAME] of the settings; default: default_store, or the only "
+    "store). Env: WINBACK_STORE.",
+)
+"""``--store NAME`` for every command about one store."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,7 +135,9 @@ def errors() -> Iterator[None]:
     try:
         yield
     except WinbackError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
 
 

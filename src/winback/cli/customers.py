@@ -1,8 +1,9 @@
 """``winback customers``: lifecycle segments, model scores and the win-back list (seed 004).
 
-* ``winback customers [--as-of DATE]``: potential / active / repeat-seeking / lost, with the
-  churn cutoff used and why;
-* ``winback customers score [--as-of DATE] [--horizon 90d]``: fit the models, store scores;
+* ``winback customers [--as-of DATETIME]``: potential / active / repeat-seeking / lost, with
+  the churn cutoff used and why;
+* ``winback customers score [--as-of DATETIME] [--horizon 90d]``: fit the models, store
+  scores;
 * ``winback customers top --lost --promising [--limit N]``: lost customers worth winning
   back, each with its reason. Contacts are masked.
 """
@@ -10,26 +11,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 
 import click
 from rich.console import Console
 
-from winback.cli.base import Context, cli, errors, print_json
+from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
 from winback.config import parse_duration
 from winback.present import lifecycle as present
 from winback.services import lifecycle as service
-
-AS_OF_HELP = "Day of the store's calendar to look from (YYYY-MM-DD; default: today)."
-
-
-def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2024-06-30") from None
 
 
 def _horizon(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
@@ -45,11 +34,11 @@ def _horizon(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--as-of", "as_of", callback=_day, help=AS_OF_HELP)
-@click.option("--store", "store", help="Store name (default: [store] name in the settings).")
+@as_of_option
+@store_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
-def customers(ctx: click.Context, as_of: date | None, store: str | None, as_json: bool) -> None:
+def customers(ctx: click.Context, as_of: AsOf | None, store: str | None, as_json: bool) -> None:
     """Lifecycle segments: potential, active, repeat-seeking and lost customers (seed 004)."""
     if ctx.invoked_subcommand is not None:
         if as_of is not None or store is not None or as_json:
@@ -59,8 +48,8 @@ def customers(ctx: click.Context, as_of: date | None, store: str | None, as_json
             )
         return
     obj: Context = ctx.obj
-    with errors(), obj.app() as app:
-        result = service.customer_lifecycle(app, as_of=as_of, store=store)
+    with errors(), obj.app(as_of=as_of, store=store) as app:
+        result = service.customer_lifecycle(app, store=store)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -68,22 +57,22 @@ def customers(ctx: click.Context, as_of: date | None, store: str | None, as_json
 
 
 @customers.command()
-@click.option("--as-of", "as_of", callback=_day, help=AS_OF_HELP)
+@as_of_option
 @click.option(
     "--horizon",
     callback=_horizon,
     help="Horizon of the expected purchases and spend, e.g. 90d (default: [lifecycle] horizon).",
 )
-@click.option("--store", "store", help="Store name (default: [store] name in the settings).")
+@store_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
 def score(
-    obj: Context, as_of: date | None, horizon: int | None, store: str | None, as_json: bool
+    obj: Context, as_of: AsOf | None, horizon: int | None, store: str | None, as_json: bool
 ) -> None:
     """Fit BG/NBD (or Pareto/NBD) and Gamma-Gamma; store P(alive), expected purchases and
     spend over the horizon, and CLV for every buyer."""
-    with errors(), obj.app() as app:
-        report = service.score_customers(app, as_of=as_of, horizon_days=horizon, store=store)
+    with errors(), obj.app(as_of=as_of, store=store) as app:
+        report = service.score_customers(app, horizon_days=horizon, store=store)
     if as_json:
         print_json(asdict(report))
     else:
@@ -106,8 +95,8 @@ def score(
     help="Only the promising: repeat buyers, high average bill, silent up to 2 years (seed 004).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--as-of", "as_of", callback=_day, help="Scored day (default: the newest).")
-@click.option("--store", "store", help="Store name (default: [store] name in the settings).")
+@as_of_option
+@store_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
 def top(
@@ -115,14 +104,16 @@ def top(
     lost_only: bool,
     promising: bool,
     limit: int,
-    as_of: date | None,
+    as_of: AsOf | None,
     store: str | None,
     as_json: bool,
 ) -> None:
-    """The lost customers most worth winning back, ranked by CLV, each with its reason."""
-    with errors(), obj.app() as app:
+    """The lost customers most worth winning back, ranked by CLV, each with its reason (the
+    scores of the --as-of day, default: the newest scored day)."""
+    with errors(), obj.app(as_of=as_of, store=store) as app:
+        day = service.today(app, store) if as_of is not None else None
         result = service.winback_list(
-            app, as_of=as_of, lost_only=lost_only, promising=promising, limit=limit, store=store
+            app, as_of=day, lost_only=lost_only, promising=promising, limit=limit, store=store
         )
     if as_json:
         print_json(asdict(result))

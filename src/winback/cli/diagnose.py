@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from winback.cli.base import Context, cli, errors, print_json
+from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
 from winback.errors import WinbackError
 from winback.present import lifecycle_report
 from winback.present.report_blocks import Section
@@ -38,8 +38,11 @@ DAY = _Day()
 def _period_options(command: click.decorators.FC) -> click.decorators.FC:
     options = [
         click.option("--from", "date_from", type=DAY, help="First day (store calendar)."),
-        click.option("--to", "date_to", type=DAY, help="Last day, included (default: today)."),
-        click.option("--store", "store", help="Store name (default: [store] name)."),
+        click.option(
+            "--to", "date_to", type=DAY, help="Last day, included (default: the --as-of day)."
+        ),
+        store_option,
+        as_of_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -47,19 +50,23 @@ def _period_options(command: click.decorators.FC) -> click.decorators.FC:
 
 
 def _diagnosis(
-    obj: Context, store: str | None, date_from: date | None, date_to: date | None
+    obj: Context,
+    store: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    as_of: AsOf | None,
 ) -> Diagnosis:
-    """The diagnosis as of the clock's now, with a spinner on stderr while it runs."""
-    with obj.app() as app, Console(stderr=True).status("Diagnosing…"):
+    """The diagnosis as of the clock's now (``--as-of``), with a spinner on stderr."""
+    with obj.app(as_of=as_of, store=store) as app, Console(stderr=True).status("Diagnosing…"):
         now: datetime = app.clock.now()
         return diagnose(app, store=store, date_from=date_from, date_to=date_to, now=now)
 
 
 def _lifecycle_sections(
-    obj: Context, store: str | None, date_to: date | None, language: str
+    obj: Context, store: str | None, date_to: date | None, language: str, as_of: AsOf | None
 ) -> list[Section]:
     """The report's customer lifecycle section (docs/lifecycle.md), as of the period's end."""
-    with obj.app() as app:
+    with obj.app(as_of=as_of, store=store) as app:
         data = lifecycle_section(app, as_of=date_to, store=store)
     return [lifecycle_report.lifecycle_section(data, language=language)]
 
@@ -71,7 +78,12 @@ def _lifecycle_sections(
 )
 @click.pass_obj
 def diagnose_command(
-    obj: Context, date_from: date | None, date_to: date | None, store: str | None, as_json: bool
+    obj: Context,
+    date_from: date | None,
+    date_to: date | None,
+    store: str | None,
+    as_of: AsOf | None,
+    as_json: bool,
 ) -> None:
     """Where the store loses orders in a period, and why (D1–D6).
 
@@ -80,7 +92,7 @@ def diagnose_command(
     from winback.present.diagnosis_terminal import print_diagnosis
 
     with errors():
-        result = _diagnosis(obj, store, date_from, date_to)
+        result = _diagnosis(obj, store, date_from, date_to, as_of)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -107,6 +119,7 @@ def report_command(
     date_from: date | None,
     date_to: date | None,
     store: str | None,
+    as_of: AsOf | None,
     html_file: Path | None,
     xlsx_file: Path | None,
 ) -> None:
@@ -122,9 +135,9 @@ def report_command(
     with errors():
         if html_file is None and xlsx_file is None:
             raise WinbackError("say where to write the report: --html FILE and/or --xlsx FILE")
-        result = _diagnosis(obj, store, date_from, date_to)
+        result = _diagnosis(obj, store, date_from, date_to, as_of)
         if html_file is not None:
-            extra = _lifecycle_sections(obj, store, date_to, result.language)
+            extra = _lifecycle_sections(obj, store, date_to, result.language, as_of)
             html_report.write_html(result, html_file, extra_sections=extra)
             click.echo(f"HTML report: {html_file}")
         if xlsx_file is not None:

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from winback import services
-from winback.cli.base import Context, cli, errors, print_json
+from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json
 from winback.model import Platform
 from winback.present import terminal
 
@@ -26,15 +26,22 @@ SOURCES = [platform.value for platform in Platform]
     type=click.Path(dir_okay=False, path_type=Path),
     help="TOML mapping file (for --source generic; see docs/mapping.md).",
 )
-@click.option("--store", "store", help="Store name (default: [store] name in the settings).")
+@click.option(
+    "--store",
+    "store",
+    envvar="WINBACK_STORE",
+    help="The store the file belongs to (default: the one store of the settings that sells on "
+    "--source). Env: WINBACK_STORE.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @click.pass_obj
 def import_command(
     obj: Context, path: Path, source: str, mapping: Path | None, store: str | None, as_json: bool
 ) -> None:
-    """Import an export file, or every export file in a folder, into the store.
+    """Import an export file, or every export file in a folder, into the store it belongs to.
 
-    Re-importing a file changes nothing; a newer file moves statuses forward, never back.
+    Re-importing a file changes nothing; a newer file moves statuses forward, never back. A
+    file of another platform or currency than the store's is refused, never merged.
     """
     console = Console(stderr=True)
     with errors(), obj.app() as app, terminal.import_progress(console, quiet=as_json) as bar:
@@ -48,12 +55,14 @@ def import_command(
 
 
 @cli.command()
-@click.option("--store", "store", help="Only this store.")
+@click.option("--store", "store", help="Only this store (default: every store, each apart).")
+@as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_obj
-def status(obj: Context, store: str | None, as_json: bool) -> None:
-    """Summarise what the store holds: orders by status, customers, imports."""
-    with errors(), obj.app() as app:
+def status(obj: Context, store: str | None, as_of: AsOf | None, as_json: bool) -> None:
+    """Summarise what each store holds: orders by status, customers, imports. Amounts are in
+    each store's own currency and never added across stores."""
+    with errors(), obj.app(as_of=as_of, store=store) as app:
         summaries = services.store_status(app, store)
     if as_json:
         print_json([{**asdict(summary), "orders": summary.orders} for summary in summaries])

@@ -90,7 +90,8 @@ class ClosedOrder:
     """An order closed before payment, with what the buyer and the shop said about it.
 
     ``texts`` are the close/cancel reason and the buyer's last chat lines, the material for a
-    reason guess (D3).
+    reason guess (D3). ``close_inferred``: the export gave no close time, ``closed_at`` is the
+    platform's deadline (or the moment the plan was made, if earlier), not a fact.
     """
 
     order_id: str
@@ -102,6 +103,7 @@ class ClosedOrder:
     has_remark: bool = False
     texts: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
+    close_inferred: bool = False
 
     def __post_init__(self) -> None:
         for name in ("created_at", "closed_at"):

@@ -109,7 +109,7 @@ def live_next_day(
     """Move ``clock`` through the next day, dispatching and importing as described above."""
     start = clock.now()
     day = NextDay(start=start, end=start + DAY)
-    close_after = app.settings.store.unpaid_close_after
+    close_after = app.settings.store.close_after
     open_orders = [order for store in stores for order in open_orders_of(store.shop.orders)]
     touches: list[Touch] = []
     known: set[str] = set()

@@ -103,13 +103,6 @@ def run_demo(
     app = App.open(settings, cwd=folder, clock=demo_clock)
     result = DemoResult(folder=folder, shop=shop, overseas=overseas)
     try:
-        services.create_store(
-            app,
-            SHOPIFY_STORE,
-            platform=Platform.SHOPIFY,
-            timezone="America/New_York",
-            currency="USD",
-        )
         result.reports = _import_all(app, exports, out)
         terminal.print_import_reports(out, result.reports)
         _print_summary(app, out, shop.name, since=_first_day(shop, days))
@@ -180,19 +173,34 @@ def _reset(folder: Path) -> None:
 
 
 def _write_settings(folder: Path, shop: DemoShop) -> None:
+    """One settings file for both demo stores: the Taobao shop (the default store) and its
+    Shopify store abroad, each in its own zone, currency and language."""
     settings = {
-        "store": {
-            "name": shop.name,
-            "platform": shop.platform.value,
-            "timezone": shop.timezone,
-            "currency": shop.currency,
-            "language": "zh",
-            # where the overseas store's buyers pay an open order (its reminder e-mails link here)
-            "pay_url": "https://qiaoyi-global.example.com/account/orders/{order_id}",
-        },
+        "default_store": shop.name,
         # What an agent's time costs (an assumption of the demo: ¥30 an hour with overheads),
         # so that the recovery report's cost and ROI are not zero for agent tasks.
         "channels": {"costs": {"agent_hourly_cost": DEMO_AGENT_HOURLY_COST}},
+        "stores": {
+            shop.name: {
+                "platform": shop.platform.value,
+                "timezone": shop.timezone,
+                "currency": shop.currency,
+                "language": "zh",
+                # the simulated shop is closed by Taobao 72 h after the order (seed 002's era)
+                "unpaid_close_after": "72h",
+            },
+            SHOPIFY_STORE: {
+                "platform": Platform.SHOPIFY.value,
+                "timezone": "America/New_York",
+                "currency": "USD",
+                "language": "en",
+                "unpaid_close_after": "72h",
+                # where the store's buyers pay an open order (its reminder e-mails link here)
+                "pay_url": "https://qiaoyi-global.example.com/account/orders/{order_id}",
+                # an agent hour abroad ($20), for the same reason as above
+                "channels": {"costs": {"agent_hourly_cost": "20"}},
+            },
+        },
     }
     (folder / "winback.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
 

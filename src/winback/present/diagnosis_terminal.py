@@ -32,6 +32,8 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
     """The whole diagnosis, table by table."""
     lang = diagnosis.language
     console.print(_heading(diagnosis))
+    for note in diagnosis.deadline_notes:
+        console.print(f"[yellow]{escape(note)}[/]", highlight=False)
     if not diagnosis.decomposition.num_rows or not diagnosis.decomposition_totals()["orders"]:
         console.print(text("no_orders", lang))
         return

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -88,6 +89,8 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
         if report.unmapped_columns:
             names = ", ".join(report.unmapped_columns)
             console.print(f"[dim]{_name(report)}: columns not mapped: {names}[/]", soft_wrap=True)
+    for note in dict.fromkeys(note for report in reports for note in report.notes):
+        console.print(f"[yellow]{reports[-1].store}: {escape(note)}[/]", soft_wrap=True)
 
 
 def _print_rejections(console: Console, report: ImportReport) -> None:

@@ -7,7 +7,6 @@ names most callers need are re-exported here.
 from winback.services.importing import (
     ImportProgress,
     ImportReport,
-    create_store,
     daily_overview,
     import_path,
     store_status,
@@ -16,7 +15,6 @@ from winback.services.importing import (
 __all__ = [
     "ImportProgress",
     "ImportReport",
-    "create_store",
     "daily_overview",
     "import_path",
     "store_status",

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from winback.analyse.chat_flags import chat_flag_summary, chat_flags
+from winback.analyse.deadline_check import deadline_notes
 from winback.analyse.decomposition import PARTS, decompose
 from winback.analyse.loss_reasons import LossReasons, loss_reasons
 from winback.analyse.lost_orders import lost_order_ratio
@@ -28,11 +29,12 @@ from winback.analyse.payment_time import PaymentTimeReport, PaymentTimeSettings,
 from winback.analyse.reasons import default_classifier
 from winback.analyse.restock import restock_proposal, stockout_losses
 from winback.app import App
-from winback.config import DiagnoseSettings
+from winback.config import DiagnoseSettings, Settings
 from winback.errors import WinbackError
 from winback.privacy import mask_contacts
-from winback.services.stores import find_store
-from winback.store import frames
+from winback.services.known import orders_known
+from winback.services.stores import find_store, store_settings
+from winback.store import frames, repo
 from winback.store.types import StoreInfo
 
 __all__ = ["Diagnosis", "Period", "diagnose", "diagnosis_period", "to_plain"]
@@ -66,6 +68,8 @@ class Diagnosis:
     period: Period
     as_of: datetime
     settings: DiagnoseSettings
+    close_after: timedelta
+    deadline_notes: tuple[str, ...]
     decomposition: pa.Table
     lost_ratio: pa.Table
     payment: PaymentTimeReport
@@ -117,6 +121,8 @@ class Diagnosis:
                 "language": self.language,
                 "period": {"from": self.period.start, "to": self.period.end},
                 "as_of": self.as_of,
+                "unpaid_close_after_hours": self.close_after.total_seconds() / 3600,
+                "deadline_notes": list(self.deadline_notes),
                 "decomposition": {
                     "days": self.decomposition.to_pylist(),
                     "total": self.decomposition_totals(),
@@ -172,7 +178,8 @@ def diagnose(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be time-zone aware, not {now!r}")
     info = find_store(app, store)
-    settings = app.settings.diagnose
+    configured = store_settings(app, info)
+    settings = configured.diagnose
     zone = ZoneInfo(info.timezone)
     period = diagnosis_period(
         today=now.astimezone(zone).date(),
@@ -180,8 +187,9 @@ def diagnose(
         date_to=date_to,
         days=settings.period_days,
     )
+    orders = orders_known(app, info, configured, now)
     with app.engine.connect() as conn:
-        orders = frames.orders_frame(conn, info.id)
+        delays = repo.payment_delays(conn, info.id, configured.store.close_after)
         lines = frames.order_lines_frame(conn, info.id)
         chats = frames.chats_frame(conn, info.id)
         feedback = frames.feedback_frame(conn, info.id)
@@ -202,10 +210,19 @@ def diagnose(
     )
     return Diagnosis(
         store=info,
-        language=app.settings.store.language,
+        language=configured.store.language,
         period=period,
         as_of=now,
         settings=settings,
+        close_after=configured.store.close_after,
+        deadline_notes=tuple(
+            deadline_notes(
+                delays,
+                configured.store.close_after,
+                configured.store.unpaid_close_after,
+                configured.store.language,
+            )
+        ),
         decomposition=decompose(orders, timezone=tz, as_of=now, **span),
         lost_ratio=lost_order_ratio(
             orders,
@@ -215,7 +232,7 @@ def diagnose(
             consult_window=settings.consult_window,
             **span,
         ),
-        payment=_payment(app, orders, period, zone, now),
+        payment=_payment(configured, orders, period, zone, now),
         reasons=reasons,
         chat_flags=flags,
         chat_flag_summary=chat_flag_summary(flags, lost_orders=reasons.orders.num_rows),
@@ -240,11 +257,11 @@ class _Span(TypedDict):
 
 
 def _payment(
-    app: App, orders: pa.Table, period: Period, zone: ZoneInfo, now: datetime
+    configured: Settings, orders: pa.Table, period: Period, zone: ZoneInfo, now: datetime
 ) -> PaymentTimeReport:
     """D6 over the orders placed in the period, followed up to ``now``; earlier orders only
     decide who is a returning buyer."""
-    settings = app.settings.diagnose
+    settings = configured.diagnose
     until = _day_start(period.end + timedelta(days=1), zone)
     placed = orders.filter(
         pc.less(orders["created_at"], pa.scalar(until, orders["created_at"].type))
@@ -254,7 +271,7 @@ def _payment(
         now,
         PaymentTimeSettings(
             amount_bands=settings.amount_bands,
-            payment_deadline=app.settings.store.unpaid_close_after,
+            payment_deadline=configured.store.close_after,
             min_payers=settings.min_payers,
         ),
         placed_from=_day_start(period.start, zone),

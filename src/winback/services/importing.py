@@ -14,21 +14,26 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from winback.analyse.deadline_check import deadline_notes
 from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
-from winback.ingest.records import OrderTable, ParsedFile, Rejection
+from winback.config import Settings
+from winback.errors import ImportFileError
+from winback.ingest.records import OrderRecord, OrderTable, ParsedFile, Rejection
 from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.ingest.taobao_columns import NotColumnar, OrderStream
 from winback.model import Platform
-from winback.services.stores import find_store
+from winback.services.known import orders_known
+from winback.services.stores import find_store, import_target, store_settings
 from winback.store import repo
+from winback.store.db import import_transaction
 from winback.store.types import StoreSummary
 
 Digest = Callable[[], str]
@@ -60,6 +65,7 @@ class ImportReport:
     unmapped_columns: tuple[str, ...]
     seconds: float
     records_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> int:
@@ -70,6 +76,7 @@ class ImportReport:
         data["rejected"] = self.rejected
         data["rejections"] = [asdict(rejection) for rejection in self.rejections]
         data["unmapped_columns"] = list(self.unmapped_columns)
+        data["notes"] = list(self.notes)
         return data
 
 
@@ -82,13 +89,16 @@ def import_path(
     store: str | None = None,
     progress: ImportProgress | None = None,
 ) -> list[ImportReport]:
-    """Import a file, or every importable file of a folder, into ``store``.
+    """Import a file, or every importable file of a folder, into the store it belongs to:
+    ``store``, or the one store of the settings that sells on ``source`` (see
+    :func:`~winback.services.stores.import_target`).
 
-    Files holding only order lines (a Taobao item report) are applied after the files that
-    create the orders, so a folder with both reports imports in one call.
+    Each file is one transaction, the store's own row included: a file that fails leaves the
+    database as it was (a store named for the first time is not created). Files holding only
+    order lines (a Taobao item report) are applied after the files that create the orders,
+    so a folder with both reports imports in one call.
     """
-    store_name = store or app.settings.store.name
-    store_id = _ensure_store(app, store_name, source)
+    target = import_target(app, source, store)
     deferred: list[tuple[ParsedFile, Digest, float]] = []
     reports: list[ImportReport] = []
     # The file's SHA-256 is taken beside the import (hashlib lets go of the GIL).
@@ -96,53 +106,27 @@ def import_path(
         for file, item_report in pair_reports(files_in(path), source):
             started = time.perf_counter()
             digest: Digest = hashing.submit(_sha256, file).result
-            parsed = _parse(app, file, source, mapping, item_report, progress, streaming=True)
+            parsed = _parse(target, file, source, mapping, item_report, progress, streaming=True)
             if parsed.kind == "item_report":
                 deferred.append((parsed, digest, started))
                 continue
             try:
-                report = _apply(app, store_id, store_name, parsed, digest, started, progress)
+                report = _apply(app, target, parsed, digest, started, progress)
             except NotColumnar:
                 # A streamed report turned out to need the row reader part-way: what was
                 # written is rolled back, and the file is read again, row by row.
-                parsed = _parse(app, file, source, mapping, item_report, progress, streaming=False)
-                report = _apply(app, store_id, store_name, parsed, digest, started, progress)
+                parsed = _parse(
+                    target, file, source, mapping, item_report, progress, streaming=False
+                )
+                report = _apply(app, target, parsed, digest, started, progress)
             reports.append(report)
         for parsed, digest, started in deferred:
-            reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
+            reports.append(_apply(app, target, parsed, digest, started, progress))
     return reports
 
 
-def _ensure_store(app: App, name: str, source: Platform) -> int:
-    """The store's id. The configured store follows the settings file; another store named
-    with ``--store`` keeps what it was created with (see :func:`create_store`)."""
-    settings = app.settings.store
-    with app.engine.connect() as conn:
-        existing = {info.name: info.id for info in repo.list_stores(conn)}
-    if name != settings.name and name in existing:
-        return existing[name]
-    platform = settings.platform if source is Platform.GENERIC else source
-    with app.engine.begin() as conn:
-        return repo.ensure_store(
-            conn,
-            name=name,
-            platform=platform.value,
-            timezone=settings.timezone,
-            currency=settings.currency,
-        )
-
-
-def create_store(app: App, name: str, *, platform: Platform, timezone: str, currency: str) -> int:
-    """Create a store (or update its platform, zone and currency) other than the configured
-    one, e.g. a second shop of the same merchant on another platform."""
-    with app.engine.begin() as conn:
-        return repo.ensure_store(
-            conn, name=name, platform=platform.value, timezone=timezone, currency=currency
-        )
-
-
 def _parse(
-    app: App,
+    target: Settings,
     file: Path,
     source: Platform,
     mapping: Path | None,
@@ -158,7 +142,7 @@ def _parse(
     return parse_file(
         file,
         source=source,
-        tz=app.settings.store.zone,
+        tz=target.store.zone,
         mapping=mapping,
         item_report=item_report,
         progress=advance,
@@ -168,36 +152,47 @@ def _parse(
 
 def _apply(
     app: App,
-    store_id: int,
-    store_name: str,
+    target: Settings,
     parsed: ParsedFile,
     digest: Digest,
     started: float,
     progress: ImportProgress | None,
 ) -> ImportReport:
+    store = target.store
+    _check_currency(parsed, store.currency, store.name)
     streamed = any(isinstance(record, OrderStream) for record in parsed.records)
     if progress is not None:
         count = sum(_record_count(record) for record in parsed.records)
         doing = "reading and storing" if streamed else "storing"
         progress.start(f"{doing} {Path(parsed.file).name}", count)
-    begun = datetime.now(UTC)
-    with app.engine.begin() as conn:
+    begun = app.clock.now()
+    with import_transaction(app.engine) as conn:
+        store_id = repo.ensure_store(
+            conn,
+            name=store.name,
+            platform=store.platform.value,
+            timezone=store.timezone,
+            currency=store.currency,
+            now=begun,
+        )
         result = repo.apply_records(
             conn,
             store_id,
             parsed.records,
             source_file=parsed.file,
             progress=progress.advance if progress is not None else None,
+            now=begun,
         )
         rejections = (*parsed.rejections, *result.rejections)
         rows_read = parsed.rows_read
         if streamed:  # read while stored: the parser counted nothing
             rows_read = result.created + result.updated + result.unchanged
+        delays = repo.payment_delays(conn, store_id, store.close_after)
         report = ImportReport(
             file=parsed.file,
             source=parsed.source.value,
             kind=parsed.kind,
-            store=store_name,
+            store=store.name,
             rows_read=rows_read,
             created=sum(counts.created for counts in result.kinds.values()),
             updated=sum(counts.updated for counts in result.kinds.values()),
@@ -206,6 +201,7 @@ def _apply(
             unmapped_columns=tuple(parsed.unmapped_columns),
             seconds=round(time.perf_counter() - started, 3),
             records_by_kind={kind: asdict(counts) for kind, counts in result.kinds.items()},
+            notes=tuple(deadline_notes(delays, store.close_after, store.unpaid_close_after, "en")),
         )
         repo.record_import(
             conn,
@@ -215,7 +211,7 @@ def _apply(
             source=parsed.source.value,
             kind=parsed.kind,
             started_at=begun,
-            finished_at=datetime.now(UTC),
+            finished_at=app.clock.now(),
             rows_read=report.rows_read,
             created=report.created,
             updated=report.updated,
@@ -223,6 +219,19 @@ def _apply(
             rejected=report.rejected,
         )
     return report
+
+
+def _check_currency(parsed: ParsedFile, currency: str, store: str) -> None:
+    """Refuse a file whose orders are in another currency than the store's."""
+    for record in parsed.records:
+        if isinstance(record, OrderRecord) and record.currency != currency:
+            where = record.source
+            raise ImportFileError(
+                f"this order is in {record.currency}, store {store!r} trades in {currency}: "
+                "the file was refused (import it into the store of that currency)",
+                file=parsed.file,
+                row=where.row if where is not None else None,
+            )
 
 
 def _record_count(record: object) -> int:
@@ -253,20 +262,29 @@ def _estimate_rows(file: Path) -> int | None:
 
 
 def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
-    """What the store holds: one summary per store, or just the one named."""
+    """What the store holds as of the app's clock: one summary per store (each in its own
+    currency), or just the one named."""
+    now = app.clock.now()
     with app.engine.connect() as conn:
         chosen = repo.list_stores(conn) if store is None else [find_store(app, store)]
-        return [repo.store_summary(conn, info.id) for info in chosen]
+    summaries = []
+    for held in chosen:
+        info = held if store is not None else find_store(app, held.name)
+        close_after = store_settings(app, info).store.close_after
+        with app.engine.connect() as conn:
+            summaries.append(repo.store_summary(conn, info.id, as_of=now, close_after=close_after))
+    return summaries
 
 
 def daily_overview(app: App, store: str | None = None, *, since: date | None = None) -> pa.Table:
-    """Orders per day of the store's calendar: counts by status, amounts, new/returning.
+    """Orders per day of the store's calendar, as of the app's clock: counts by status,
+    amounts, new/returning.
 
     With ``since``, only the days from it on; buyers are still ``returning`` by their whole
     history.
     """
     info = find_store(app, store)
-    with app.engine.connect() as conn:
-        orders = repo.orders_table(conn, info.id)
+    settings = store_settings(app, info)
+    orders = orders_known(app, info, settings, app.clock.now())
     days = overview_by_day(orders, timezone=info.timezone)
     return days if since is None else days.filter(pc.greater_equal(days["day"], since))

@@ -8,7 +8,7 @@ zone according to the app's clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from winback.analyse.winback_targets import TargetRules, reason, winback_targets
 from winback.app import App
 from winback.errors import WinbackError
 from winback.privacy import mask_email, mask_phone
-from winback.services.stores import find_store
+from winback.services.stores import find_store, store_settings
 from winback.store import lifecycle as scores_repo
 from winback.store import repo
 from winback.store.types import StoreInfo
@@ -134,7 +134,7 @@ def customer_lifecycle(
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
         known = scores_repo.known_customers(conn, info.id)
-    settings = app.settings.lifecycle
+    settings = store_settings(app, info).lifecycle
     result = lifecycle(
         orders,
         known,
@@ -160,7 +160,7 @@ def score_customers(
     ``as_of`` and store every buyer's scores for that day (replacing earlier ones)."""
     info = find_store(app, store)
     day = as_of or _today(app, info)
-    settings = app.settings.lifecycle
+    settings = store_settings(app, info).lifecycle
     horizon = horizon_days if horizon_days is not None else settings.horizon.days
     if horizon <= 0:
         raise WinbackError(f"the horizon must be at least one day, not {horizon}")
@@ -216,7 +216,7 @@ def winback_list(
             )
         scores = scores_repo.scores_table(conn, info.id, day)
     segments = customer_lifecycle(app, as_of=day, store=info.name)
-    settings = app.settings.lifecycle
+    settings = store_settings(app, info).lifecycle
     rules = TargetRules(
         lost_only=lost_only,
         promising=promising,
@@ -328,4 +328,11 @@ def _cents(value: float) -> Decimal:
 
 
 def _today(app: App, info: StoreInfo) -> date:
-    return app.clock.now().astimezone(ZoneInfo(info.timezone)).date()
+    """The store-calendar day the app's clock is in; a clock stopped at midnight
+    (``--as-of 2026-02-28`` means the end of the 28th) is still in the day before."""
+    return (app.clock.now() - timedelta(microseconds=1)).astimezone(ZoneInfo(info.timezone)).date()
+
+
+def today(app: App, store: str | None = None) -> date:
+    """The day of the store's calendar the app's clock is in (``--as-of``)."""
+    return _today(app, find_store(app, store))

@@ -18,8 +18,10 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from winback.act.templates import TemplateError, TemplateLibrary, parse_templates
+from winback.analyse.orders_as_of import open_unpaid
 from winback.analyse.payment_time import (
     PaymentTimeReport,
     PaymentTimeSettings,
@@ -28,6 +30,7 @@ from winback.analyse.payment_time import (
 )
 from winback.analyse.reasons import LossReason, Prediction, default_classifier
 from winback.app import App
+from winback.config import Settings
 from winback.decide.closed_followup import ReasonGuesser
 from winback.decide.context import PlanningContext
 from winback.decide.plan import plan_recovery
@@ -37,8 +40,9 @@ from winback.measure.attribution import Costs, recovery_table
 from winback.measure.experiments import holdout_lift
 from winback.model import Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
-from winback.services.stores import find_store
-from winback.store import outbox, recovery, repo
+from winback.services.known import orders_known, statuses_known
+from winback.services.stores import find_store, store_settings
+from winback.store import outbox, recovery
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
 from winback.store.schema import TASK_OUTCOMES
 
@@ -102,32 +106,37 @@ class PlanResult:
 
 
 def plan(app: App, store: str | None = None) -> PlanResult:
-    """Plan every enabled playbook for the store and write the actions to the outbox."""
+    """Plan every enabled playbook for the store and write the actions to the outbox.
+
+    The orders are judged as of the app's clock (``--as-of``) by the same rule as the
+    diagnosis (:mod:`winback.services.known`): the unpaid orders planned for are exactly
+    D1's unpaid orders at that moment."""
     info = find_store(app, store)
+    settings = store_settings(app, info)
     now = app.clock.now()
     zone = ZoneInfo(info.timezone)
-    close_after = app.settings.store.unpaid_close_after
+    close_after = settings.store.close_after
+    start, end = yesterday(now, zone)
+    known = orders_known(app, info, settings, now)
     with app.engine.connect() as conn:
-        history = repo.orders_table(conn, info.id)
-        unpaid = recovery.unpaid_orders(conn, info.id, now=now, close_after=close_after)
-        start, end = yesterday(now, zone)
-        closed = recovery.closed_orders(
-            conn, info.id, start=start, end=end, close_after=close_after
+        unpaid = recovery.unpaid_orders(
+            conn, info.id, open_unpaid(known)["order_id"].to_pylist(), now=now
         )
+        closed = recovery.closed_orders(conn, info.id, _closed_between(known, start, end), now=end)
         heard = recovery.reasons_heard(conn, info.id)
-    report = _payment_report(app, history, now)
+    report = _payment_report(settings, known, now)
     context = PlanningContext(
         store_id=info.id,
         now=now,
         zone=zone,
         close_after=close_after,
-        call_windows=app.settings.recovery.call_windows,
-        ship_same_day_before=app.settings.recovery.same_day_cutoff,
+        call_windows=settings.recovery.call_windows,
+        ship_same_day_before=settings.recovery.same_day_cutoff,
         report=report,
         shop=info.name,
     )
     actions = plan_recovery(
-        context, app.settings.playbooks, unpaid=unpaid, closed=closed, guess=_guesser(heard)
+        context, settings.playbooks, unpaid=unpaid, closed=closed, guess=_guesser(heard)
     )
     with outbox.write_transaction(app.engine) as conn:
         counts = outbox.enqueue(conn, actions, now=now)
@@ -145,14 +154,35 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     )
 
 
-def _payment_report(app: App, history: pa.Table, now: datetime) -> PaymentTimeReport | None:
+def _closed_between(
+    known: pa.Table, start: datetime, end: datetime
+) -> dict[str, recovery.ClosedAt]:
+    """The orders closed before payment in [start, end), with their close times."""
+    closed = known.filter(pc.equal(known["status"], "closed"))
+    found: dict[str, recovery.ClosedAt] = {}
+    for order_id, at, inferred in zip(
+        closed["order_id"].to_pylist(),
+        closed["closed_at"].to_pylist(),
+        closed["close_inferred"].to_pylist(),
+        strict=True,
+    ):
+        if at is not None and start <= at < end:
+            found[order_id] = recovery.ClosedAt(at=at, inferred=bool(inferred))
+    return found
+
+
+def _payment_report(
+    settings: Settings, history: pa.Table, now: datetime
+) -> PaymentTimeReport | None:
     if history.num_rows == 0:
         return None
-    settings = PaymentTimeSettings(
-        payment_deadline=app.settings.store.unpaid_close_after,
-        min_payers=app.settings.recovery.min_payers,
+    return payment_time(
+        history,
+        now,
+        PaymentTimeSettings(
+            payment_deadline=settings.store.close_after, min_payers=settings.recovery.min_payers
+        ),
     )
-    return payment_time(history, now, settings)
 
 
 def _timing(report: PaymentTimeReport | None) -> str:
@@ -249,6 +279,7 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
     reported by an agent (``include_done`` shows reported ones too), and for payment
     reminders only while an order is still unpaid."""
     info = find_store(app, store)
+    settings = store_settings(app, info)
     now = app.clock.now()
     zone = ZoneInfo(info.timezone)
     with app.engine.connect() as conn:
@@ -259,20 +290,20 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
             if action.channel.is_task and (action.expires_at is None or action.expires_at > now)
         ]
         outcomes = recovery.task_outcomes_of(conn, info.id)
-        statuses = outbox.order_statuses(
-            conn, info.id, sorted({o for a in tasks for o in a.order_ids})
+        statuses = statuses_known(
+            app, info, settings, now, sorted({o for a in tasks for o in a.order_ids})
         )
         tasks = [
             a
             for a in tasks
-            if (include_done or a.id not in outcomes) and _still_open(app, a, statuses)
+            if (include_done or a.id not in outcomes) and _still_open(settings, a, statuses)
         ]
         customers = sorted({a.customer_id for a in tasks if a.customer_id is not None})
         contacts = outbox.contacts_of(conn, customers)
         histories = recovery.buyer_histories(conn, customers)
         chats = recovery.last_chat_lines(conn, info.id, customers, limit=CHAT_LINES)
-    library = script_library(app.settings.channels.sms.max_parts)
-    language = app.settings.store.language
+    library = script_library(settings.channels.sms.max_parts)
+    language = settings.store.language
     cards = []
     for action in sorted(tasks, key=lambda a: (a.due_at, a.id)):
         contact = contacts.get(action.customer_id) if action.customer_id is not None else None
@@ -322,9 +353,9 @@ def _script(
         return None, str(error)
 
 
-def _still_open(app: App, action: Action, statuses: dict[str, OrderStatus]) -> bool:
+def _still_open(settings: Settings, action: Action, statuses: dict[str, OrderStatus]) -> bool:
     """A payment-reminder task is moot once none of its orders is still unpaid."""
-    book = app.settings.playbooks.get(action.playbook)
+    book = settings.playbooks.get(action.playbook)
     if book is None or book.kind != "unpaid":
         return True
     return any(statuses.get(o) is OrderStatus.PENDING for o in action.order_ids)
@@ -405,14 +436,16 @@ class RecoveryReport:
 
 
 def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
-    """Measure what the store's actions recovered, as of now."""
+    """Measure what the store's actions recovered, as of the app's clock (payments made
+    later are not known yet)."""
     info = find_store(app, store)
-    settings = app.settings.recovery
+    settings = store_settings(app, info)
+    now = app.clock.now()
+    orders = orders_known(app, info, settings, now)
     with app.engine.connect() as conn:
         actions = recovery.actions_frame(conn, info.id)
-        orders = repo.orders_table(conn, info.id)
-    window = settings.attribution_window
-    prices = app.settings.channels.costs
+    window = settings.recovery.attribution_window
+    prices = settings.channels.costs
     costs = Costs(
         sms_price=prices.sms_price,
         email_price=prices.email_price,
@@ -420,7 +453,6 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         phone_task_minutes=prices.agent_minutes_per_task,
         chat_task_minutes=prices.agent_minutes_per_task,
     )
-    now = app.clock.now()
     return RecoveryReport(
         store=info.name,
         now=now,

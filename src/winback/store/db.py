@@ -7,20 +7,27 @@ opened at import time: the composition root calls :func:`connect` once and passe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from winback.errors import StoreError
 
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+IMPORT_WAIT: Final = timedelta(minutes=15)
+MIGRATION_LOCK: Final = 0x77696E6261636B01  # "winback" + 1: PostgreSQL advisory lock keys
+IMPORT_LOCK: Final = 0x77696E6261636B02
 
 
 def connect(url: str | None = None, *, cwd: Path | None = None) -> Engine:
@@ -47,10 +54,14 @@ def connect(url: str | None = None, *, cwd: Path | None = None) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema up to date (Alembic ``upgrade head``, with the migration scripts
-    shipped inside the package; no alembic.ini needed)."""
+    shipped inside the package; no alembic.ini needed).
+
+    Two processes starting on a new database migrate it once: on PostgreSQL the migration
+    holds an advisory lock, on SQLite the write lock from its first statement; the second
+    waits, then finds the schema at head."""
     config = alembic_config()
     try:
-        with engine.begin() as conn:
+        with _locked(engine, MIGRATION_LOCK) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
     except (SQLAlchemyError, CommandError) as exc:
@@ -59,6 +70,52 @@ def migrate(engine: Engine) -> None:
         ) from exc
     finally:
         config.attributes.pop("connection", None)
+
+
+@contextmanager
+def import_transaction(engine: Engine, *, wait: timedelta = IMPORT_WAIT) -> Iterator[Connection]:
+    """A transaction for one import: committed on success, rolled back on any error.
+
+    Imports take turns: one writes while the others wait for it (up to ``wait``), so two
+    imports of the same folder at once both end cleanly, the second finding the first's
+    rows unchanged. On PostgreSQL the turn is an advisory lock; on SQLite the database's
+    write lock, taken at ``BEGIN`` (a transaction that read first and wrote later would fail
+    at once when another writer committed in between)."""
+    deadline = monotonic() + wait.total_seconds()
+    while True:
+        try:
+            with _locked(engine, IMPORT_LOCK) as conn:
+                yield conn
+            return
+        except _Busy:
+            if monotonic() >= deadline:
+                raise StoreError(
+                    f"the store database {safe_url(engine.url)} stayed locked by another "
+                    f"import or writer for {wait}: try again when it has finished"
+                ) from None
+
+
+class _Busy(Exception):
+    """The SQLite write lock could not be taken within the busy timeout."""
+
+
+@contextmanager
+def _locked(engine: Engine, key: int) -> Iterator[Connection]:
+    """A transaction that holds ``key``'s lock (PostgreSQL) or the write lock (SQLite)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(immediate=True)
+            try:
+                transaction = conn.begin()
+            except OperationalError as exc:
+                if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                    raise _Busy from exc
+                raise
+        else:
+            transaction = conn.begin()
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        with transaction:
+            yield conn
 
 
 def alembic_config() -> Config:

@@ -9,6 +9,7 @@ A buyer is named by the customer's ``customer_key`` (``buyer_key`` in chats and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import pyarrow as pa
@@ -32,9 +33,12 @@ _ORDER_TIMES: Final = (
 )  # fmt: skip
 
 
-def orders_frame(conn: Connection, store_id: int) -> pa.Table:
-    """The store's orders in the ``ORDERS`` contract, with the texts that may say why an
-    order was lost (``close_reason``, ``cancel_reason``, ``buyer_message``); oldest first."""
+def orders_frame(
+    conn: Connection, store_id: int, order_ids: Sequence[str] | None = None
+) -> pa.Table:
+    """The store's orders (or just ``order_ids``) in the ``ORDERS`` contract, with the texts
+    that may say why an order was lost (``close_reason``, ``cancel_reason``,
+    ``buyer_message``); oldest first."""
     bulk = Bulk(conn)
     instants = ", ".join(bulk.instant(f"o.{name}") for name in _ORDER_TIMES)
     sql = (
@@ -43,9 +47,12 @@ def orders_frame(conn: Connection, store_id: int) -> pa.Table:
         "CASE WHEN coalesce(o.buyer_message, '') <> '' OR coalesce(o.seller_remark, '') <> '' "
         "THEN 1 ELSE 0 END, o.close_reason, o.cancel_reason, o.buyer_message "
         "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id "
-        "WHERE o.store_id = :store ORDER BY o.created_at, o.id"
+        "WHERE o.store_id = :store"
     )
-    return _table(ORDERS, bulk.rows(sql, store=store_id))
+    if order_ids is None:
+        return _table(ORDERS, bulk.rows(sql + " ORDER BY o.created_at, o.id", store=store_id))
+    rows = bulk.rows_by_keys(f"{sql} AND {bulk.in_keys('o.order_id')}", order_ids, store=store_id)
+    return _table(ORDERS, sorted(rows, key=lambda row: (row[3], row[0])))
 
 
 def order_lines_frame(conn: Connection, store_id: int) -> pa.Table:

@@ -8,14 +8,14 @@ module); writes take a connection and never commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import pyarrow as pa
-from sqlalchemy import Connection, and_, case, func, insert, or_, select
+from sqlalchemy import Connection, case, func, insert, select
 
 from winback.decide.facts import Buyer, ClosedOrder, UnpaidOrder
 from winback.model import Channel, OrderStatus
@@ -33,6 +33,7 @@ __all__ = [
     "ACTIONS_FRAME",
     "BuyerHistory",
     "ChatLine",
+    "ClosedAt",
     "TaskAction",
     "TaskOutcome",
     "actions_frame",
@@ -83,36 +84,34 @@ class TaskOutcome:
 
 
 def unpaid_orders(
-    conn: Connection, store_id: int, *, now: datetime, close_after: timedelta
+    conn: Connection, store_id: int, order_ids: Sequence[str], *, now: datetime
 ) -> list[UnpaidOrder]:
-    """Open unpaid orders placed within ``close_after`` before ``now``, with their buyers
-    (paid history before ``now``, contacts, masked flags, consents)."""
-    query = (
-        select(
+    """The orders ``order_ids`` (those open and unpaid at ``now``, as
+    :func:`winback.analyse.orders_as_of.open_unpaid` judged them), oldest first, with their
+    buyers (paid history before ``now``, contacts, masked flags, consents)."""
+    rows: list[Any] = []
+    for start in range(0, len(order_ids), CHUNK):
+        query = select(
             orders.c.order_id,
-            orders.c.status,
             orders.c.created_at,
             orders.c.total_amount,
             orders.c.customer_id,
             orders.c.payment_method,
             orders.c.platform,
+            orders.c.id,
             _has_remark(),
-        )
-        .where(
+        ).where(
             orders.c.store_id == store_id,
-            orders.c.status == str(OrderStatus.PENDING),
-            orders.c.created_at > now - close_after,
-            orders.c.created_at <= now,
+            orders.c.order_id.in_(order_ids[start : start + CHUNK]),
         )
-        .order_by(orders.c.created_at, orders.c.id)
-    )
-    rows = conn.execute(query).all()
+        rows += conn.execute(query).all()
+    rows.sort(key=lambda row: (row.created_at, row.id))
     buyers = _buyers(conn, {row.customer_id for row in rows if row.customer_id}, now)
     items = _item_titles(conn, store_id, [row.order_id for row in rows])
     return [
         UnpaidOrder(
             order_id=row.order_id,
-            status=OrderStatus(row.status),
+            status=OrderStatus.PENDING,
             created_at=row.created_at,
             amount=row.total_amount,
             buyer=buyers.get(row.customer_id) or Buyer(None, None),
@@ -125,50 +124,56 @@ def unpaid_orders(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedAt:
+    """When an order closed before payment, and whether that time is inferred (the export
+    gave none: the platform's deadline is assumed) rather than read from the data."""
+
+    at: datetime
+    inferred: bool
+
+
 def closed_orders(
     conn: Connection,
     store_id: int,
+    closed: Mapping[str, ClosedAt],
     *,
-    start: datetime,
-    end: datetime,
-    close_after: timedelta | None = None,
+    now: datetime,
     chat_lines: int = 5,
 ) -> list[ClosedOrder]:
-    """Orders closed before payment in [start, end), with the close/cancel reason and the
-    buyer's last ``chat_lines`` messages as texts for a reason guess.
-
-    Some exports (Taobao's order report) carry no close time: such an order is taken to have
-    closed ``close_after`` after it was placed (the platform's auto-close, as D6 does) when
-    ``close_after`` is given, and is left out otherwise."""
-    query = (
-        select(
+    """The orders ``closed`` (closed before payment, as
+    :func:`winback.analyse.orders_as_of.orders_as_of` judged them, with their close times),
+    with the close/cancel reason and the buyer's last ``chat_lines`` messages before ``now``
+    as texts for a reason guess; earliest closed first."""
+    rows: list[Any] = []
+    order_ids = list(closed)
+    for start in range(0, len(order_ids), CHUNK):
+        query = select(
             orders.c.order_id,
             orders.c.created_at,
-            orders.c.closed_at,
             orders.c.total_amount,
             orders.c.customer_id,
             orders.c.close_reason,
             orders.c.cancel_reason,
+            orders.c.id,
             _has_remark(),
-        )
-        .where(
+        ).where(
             orders.c.store_id == store_id,
-            orders.c.status == str(OrderStatus.CLOSED),
-            _closed_between(start, end, close_after),
+            orders.c.order_id.in_(order_ids[start : start + CHUNK]),
         )
-        .order_by(orders.c.closed_at, orders.c.id)
-    )
-    rows = conn.execute(query).all()
+        rows += conn.execute(query).all()
+    rows.sort(key=lambda row: (closed[row.order_id].at, row.id))
     ids = {row.customer_id for row in rows if row.customer_id}
-    buyers = _buyers(conn, ids, end)
-    chats = last_chat_lines(conn, store_id, ids, limit=chat_lines, sender="buyer", before=end)
+    buyers = _buyers(conn, ids, now)
+    chats = last_chat_lines(conn, store_id, ids, limit=chat_lines, sender="buyer", before=now)
     items = _item_titles(conn, store_id, [row.order_id for row in rows])
     return [
         ClosedOrder(
             order_id=row.order_id,
             status=OrderStatus.CLOSED,
             created_at=row.created_at,
-            closed_at=row.closed_at or row.created_at + (close_after or timedelta(0)),
+            closed_at=closed[row.order_id].at,
+            close_inferred=closed[row.order_id].inferred,
             amount=row.total_amount,
             buyer=buyers.get(row.customer_id) or Buyer(None, None),
             has_remark=bool(row.has_remark),
@@ -379,18 +384,6 @@ def _item_titles(
         for order_id, title in conn.execute(query):
             found.setdefault(order_id, []).append(title)
     return {order_id: tuple(titles) for order_id, titles in found.items()}
-
-
-def _closed_between(start: datetime, end: datetime, close_after: timedelta | None) -> Any:
-    known = and_(orders.c.closed_at >= start, orders.c.closed_at < end)
-    if close_after is None:
-        return known
-    assumed = and_(
-        orders.c.closed_at.is_(None),
-        orders.c.created_at >= start - close_after,
-        orders.c.created_at < end - close_after,
-    )
-    return or_(known, assumed)
 
 
 def _has_remark() -> Any:

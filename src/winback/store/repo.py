@@ -13,14 +13,15 @@ The order update rule lives in :mod:`winback.store._orders` (docs/store.md has t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, case, func, insert, select, update
 
 from winback.clock import SystemClock
+from winback.errors import StoreError
 from winback.ingest.records import (
     CartRecord,
     ChatMessageRecord,
@@ -35,6 +36,7 @@ from winback.ingest.records import (
     WishlistRecord,
 )
 from winback.ingest.taobao_columns import OrderStream
+from winback.model import OrderStatus, PaymentDelays
 from winback.store import _activity
 from winback.store._bulk import Bulk
 from winback.store._customers import CustomerBook, apply_consents, customer_sighting
@@ -99,6 +101,7 @@ KINDS: Final[dict[type, str]] = {
 }
 
 Progress = Callable[[int], None]
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 # -- stores --------------------------------------------------------------------------------
@@ -114,7 +117,8 @@ def ensure_store(
     now: datetime | None = None,
 ) -> int:
     """The id of the store called ``name``, created if new; its platform, time zone and
-    currency are updated when they changed."""
+    currency are updated when they changed. A store that holds orders never changes its
+    currency (:class:`~winback.errors.StoreError`)."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -128,9 +132,39 @@ def ensure_store(
     if row is None:
         values = {"name": name, **settings, "created_at": now or SystemClock().now()}
         return int(conn.execute(insert(stores).values(values).returning(stores.c.id)).scalar_one())
+    if row.currency != currency and has_orders(conn, row.id):
+        raise StoreError(
+            f"store {name!r} holds orders in {row.currency}; its settings now say {currency}: "
+            "refused (amounts in two currencies are never mixed in one store)"
+        )
     if (row.platform, row.timezone, row.currency) != tuple(settings.values()):
         conn.execute(update(stores).where(stores.c.id == row.id).values(settings))
     return int(row.id)
+
+
+def has_orders(conn: Connection, store_id: int) -> bool:
+    """Whether the store holds any order."""
+    query = select(orders.c.id).where(orders.c.store_id == store_id).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def payment_delays(conn: Connection, store_id: int, deadline: timedelta) -> PaymentDelays:
+    """How long the store's buyers took to pay: paid orders with both times, the longest
+    delay, and how many were paid later than ``deadline`` (see
+    :mod:`winback.analyse.deadline_check`)."""
+    bulk = Bulk(conn)
+    delay = f"({bulk.instant('paid_at')} - {bulk.instant('created_at')})"
+    sql = (
+        f"SELECT count(*), max({delay}), "
+        f"coalesce(sum(CASE WHEN {delay} > :deadline THEN 1 ELSE 0 END), 0) "
+        "FROM orders WHERE store_id = :store AND paid_at IS NOT NULL"
+    )
+    paid, longest, late = bulk.rows(sql, store=store_id, deadline=deadline // _MICROSECOND)[0]
+    return PaymentDelays(
+        paid=int(paid),
+        longest=None if longest is None else timedelta(microseconds=int(longest)),
+        after_deadline=int(late),
+    )
 
 
 def list_stores(conn: Connection) -> list[StoreInfo]:
@@ -403,19 +437,44 @@ def import_log(conn: Connection, store_id: int, *, limit: int | None = None) -> 
 # -- reading -------------------------------------------------------------------------------
 
 
-def store_summary(conn: Connection, store_id: int) -> StoreSummary:
-    """Counts and amounts for one store: orders by status, customers, activity, imports."""
+def store_summary(
+    conn: Connection, store_id: int, *, as_of: datetime, close_after: timedelta
+) -> StoreSummary:
+    """Counts and amounts for one store: orders by status, customers, activity, imports.
+
+    Orders placed after ``as_of`` are left out, and an order still ``pending`` once its
+    deadline (``close_after`` after it was placed) passed before ``as_of`` counts as closed:
+    the deadline rule of :mod:`winback.analyse.orders_as_of`."""
+    status = case(
+        (
+            and_(
+                orders.c.status == OrderStatus.PENDING.value,
+                orders.c.created_at <= as_of - close_after,
+            ),
+            OrderStatus.CLOSED.value,
+        ),
+        else_=orders.c.status,
+    ).label("status")
+    inner = (
+        select(
+            status,
+            orders.c.total_amount,
+            orders.c.paid_amount,
+            orders.c.refund_amount,
+        )
+        .where(orders.c.store_id == store_id, orders.c.created_at <= as_of)
+        .subquery()
+    )
     by_status = conn.execute(
         select(
-            orders.c.status,
+            inner.c.status,
             func.count(),
-            func.coalesce(func.sum(orders.c.total_amount), 0),
-            func.coalesce(func.sum(orders.c.paid_amount), 0),
-            func.coalesce(func.sum(orders.c.refund_amount), 0),
+            func.coalesce(func.sum(inner.c.total_amount), 0),
+            func.coalesce(func.sum(inner.c.paid_amount), 0),
+            func.coalesce(func.sum(inner.c.refund_amount), 0),
         )
-        .where(orders.c.store_id == store_id)
-        .group_by(orders.c.status)
-        .order_by(orders.c.status)
+        .group_by(inner.c.status)
+        .order_by(inner.c.status)
     ).all()
     first, last = conn.execute(
         select(func.min(orders.c.created_at), func.max(orders.c.created_at)).where(
