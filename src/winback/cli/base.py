@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
-from winback.app import App
-from winback.config import Settings, load_settings
 from winback.errors import WinbackError
+
+if TYPE_CHECKING:
+    from winback.app import App
+    from winback.config import Settings
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Context:
     database: str | None
 
     def settings(self, **store: Any) -> Settings:
+        from winback.config import load_settings
+
         overrides: dict[str, dict[str, Any]] = {}
         if self.database:
             overrides["database"] = {"url": self.database}
@@ -38,6 +42,8 @@ class Context:
 
     @contextmanager
     def app(self, **store: Any) -> Iterator[App]:
+        from winback.app import App
+
         opened = App.open(self.settings(**store), cwd=Path.cwd())
         try:
             yield opened

@@ -17,8 +17,6 @@ from rich.console import Console
 
 from winback.cli.base import Context, cli, errors, print_json
 from winback.config import parse_duration
-from winback.present import lifecycle as present
-from winback.services import lifecycle as service
 
 AS_OF_HELP = "Day of the store's calendar to look from (YYYY-MM-DD; default: today)."
 
@@ -58,6 +56,9 @@ def customers(ctx: click.Context, as_of: date | None, store: str | None, as_json
                 f"{ctx.invoked_subcommand} --as-of …`"
             )
         return
+    from winback.present import lifecycle as present
+    from winback.services import lifecycle as service
+
     obj: Context = ctx.obj
     with errors(), obj.app() as app:
         result = service.customer_lifecycle(app, as_of=as_of, store=store)
@@ -82,6 +83,9 @@ def score(
 ) -> None:
     """Fit BG/NBD (or Pareto/NBD) and Gamma-Gamma; store P(alive), expected purchases and
     spend over the horizon, and CLV for every buyer."""
+    from winback.present import lifecycle as present
+    from winback.services import lifecycle as service
+
     with errors(), obj.app() as app:
         report = service.score_customers(app, as_of=as_of, horizon_days=horizon, store=store)
     if as_json:
@@ -120,6 +124,9 @@ def top(
     as_json: bool,
 ) -> None:
     """The lost customers most worth winning back, ranked by CLV, each with its reason."""
+    from winback.present import lifecycle as present
+    from winback.services import lifecycle as service
+
     with errors(), obj.app() as app:
         result = service.winback_list(
             app, as_of=as_of, lost_only=lost_only, promising=promising, limit=limit, store=store

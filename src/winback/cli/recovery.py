@@ -8,8 +8,6 @@ from rich.console import Console
 
 from winback.cli.base import Context, cli, errors, print_json
 from winback.cli.diagnose import report_command
-from winback.present import recovery_terminal
-from winback.services import recovery
 from winback.store.schema import TASK_OUTCOMES
 
 
@@ -24,6 +22,9 @@ def plan_command(obj: Context, store: str | None, as_json: bool) -> None:
     orders closed before payment yesterday. Planning twice creates nothing new; `winback
     dispatch` sends what is due.
     """
+    from winback.present import recovery_terminal
+    from winback.services import recovery
+
     with errors(), obj.app() as app:
         result = recovery.plan(app, store)
     if as_json:
@@ -40,6 +41,9 @@ def plan_command(obj: Context, store: str | None, as_json: bool) -> None:
 def tasks_command(ctx: click.Context, store: str | None, include_done: bool, as_json: bool) -> None:
     """The agents' worklist: phone and platform-chat tasks in call-window order, each with
     the orders, the buyer's history, the last chat lines and a suggested script."""
+    from winback.present import recovery_terminal
+    from winback.services import recovery
+
     if ctx.invoked_subcommand is not None:
         return
     obj: Context = ctx.obj
@@ -73,6 +77,8 @@ def tasks_done_command(
     as_json: bool,
 ) -> None:
     """Record the outcome of task ACTION_ID: paid, promised, no_answer or refused."""
+    from winback.services import recovery
+
     with errors(), obj.app() as app:
         recorded = recovery.record_task_outcome(
             app, action_id, outcome, reason=reason, note=note, agent=agent, store=store
@@ -99,6 +105,9 @@ def tasks_done_command(
 def report_recovery_command(obj: Context, store: str | None, as_json: bool) -> None:
     """What the actions recovered: per playbook, step, channel, template and agent, with
     cost and ROI, and the incremental recovery against the holdout (docs/measurement.md)."""
+    from winback.present import recovery_terminal
+    from winback.services import recovery
+
     with errors(), obj.app() as app:
         report = recovery.recovery_report(app, store)
     if as_json:

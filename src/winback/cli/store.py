@@ -8,10 +8,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from winback import services
 from winback.cli.base import Context, cli, errors, print_json
 from winback.model import Platform
-from winback.present import terminal
 
 SOURCES = [platform.value for platform in Platform]
 
@@ -36,6 +34,9 @@ def import_command(
 
     Re-importing a file changes nothing; a newer file moves statuses forward, never back.
     """
+    from winback import services
+    from winback.present import terminal
+
     console = Console(stderr=True)
     with errors(), obj.app() as app, terminal.import_progress(console, quiet=as_json) as bar:
         reports = services.import_path(
@@ -53,6 +54,9 @@ def import_command(
 @click.pass_obj
 def status(obj: Context, store: str | None, as_json: bool) -> None:
     """Summarise what the store holds: orders by status, customers, imports."""
+    from winback import services
+    from winback.present import terminal
+
     with errors(), obj.app() as app:
         summaries = services.store_status(app, store)
     if as_json:
