@@ -21,15 +21,7 @@ _KANA: Final = re.compile(r"[\u3040-\u30ff]")
 _HANGUL: Final = re.compile(r"[\uac00-\ud7af]")
 _LETTERS: Final = re.compile(r"[^\W\d_]+")
 _ENGLISH: Final = frozenset(
-    """a about after again all already am an and any are as at back be because been before
-    bought but buy by can cancel cancelled cant card cart charge checkout cheaper could day
-    days delivery did didnt do does dont even for found from get got had has have he how i
-    if im in is it item its ive just last like long me mind more much my need never no not
-    now of off ok on one only or order ordered other our out paid pay payment pls please
-    price products refund return same see seller ship shipped shipping shop should site
-    size so some still stock store than thank thanks that the them then there they this
-    though time to too took under until up us very want wanted was way we week weeks were
-    what when which while who why will with without wont would wrong yet you your""".split()
+    ["a", "about", "after", "again", "all", "already", "am", "an", "and", "any", "are", "as", "at", "back", "be", "because", "been", "before", "bought", "but", "buy", "by", "can", "cancel", "cancelled", "cant", "card", "cart", "charge", "checkout", "cheaper", "could", "day", "days", "delivery", "did", "didnt", "do", "does", "dont", "even", "for", "found", "from", "get", "got", "had", "has", "have", "he", "how", "i", "if", "im", "in", "is", "it", "item", "its", "ive", "just", "last", "like", "long", "me", "mind", "more", "much", "my", "need", "never", "no", "not", "now", "of", "off", "ok", "on", "one", "only", "or", "order", "ordered", "other", "our", "out", "paid", "pay", "payment", "pls", "please", "price", "products", "refund", "return", "same", "see", "seller", "ship", "shipped", "shipping", "shop", "should", "site", "size", "so", "some", "still", "stock", "store", "than", "thank", "thanks", "that", "the", "them", "then", "there", "they", "this", "though", "time", "to", "too", "took", "under", "until", "up", "us", "very", "want", "wanted", "was", "way", "we", "week", "weeks", "were", "what", "when", "which", "while", "who", "why", "will", "with", "without", "wont", "would", "wrong", "yet", "you", "your"]
 )
 
 

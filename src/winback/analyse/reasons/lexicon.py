@@ -23,7 +23,22 @@ from winback.analyse.reasons import keywords
 from winback.analyse.reasons.taxonomy import LossReason
 
 NEGATORS: Final = frozenset(
-    {"不", "没", "没有", "不是", "不会", "木有", "别", "并不", "不算", "不太", "不够", "不是很", "无", "未"}
+    {
+        "不",
+        "没",
+        "没有",
+        "不是",
+        "不会",
+        "木有",
+        "别",
+        "并不",
+        "不算",
+        "不太",
+        "不够",
+        "不是很",
+        "无",
+        "未",
+    }
 )
 FEATURE_REASONS: Final = tuple(r for r in LossReason if r is not LossReason.UNKNOWN)
 FEATURE_CAP: Final = 2.0

@@ -100,9 +100,7 @@ def draw(
     return samples
 
 
-def load_labels(
-    labels: str | Path, reviews: dict[int, str]
-) -> list[LabelledReview]:
+def load_labels(labels: str | Path, reviews: dict[int, str]) -> list[LabelledReview]:
     """Hand labels joined with their texts; ``ValueError`` naming the row on a mismatch."""
     out = []
     with Path(labels).open(encoding="utf-8", newline="") as handle:
@@ -110,7 +108,9 @@ def load_labels(
             row = int(record["row"])
             text = reviews.get(row)
             if text is None or sha1(text) != record["sha1"]:
-                raise ValueError(f"{labels}, line {line}: review row {row} is not the labelled text")
+                raise ValueError(
+                    f"{labels}, line {line}: review row {row} is not the labelled text"
+                )
             codes = {LossReason(code) for code in record["reasons"].split("|")}
             out.append(LabelledReview(row, text, frozenset(codes - {LossReason.UNKNOWN})))
     return out
@@ -133,9 +133,7 @@ def precision_coverage(
         labelled_count += 1
         right += answer in review.reasons
         covered += bool(review.reasons)
-    return PrecisionCoverage(
-        len(labelled), with_reason, labelled_count, right, covered, confusion
-    )
+    return PrecisionCoverage(len(labelled), with_reason, labelled_count, right, covered, confusion)
 
 
 def _primary(reasons: frozenset[LossReason], answer: LossReason) -> str:

@@ -61,7 +61,10 @@ LABELS: Final[dict[LossReason, dict[Lang, str]]] = {
     LossReason.FORCED_REGISTRATION: {"zh": "强制注册", "en": "Forced registration"},
     LossReason.CHECKOUT_PROBLEM: {"zh": "网站/结账问题", "en": "Site / checkout problem"},
     LossReason.REORDER_REQUESTED: {"zh": "客服让重拍", "en": "Re-order requested by staff"},
-    LossReason.PRODUCT_QUALITY: {"zh": "商品质量/与描述不符", "en": "Product quality / not as described"},
+    LossReason.PRODUCT_QUALITY: {
+        "zh": "商品质量/与描述不符",
+        "en": "Product quality / not as described",
+    },
     LossReason.UNKNOWN: {"zh": "未知", "en": "Unknown"},
 }
 
