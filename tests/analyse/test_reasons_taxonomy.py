@@ -26,6 +26,7 @@ STABLE_CODES = [
     "forced_registration",
     "checkout_problem",
     "reorder_requested",
+    "product_quality",
     "unknown",
 ]
 

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from winback.analyse.frames import FEEDBACK, MONEY, check, columns
 from winback.analyse.lost_orders import lost_order_chats, lost_order_list
+from winback.analyse.reasons.platform import is_boilerplate as platform_boilerplate
 from winback.analyse.reasons.taxonomy import Lang, LossReason, label
 
 __all__ = [
@@ -138,7 +139,12 @@ def loss_reasons(
 
 
 def is_boilerplate(text: str) -> bool:
-    """Whether an order text is one a platform writes whatever the reason."""
+    """Whether an order text is one a platform writes whatever the reason.
+
+    The platform table (:mod:`winback.analyse.reasons.platform`) first, then the patterns
+    of :data:`BOILERPLATE` for free-form variants."""
+    if platform_boilerplate(text):
+        return True
     return BOILERPLATE.match(_PUNCTUATION.sub("", text).lower()) is not None
 
 

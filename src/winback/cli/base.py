@@ -15,19 +15,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from winback.app import App
-from winback.config import Settings, load_settings
 from winback.errors import WinbackError
-from winback.services.stores import store_zone
 
 ONE_DAY: Final = timedelta(days=1)
+
+if TYPE_CHECKING:
+    from winback.app import App
+    from winback.config import Settings
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Context:
     database: str | None
 
     def settings(self) -> Settings:
+        from winback.config import load_settings
+
         overrides: dict[str, dict[str, Any]] = {}
         if self.database:
             overrides["database"] = {"url": self.database}
@@ -46,6 +49,9 @@ class Context:
         """The app for one command; with ``as_of``, its clock stands still at that moment (a
         time without an offset is read in the zone of ``store``, the store the command is
         about)."""
+        from winback.app import App
+        from winback.services.stores import store_zone
+
         opened = App.open(self.settings(), cwd=Path.cwd())
         try:
             if as_of is not None:

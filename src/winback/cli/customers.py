@@ -17,8 +17,6 @@ from rich.console import Console
 
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
 from winback.config import parse_duration
-from winback.present import lifecycle as present
-from winback.services import lifecycle as service
 
 
 def _horizon(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
@@ -47,6 +45,9 @@ def customers(ctx: click.Context, as_of: AsOf | None, store: str | None, as_json
                 f"{ctx.invoked_subcommand} --as-of …`"
             )
         return
+    from winback.present import lifecycle as present
+    from winback.services import lifecycle as service
+
     obj: Context = ctx.obj
     with errors(), obj.app(as_of=as_of, store=store) as app:
         result = service.customer_lifecycle(app, store=store)
@@ -71,6 +72,9 @@ def score(
 ) -> None:
     """Fit BG/NBD (or Pareto/NBD) and Gamma-Gamma; store P(alive), expected purchases and
     spend over the horizon, and CLV for every buyer."""
+    from winback.present import lifecycle as present
+    from winback.services import lifecycle as service
+
     with errors(), obj.app(as_of=as_of, store=store) as app:
         report = service.score_customers(app, horizon_days=horizon, store=store)
     if as_json:
@@ -110,6 +114,9 @@ def top(
 ) -> None:
     """The lost customers most worth winning back, ranked by CLV, each with its reason (the
     scores of the --as-of day, default: the newest scored day)."""
+    from winback.present import lifecycle as present
+    from winback.services import lifecycle as service
+
     with errors(), obj.app(as_of=as_of, store=store) as app:
         day = service.today(app, store) if as_of is not None else None
         result = service.winback_list(

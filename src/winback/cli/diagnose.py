@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
 from winback.errors import WinbackError
-from winback.present import lifecycle_report
-from winback.present.report_blocks import Section
-from winback.services.diagnosis import Diagnosis, diagnose
-from winback.services.lifecycle import lifecycle_section
+
+if TYPE_CHECKING:
+    from winback.present.report_blocks import Section
+    from winback.services.diagnosis import Diagnosis
 
 
 class _Day(click.ParamType):  # type: ignore[type-arg]
@@ -57,6 +58,8 @@ def _diagnosis(
     as_of: AsOf | None,
 ) -> Diagnosis:
     """The diagnosis as of the clock's now (``--as-of``), with a spinner on stderr."""
+    from winback.services.diagnosis import diagnose
+
     with obj.app(as_of=as_of, store=store) as app, Console(stderr=True).status("Diagnosing…"):
         now: datetime = app.clock.now()
         return diagnose(app, store=store, date_from=date_from, date_to=date_to, now=now)
@@ -66,6 +69,9 @@ def _lifecycle_sections(
     obj: Context, store: str | None, date_to: date | None, language: str, as_of: AsOf | None
 ) -> list[Section]:
     """The report's customer lifecycle section (docs/lifecycle.md), as of the period's end."""
+    from winback.present import lifecycle_report
+    from winback.services.lifecycle import lifecycle_section
+
     with obj.app(as_of=as_of, store=store) as app:
         data = lifecycle_section(app, as_of=date_to, store=store)
     return [lifecycle_report.lifecycle_section(data, language=language)]

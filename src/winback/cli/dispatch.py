@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -10,7 +11,9 @@ from rich.table import Table
 
 from winback.cli.base import Context, cli, errors, print_json
 from winback.model import ActionStatus
-from winback.services import dispatch as service
+
+if TYPE_CHECKING:
+    from winback.services import dispatch as service
 
 
 @cli.command()
@@ -38,6 +41,8 @@ def dispatch(
 
     Every action is sent at most once, whatever crashes or how many workers run.
     """
+    from winback.services import dispatch as service
+
     console = Console(stderr=as_json)
     with errors(), obj.app() as app:
         if dry_run:
@@ -92,6 +97,8 @@ def actions(
     obj: Context, status: str | None, playbook: str | None, limit: int, as_json: bool
 ) -> None:
     """List recovery actions and their states; contacts are masked."""
+    from winback.services import dispatch as service
+
     with errors(), obj.app() as app:
         views = service.list_actions(
             app, status=ActionStatus(status) if status else None, playbook=playbook, limit=limit

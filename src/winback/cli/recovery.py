@@ -8,8 +8,6 @@ from rich.console import Console
 
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
 from winback.cli.diagnose import report_command
-from winback.present import recovery_terminal
-from winback.services import recovery
 from winback.store.schema import TASK_OUTCOMES
 
 
@@ -25,6 +23,9 @@ def plan_command(obj: Context, store: str | None, as_of: AsOf | None, as_json: b
     orders closed before payment yesterday. Planning twice creates nothing new; `winback
     dispatch` sends what is due.
     """
+    from winback.present import recovery_terminal
+    from winback.services import recovery
+
     with errors(), obj.app(as_of=as_of, store=store) as app:
         result = recovery.plan(app, store)
     if as_json:
@@ -44,6 +45,9 @@ def tasks_command(
 ) -> None:
     """The agents' worklist: phone and platform-chat tasks in call-window order, each with
     the orders, the buyer's history, the last chat lines and a suggested script."""
+    from winback.present import recovery_terminal
+    from winback.services import recovery
+
     if ctx.invoked_subcommand is not None:
         return
     obj: Context = ctx.obj
@@ -79,6 +83,8 @@ def tasks_done_command(
     as_json: bool,
 ) -> None:
     """Record the outcome of task ACTION_ID: paid, promised, no_answer or refused."""
+    from winback.services import recovery
+
     with errors(), obj.app(as_of=as_of, store=store) as app:
         recorded = recovery.record_task_outcome(
             app, action_id, outcome, reason=reason, note=note, agent=agent, store=store
@@ -108,6 +114,9 @@ def report_recovery_command(
 ) -> None:
     """What the actions recovered: per playbook, step, channel, template and agent, with
     cost and ROI, and the incremental recovery against the holdout (docs/measurement.md)."""
+    from winback.present import recovery_terminal
+    from winback.services import recovery
+
     with errors(), obj.app(as_of=as_of, store=store) as app:
         report = recovery.recovery_report(app, store)
     if as_json:

@@ -8,10 +8,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from winback import services
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json
 from winback.model import Platform
-from winback.present import terminal
 
 SOURCES = [platform.value for platform in Platform]
 
@@ -43,6 +41,9 @@ def import_command(
     Re-importing a file changes nothing; a newer file moves statuses forward, never back. A
     file of another platform or currency than the store's is refused, never merged.
     """
+    from winback import services
+    from winback.present import terminal
+
     console = Console(stderr=True)
     with errors(), obj.app() as app, terminal.import_progress(console, quiet=as_json) as bar:
         reports = services.import_path(
@@ -62,6 +63,9 @@ def import_command(
 def status(obj: Context, store: str | None, as_of: AsOf | None, as_json: bool) -> None:
     """Summarise what each store holds: orders by status, customers, imports. Amounts are in
     each store's own currency and never added across stores."""
+    from winback import services
+    from winback.present import terminal
+
     with errors(), obj.app(as_of=as_of, store=store) as app:
         summaries = services.store_status(app, store)
     if as_json:

@@ -102,4 +102,9 @@ def held_out(
 
 
 def _copy(model: ReasonClassifier) -> ReasonClassifier:
-    return ReasonClassifier(threshold=model.threshold, c=model.c, rule_weight=model.rule_weight)
+    return ReasonClassifier(
+        threshold=model.threshold,
+        long_threshold=model.long_threshold,
+        c=model.c,
+        rule_weight=model.rule_weight,
+    )

@@ -60,7 +60,7 @@ def default_classifier(extra: Iterable[tuple[str, LossReason | str]] = ()) -> Re
 
 @cache
 def _shipped_classifier() -> ReasonClassifier:
-    examples = load_labelled()
-    return ReasonClassifier().fit(
-        [example.text for example in examples], [example.reason for example in examples]
-    )
+    """The shipped model file, loaded once per process (trained here only if it is stale)."""
+    from winback.analyse.reasons import shipped
+
+    return shipped.load() or shipped.train()

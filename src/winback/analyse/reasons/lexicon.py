@@ -22,7 +22,24 @@ from typing import Any, Final
 from winback.analyse.reasons import keywords
 from winback.analyse.reasons.taxonomy import LossReason
 
-NEGATORS: Final = frozenset({"不", "没", "没有", "不是", "不会", "木有", "别", "并不", "不算"})
+NEGATORS: Final = frozenset(
+    {
+        "不",
+        "没",
+        "没有",
+        "不是",
+        "不会",
+        "木有",
+        "别",
+        "并不",
+        "不算",
+        "不太",
+        "不够",
+        "不是很",
+        "无",
+        "未",
+    }
+)
 FEATURE_REASONS: Final = tuple(r for r in LossReason if r is not LossReason.UNKNOWN)
 FEATURE_CAP: Final = 2.0
 
@@ -101,6 +118,16 @@ def _has_cjk(text: str) -> bool:
 
 def _tokens(text: str) -> list[str]:
     return [token for token in _jieba().lcut(text) if token.strip()]
+
+
+_WORD: Final = re.compile(r"[a-z0-9']+")
+
+
+def tokens(text: str) -> list[str]:
+    """The words of normalised ``text``: jieba's for Chinese, letters and digits otherwise."""
+    if _has_cjk(text):
+        return _tokens(text)
+    return [word.replace("'", "") for word in _WORD.findall(text)]
 
 
 @cache

@@ -10,7 +10,9 @@ Decisions on borderline texts (see ``docs/loss-reasons.md``):
 * ``reorder_requested`` is only for a re-order the *staff* asked for (客服让重拍).
 * "太贵了" with no competitor named is ``price_not_agreed``; a cheaper offer elsewhere is
   ``found_cheaper``.
-* Product quality is not a D3 reason: a review that only judges quality is ``unknown``.
+* ``product_quality`` (added to the seeds' list) is the goods themselves: defective, poor,
+  not as described, wrong, missing or damaged — the first refund reasons of every platform
+  (质量问题, 与描述不符, DEFECTIVE, NOT_AS_DESCRIBED). A bare "不喜欢" stays ``unknown``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class LossReason(StrEnum):
     FORCED_REGISTRATION = "forced_registration"
     CHECKOUT_PROBLEM = "checkout_problem"
     REORDER_REQUESTED = "reorder_requested"
+    PRODUCT_QUALITY = "product_quality"
     UNKNOWN = "unknown"
 
 
@@ -58,6 +61,10 @@ LABELS: Final[dict[LossReason, dict[Lang, str]]] = {
     LossReason.FORCED_REGISTRATION: {"zh": "强制注册", "en": "Forced registration"},
     LossReason.CHECKOUT_PROBLEM: {"zh": "网站/结账问题", "en": "Site / checkout problem"},
     LossReason.REORDER_REQUESTED: {"zh": "客服让重拍", "en": "Re-order requested by staff"},
+    LossReason.PRODUCT_QUALITY: {
+        "zh": "商品质量/与描述不符",
+        "en": "Product quality / not as described",
+    },
     LossReason.UNKNOWN: {"zh": "未知", "en": "Unknown"},
 }
 
