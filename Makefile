@@ -2,19 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PRODUCT := $(VENV)/.product
 INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint typecheck install bench clean
 
-$(INSTALLED): pyproject.toml
+# What the product needs, and nothing else (the demo runs on it).
+$(PRODUCT): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(PRODUCT)
+
+# The tests' tools on top (pytest, mypy, ruff, pandas, lifelines, …).
+$(INSTALLED): $(PRODUCT)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)
 
-demo: $(INSTALLED)
+demo: $(PRODUCT)
 	$(BIN)/winback demo --dir demo
 
 lint: $(INSTALLED)

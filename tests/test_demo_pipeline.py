@@ -140,3 +140,18 @@ def test_the_newer_order_reports_only_move_unpaid_orders_forward(
     assert {after for _, after in day.moves} == {OrderStatus.PAID, OrderStatus.CLOSED}
     paid = sum(n for (_, after), n in day.moves.items() if after is OrderStatus.PAID)
     assert paid == day.paid
+
+
+def test_the_demo_ends_with_a_store_as_of_now_with_nothing_in_its_future(
+    lived: tuple[DemoResult, str],
+) -> None:
+    result, shown = lived
+    ends = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # the clock of `lived`
+    orders, actions = _store_rows(result)
+    times = ("created_at", "paid_at", "shipped_at", "delivered_at", "settled_at", "closed_at")
+    latest = max(row[name] for row in orders for name in times if row[name] is not None)
+    assert latest <= ends
+    sent = [a.sent_at for a in actions if a.sent_at is not None]
+    assert sent and max(sent) <= ends
+    assert result.next_day is not None and result.next_day.end == ends
+    assert "at 2026-11-23 with bgnbd" in shown  # scored on the day the user's clock is in

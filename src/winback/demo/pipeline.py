@@ -16,6 +16,7 @@ before ``winback report recovery``.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,7 +38,7 @@ from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
 from winback.demo.gateways import LocalGateways, local_gateways
 from winback.demo.history import simulate_history, write_history_reports
-from winback.demo.next_day import DemoStore, NextDay, live_next_day
+from winback.demo.next_day import DAY, DemoStore, NextDay, live_next_day
 from winback.demo.responses import assumptions
 from winback.demo.simulator import DemoShop, simulate
 from winback.errors import WinbackError
@@ -89,9 +90,14 @@ def run_demo(
     console: Console | None = None,
     clock: Clock | None = None,
 ) -> DemoResult:
-    """Build the demo store in ``folder`` (replacing an earlier demo) and print a summary."""
+    """Build the demo store in ``folder`` (replacing an earlier demo) and print a summary.
+
+    The exports are taken a day before ``clock``'s now and the demo then lives through that
+    day, so it ends with a store as of now: the next command a user types (whose clock is
+    the real one) sees what the demo printed, nothing in its future."""
     out = console or Console()
-    now = (clock or SystemClock()).now()
+    ends = (clock or SystemClock()).now()
+    now = ends - DAY if orders is None else ends  # the moment the exports are taken
     demo_clock = FixedClock(now)  # the demo's own time: it passes in _recover, step by step
     shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
     _reset(folder)
@@ -113,11 +119,27 @@ def run_demo(
             result.report = _write_report(app, out, folder, diagnosis)
     finally:
         app.close()
-    out.print(
-        f"\nThe demo store is in [bold]{folder}/winback.db[/]; try "
-        f"[bold]cd {folder} && winback status[/] or [bold]winback diagnose[/]."
-    )
+    out.print(f"\nThe demo store is in [bold]{folder}/winback.db[/]. Next, try:")
+    out.print(f"[bold]{_next_commands(folder)}[/]", soft_wrap=True, highlight=False)
     return result
+
+
+def _next_commands(folder: Path) -> str:
+    """The commands to look at the demo store, with the virtual environment winback runs
+    in activated first (the demo's ``winback`` is not on the shell's PATH otherwise)."""
+    steps = []
+    if sys.prefix != sys.base_prefix:  # running inside a virtual environment
+        steps.append(f"source {_shown(Path(sys.prefix) / 'bin' / 'activate')}")
+    steps += [f"cd {_shown(folder)}", "winback status", "winback diagnose"]
+    return "  " + " && ".join(steps)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _diagnose(app: App, out: Console, *, days: int, now: datetime) -> Diagnosis:
