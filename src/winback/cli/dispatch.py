@@ -11,6 +11,7 @@ from rich.table import Table
 
 from winback.cli.base import Context, cli, errors, print_json
 from winback.model import ActionStatus
+from winback.present.fitting import print_table
 
 if TYPE_CHECKING:
     from winback.services import dispatch as service
@@ -79,7 +80,7 @@ def _print_previews(console: Console, previews: list[service.Preview]) -> None:
         table.add_column(column)
     for p in previews:
         table.add_row(str(p.action_id), p.key, p.channel, p.decision, p.reason, p.to, p.body)
-    console.print(table)
+    print_table(console, table)
 
 
 @cli.command()
@@ -118,4 +119,4 @@ def actions(
             str(v.id), v.key, str(v.step), v.channel, v.status,
             v.due_at.strftime("%Y-%m-%d %H:%M UTC"), v.to, str(v.attempts), v.last_error or "",
         )  # fmt: skip
-    console.print(table)
+    print_table(console, table)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from winback.analyse.winback_targets import CURRENCY_SIGNS
+from winback.present.fitting import print_table
 from winback.services.lifecycle import ScoreReport, StoreLifecycle, WinbackList
 
 SEGMENT_LABELS: Final = {
@@ -43,7 +44,7 @@ def print_segments(console: Console, result: StoreLifecycle) -> None:
             f"{sign}{row['revenue']:,.2f}",
             f"{row['revenue_share']:.1%}",
         )
-    console.print(table)
+    print_table(console, table)
     cutoff = view.cutoff
     console.print(
         f"Churn cutoff: [bold]{cutoff.days} days[/] ({cutoff.source}) — {cutoff.reason}.",
@@ -89,7 +90,7 @@ def print_winback_list(console: Console, result: WinbackList) -> None:
     for rank, target in enumerate(result.targets, start=1):
         contact = " ".join(part for part in (target.phone, target.email) if part) or "—"
         table.add_row(str(rank), target.customer_key, contact, target.reason)
-    console.print(table)
+    print_table(console, table)
     if not result.targets:
         console.print(
             f"No customer matches (cutoff {result.cutoff_days} days: {result.cutoff_reason}).",

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from rich.console import Console
@@ -21,6 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from winback.present.fitting import print_table
 from winback.services import ImportReport
 from winback.store.types import StoreSummary
 
@@ -83,7 +85,7 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
             f"{report.unchanged:,}",
             f"[red]{report.rejected:,}[/]" if report.rejected else "0",
         )
-    console.print(table)
+    print_table(console, table)
     for report in reports:
         _print_rejections(console, report)
         if report.unmapped_columns:
@@ -114,7 +116,7 @@ def print_status(console: Console, summaries: Sequence[StoreSummary]) -> None:
         console.print("The store is empty: import an export with `winback import PATH --source …`.")
         return
     for summary in summaries:
-        console.print(summary_table(summary))
+        print_table(console, summary_table(summary))
 
 
 def summary_table(summary: StoreSummary) -> Table:
@@ -157,9 +159,12 @@ def _holdings(summary: StoreSummary) -> str:
         f"{summary.stock_levels:,} stock rows",
     ]
     if summary.first_order_at and summary.last_order_at:
-        parts.append(
-            f"orders {summary.first_order_at:%Y-%m-%d} → {summary.last_order_at:%Y-%m-%d} (UTC)"
+        zone = ZoneInfo(summary.store.timezone)
+        first, last = (
+            summary.first_order_at.astimezone(zone),
+            summary.last_order_at.astimezone(zone),
         )
+        parts.append(f"orders {first:%Y-%m-%d} → {last:%Y-%m-%d}")
     return " · ".join(parts)
 
 
@@ -200,7 +205,7 @@ def print_daily_overview(console: Console, overview: pa.Table, *, title: str) ->
     table.add_row(*_overview_cells(_totals(days), f"all {len(days)} days"))
     if len(days) > SHOWN_DAYS:
         table.caption = f"last {SHOWN_DAYS} of {len(days)} days shown"
-    console.print(table)
+    print_table(console, table)
     worst = [day for day in days if _closed_ratio(day) > ALERT_RATIO]
     if worst:
         listed = ", ".join(f"{day['day']:%m-%d} ({_closed_ratio(day):.0%})" for day in worst)
