@@ -52,7 +52,7 @@ from winback.model import (
     ActionChannel,
     ActionStatus,
 )
-from winback.privacy import mask_contact, mask_text
+from winback.privacy import mask_contact, mask_contacts
 from winback.store.outbox import Settlement
 from winback.store.outbox_engine import Outbox
 
@@ -284,7 +284,7 @@ class Dispatcher:
             message = self.renderer.render(action, to)
         except Exception as error:  # a template's failure is that action's
             reason = str(error) if isinstance(error, TemplateError) else _unexpected(error)
-            return self._failed(action, attempt, f"cannot render: {mask_text(reason)}")
+            return self._failed(action, attempt, f"cannot render: {mask_contacts(reason)}")
         try:
             result = self.channels[action.channel].send(message)
         except Exception as error:  # a channel's bug fails this action only
@@ -302,7 +302,7 @@ class Dispatcher:
     def _settle_result(
         self, action: Action, to: str, attempt: int, result: SendResult
     ) -> tuple[Settlement, str]:
-        detail = mask_text(result.detail) if result.detail else result.detail
+        detail = mask_contacts(result.detail) if result.detail else result.detail
         if result.outcome is Outcome.SENT:
             log.info("action %d sent by %s to %s", action.id, action.channel, mask_contact(to))
             return Settlement(
@@ -382,7 +382,7 @@ def _settlement(action: Action, decision: policy.Decision) -> Settlement:
 def _unexpected(error: Exception) -> str:
     """An unexpected error as a reason an operator can read (contacts masked)."""
     text = str(error).strip()
-    return mask_text(f"{type(error).__name__}: {text}" if text else type(error).__name__)
+    return mask_contacts(f"{type(error).__name__}: {text}" if text else type(error).__name__) or ""
 
 
 def _label(decision: policy.Decision) -> str:
