@@ -16,7 +16,7 @@ import pytest
 import tomli_w
 from act_factories import NOW, Shop, make_shop, unpaid_order
 from click.testing import CliRunner
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from winback.act.channels.registry import ChannelNotConfigured
 from winback.act.links import LinkPurpose, LinkSigner
@@ -28,7 +28,7 @@ from winback.model import ActionChannel, ActionStatus, Platform, Purpose
 from winback.services.dispatch import default_channels, dispatch, preview
 from winback.store import outbox, repo
 from winback.store.db import connect, migrate
-from winback.store.schema import consents
+from winback.store.schema import consents, customers
 from winback.testing import FixedClock, planned_action
 
 SHOP_NAME = "俏艺旗舰店"
@@ -403,3 +403,39 @@ def test_a_shops_own_template_file_is_used_and_its_runtime_error_fails_only_its_
         "【俏艺旗舰店】订单1000待付款，-100",
         "【俏艺旗舰店】订单1002待付款，100",
     ]
+
+
+def test_each_action_speaks_in_the_voice_and_currency_of_its_own_store(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    """Two stores in one database: the configured Taobao shop and a Shopify store imported
+    with --store; each reminder takes its store's name, platform voice and currency."""
+    with engine.begin() as conn:
+        global_id = repo.ensure_store(
+            conn,
+            name="Qiaoyi Global",
+            platform="shopify",
+            timezone="America/Los_Angeles",
+            currency="USD",
+            now=NOW,
+        )
+        order = unpaid_order("G1", "g0", platform=Platform.SHOPIFY, currency="USD")
+        repo.apply_records(conn, global_id, [order], source_file="orders_export.csv", now=NOW)
+        g0 = conn.execute(
+            select(customers.c.id).where(customers.c.store_id == global_id)
+        ).scalar_one()
+    enqueue(
+        engine,
+        email_reminder(shop, "1000", "b0"),
+        planned_action(global_id, "G1", customer_id=g0, channel=ActionChannel.EMAIL,
+                       template="unpaid_new_buyer_email", params={"pay_before": "4 pm"}),
+    )  # fmt: skip
+    app = make_app(engine, tmp_path, gateways.channels())
+    dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    bodies = {}
+    for mail in gateways.emails:
+        part = mail.message.get_body(("plain",))
+        assert part is not None
+        bodies[mail.recipients[0]] = part.get_content()
+    assert "您在俏艺旗舰店的订单1000（¥99.00）" in bodies["b0@example.com"]
+    assert "您在Qiaoyi Global的订单G1（US$99.00）" in bodies["g0@example.com"]

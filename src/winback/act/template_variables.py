@@ -10,8 +10,9 @@ the store's buyers read it (:mod:`winback.act.money`). A value that is empty is 
 never passed as ``""``: a template tests it (``{% if item %}``) or gives it a default
 (``{{ buyer_name | default('您好') }}``), and printing a missing one fails that action with
 the variable's name instead of sending a message with a gap. Free text that came from
-buyers or item titles (``item``, ``reason_evidence``) has phone numbers and e-mail
-addresses masked: a message names the buyer's own contact nowhere.
+buyers or item titles (``item``, ``reason_evidence``) has its runs of whitespace made one
+space and phone numbers and e-mail addresses masked: a message names the buyer's own contact
+nowhere.
 """
 
 from __future__ import annotations
@@ -150,13 +151,19 @@ def message_variables(
         if voice.pay_url:
             values["pay_url"] = _pay_url(voice.pay_url, action.order_ids[0])
     for name, value in action.params.items():
-        values[name] = mask_text(value) if name in FREE_TEXT else value
+        values[name] = _free_text(value) if name in FREE_TEXT else value
     values["amount"] = voice.money(action.amount, currency)
     if values.get("total"):
         values["total"] = voice.money(parse_amount(values["total"]), currency)
     if unsubscribe_url:
         values["unsubscribe_url"] = unsubscribe_url
     return {name: value for name, value in values.items() if value and value.strip()}
+
+
+def _free_text(value: str) -> str:
+    """Text from exports and buyers: runs of spaces, tabs and line breaks made one space
+    (item titles often carry them), contacts masked."""
+    return mask_text(" ".join(value.split()))
 
 
 def _pay_url(pattern: str, order_id: str) -> str:
