@@ -47,8 +47,15 @@ def test_the_shipped_templates_pass_for_every_platform_language_and_currency() -
     for platform in ("taobao", "jd", "pdd", "douyin", "shopify", "woocommerce", "generic"):
         for language in ("zh", "en"):
             for currency in ("CNY", "USD", "JPY"):
-                store = {"platform": platform, "language": language, "currency": currency}
-                settings = Settings.model_validate({"store": store})
+                store = {"platform": platform, "language": language, "currency": currency,
+                         "postal_address": "1 Market St", "name": "Qiaoyi"}  # fmt: skip
+                channels = {"sms": {"provider": "http", "url": "https://sms.example.com"},
+                            "email": {"host": "smtp.example.com"}}  # fmt: skip
+                rules = {"rules": [{"channel": c} for c in ("sms", "email", "chat_task")]}
+                settings = Settings.model_validate(
+                    {"store": store, "channels": channels,
+                     "playbooks": {"closed_followup": rules}}
+                )  # fmt: skip
                 assert validate_templates(settings, cwd=Path()) == []
 
 
