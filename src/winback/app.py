@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from winback.act.template_check import check_templates
 from winback.clock import Clock, StoppedClock, SystemClock
 from winback.config import Settings
 from winback.store import db
@@ -28,7 +29,9 @@ class App:
 
     @classmethod
     def open(cls, settings: Settings, *, cwd: Path, clock: Clock | None = None) -> App:
-        """Connect to the configured database and bring its schema up to date."""
+        """Check the templates the settings use (a bad one is refused here, naming it), then
+        connect to the configured database and bring its schema up to date."""
+        check_templates(settings, cwd=cwd)
         engine = db.connect(settings.database_url(cwd))
         db.migrate(engine)
         return cls(settings=settings, engine=engine, cwd=cwd, clock=clock or SystemClock())

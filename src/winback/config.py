@@ -278,6 +278,14 @@ class ChannelsSettings(_Section):
     costs: ChannelCostSettings = Field(default_factory=ChannelCostSettings)
 
 
+class TemplateSettings(_Section):
+    """The shop's own templates and agent scripts, added to the shipped ones
+    (``docs/channels.md``): TOML files of ``[[template]]`` entries, relative to the settings
+    file's folder. They are checked when the settings load."""
+
+    files: tuple[str, ...] = ()
+
+
 class PolicySettings(_Section):
     """The send policy the dispatcher enforces on every action, whatever the playbook says
     (docs/recovery-engine.md). Windows are in the recipient's time zone."""
@@ -372,6 +380,7 @@ class Settings(_Section):
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
     channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
+    templates: TemplateSettings = Field(default_factory=TemplateSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)

@@ -29,11 +29,17 @@ class Shop:
 
 
 def unpaid_order(
-    order_id: str, buyer: str, *, status: OrderStatus = OrderStatus.PENDING
+    order_id: str,
+    buyer: str,
+    *,
+    status: OrderStatus = OrderStatus.PENDING,
+    platform: Platform = Platform.TAOBAO,
+    currency: str = "CNY",
 ) -> OrderRecord:
     created = NOW - timedelta(hours=2)
     return OrderRecord(
-        platform=Platform.TAOBAO,
+        platform=platform,
+        currency=currency,
         order_id=order_id,
         status=status,
         created_at=created,
@@ -51,12 +57,23 @@ def unpaid_order(
     )
 
 
-def make_shop(engine: Engine, buyers: int = 3) -> Shop:
+def make_shop(
+    engine: Engine,
+    buyers: int = 3,
+    *,
+    name: str = "shop",
+    platform: Platform = Platform.TAOBAO,
+    currency: str = "CNY",
+    timezone: str = "Asia/Shanghai",
+) -> Shop:
     with engine.begin() as conn:
         store_id = repo.ensure_store(
-            conn, name="shop", platform="taobao", timezone="Asia/Shanghai", currency="CNY", now=NOW
+            conn, name=name, platform=str(platform), timezone=timezone, currency=currency, now=NOW
         )
-        records = [unpaid_order(f"{1000 + n}", f"b{n}") for n in range(buyers)]
+        records = [
+            unpaid_order(f"{1000 + n}", f"b{n}", platform=platform, currency=currency)
+            for n in range(buyers)
+        ]
         repo.apply_records(conn, store_id, records, source_file="orders.csv", now=NOW)
         ids = {
             key: int(i) for i, key in conn.execute(select(customers.c.id, customers.c.customer_key))

@@ -7,30 +7,37 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import tomli_w
-from act_factories import NOW, Shop, make_shop
+from act_factories import NOW, Shop, make_shop, unpaid_order
 from click.testing import CliRunner
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from winback.act.channels.registry import ChannelNotConfigured
 from winback.act.links import LinkPurpose, LinkSigner
 from winback.app import App
 from winback.cli import cli
-from winback.config import Settings
+from winback.config import Settings, TemplateSettings
 from winback.demo.gateways import LINK_SECRET_ENV, LocalGateways, local_gateways
-from winback.model import ActionChannel, ActionStatus, Purpose
+from winback.model import ActionChannel, ActionStatus, Platform, Purpose
 from winback.services.dispatch import default_channels, dispatch, preview
-from winback.store import outbox
+from winback.store import outbox, repo
 from winback.store.db import connect, migrate
-from winback.store.schema import consents
+from winback.store.schema import consents, customers
 from winback.testing import FixedClock, planned_action
 
 SHOP_NAME = "俏艺旗舰店"
+
+
+@pytest.fixture
+def shop(engine: Engine) -> Shop:
+    """The shop of the settings below, as imported (its row carries the settings' name)."""
+    return make_shop(engine, name=SHOP_NAME)
 
 
 @pytest.fixture
@@ -181,7 +188,7 @@ def test_a_render_error_fails_that_action_with_the_reason_and_the_batch_goes_on(
 ) -> None:
     enqueue(
         engine,
-        sms_reminder(shop, "1000", "b0", params={}),  # pay_before is missing
+        sms_reminder(shop, "1000", "b0", params={}, template="unpaid_merged"),  # no total
         sms_reminder(shop, "1001", "b1", params={"pay_before": "16:00，今日优惠"}),
         sms_reminder(shop, "1002", "b2"),
     )
@@ -192,7 +199,7 @@ def test_a_render_error_fails_that_action_with_the_reason_and_the_batch_goes_on(
     missing, advertising, fine = (stored[f"order:{n}:unpaid:1"] for n in (1000, 1001, 1002))
     assert run.report.outcomes == {"failed": 2, "sent": 1}
     assert missing.status is ActionStatus.FAILED
-    assert "variable 'pay_before' is not defined" in (missing.last_error or "")
+    assert "variable 'total' is not defined" in (missing.last_error or "")
     assert advertising.status is ActionStatus.FAILED
     assert "must not advertise" in (advertising.last_error or "")
     assert fine.status is ActionStatus.SENT
@@ -264,7 +271,11 @@ def test_marketing_email_without_a_link_secret_is_a_clear_error_before_anything_
 def test_the_dry_run_shows_the_rendered_message_masked_and_a_render_failure(
     engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
 ) -> None:
-    enqueue(engine, sms_reminder(shop, "1000", "b0"), sms_reminder(shop, "1001", "b1", params={}))
+    enqueue(
+        engine,
+        sms_reminder(shop, "1000", "b0"),
+        sms_reminder(shop, "1001", "b1", params={}, template="unpaid_merged"),
+    )
     app = make_app(engine, tmp_path, gateways.channels())
     shown = {
         p.key: p for p in preview(app, channels=lambda a: default_channels(a, env=gateways.env))
@@ -272,7 +283,7 @@ def test_the_dry_run_shows_the_rendered_message_masked_and_a_render_failure(
     good, bad = shown["order:1000:unpaid:1"], shown["order:1001:unpaid:1"]
     assert good.decision == "send" and good.to == "138****0000"
     assert good.body.startswith("【俏艺旗舰店】您好，您拍下的订单1000")
-    assert bad.decision == "fail" and "pay_before" in bad.reason
+    assert bad.decision == "fail" and "'total'" in bad.reason
     assert gateways.sms == []
 
 
@@ -283,7 +294,7 @@ def test_the_winback_dispatch_command_sends_through_gateways_set_in_winback_toml
     the wall clock decides quiet hours, so the reminder's time zone puts it at midday."""
     engine = connect(f"sqlite:///{tmp_path / 'winback.db'}")
     migrate(engine)
-    shop = make_shop(engine)
+    shop = make_shop(engine, name=SHOP_NAME)
     offset = 12 - datetime.now(UTC).hour
     midday = {"pay_before": "16:00", "timezone": f"Etc/GMT{-offset:+d}"}
     enqueue(
@@ -307,3 +318,124 @@ def test_the_winback_dispatch_command_sends_through_gateways_set_in_winback_toml
     assert {a.status for a in stored.values()} == {ActionStatus.SENT}
     assert [(s.to, s.text[:7]) for s in gateways.sms] == [("+8613800130000", "【俏艺旗舰店】")]
     assert [m.recipients for m in gateways.emails] == [["b1@example.com"]]
+
+
+def test_a_usd_order_of_a_shopify_store_is_e_mailed_in_dollars_in_a_plain_voice(
+    engine: Engine, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    """Issue 11.3: the Chinese e-mail hard-coded ¥, so a USD order read '（¥168.90）'."""
+    shop = make_shop(engine, name=SHOP_NAME, platform=Platform.SHOPIFY, currency="USD",
+                     timezone="America/Los_Angeles")  # fmt: skip
+    enqueue(engine, email_reminder(shop, "1000", "b0", amount=Decimal("168.90")),
+            sms_reminder(shop, "1001", "b1"))  # fmt: skip
+    app = make_app(engine, tmp_path, gateways.channels(), platform="shopify", currency="USD",
+                   timezone="America/Los_Angeles")  # fmt: skip
+    dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    (mail,) = gateways.emails
+    text = mail.message.get_body(("plain",))
+    html = mail.message.get_body(("html",))
+    assert text is not None and html is not None
+    assert "（US$168.90）" in text.get_content() and "¥" not in text.get_content()
+    assert "US$168.90" in html.get_content()
+    (sms,) = gateways.sms
+    assert sms.text.startswith("【俏艺旗舰店】您好，您的订单1001还未付款")  # not 拍下
+    assert "亲" not in sms.text
+
+
+def test_an_order_in_another_currency_than_the_store_is_written_in_its_own(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    with engine.begin() as conn:
+        repo.apply_records(conn, shop.store_id, [unpaid_order("2000", "b0", currency="EUR")],
+                           source_file="eu.csv", now=NOW)  # fmt: skip
+    enqueue(engine, email_reminder(shop, "2000", "b0"))
+    app = make_app(engine, tmp_path, gateways.channels())
+    dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    (mail,) = gateways.emails
+    body = mail.message.get_body(("plain",))
+    assert body is not None and "（€99.00）" in body.get_content()
+
+
+def test_a_merged_reminder_over_orders_in_two_currencies_fails_with_the_reason(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    with engine.begin() as conn:
+        repo.apply_records(conn, shop.store_id, [unpaid_order("2000", "b0", currency="USD")],
+                           source_file="us.csv", now=NOW)  # fmt: skip
+    merged = sms_reminder(shop, "1000", "b0", template="unpaid_merged", order_ids=("1000", "2000"),
+                          params={"total": "198.00"})  # fmt: skip
+    enqueue(engine, merged)
+    app = make_app(engine, tmp_path, gateways.channels())
+    run = dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    action = actions(engine)["order:1000:unpaid:1"]
+    assert run.report.outcomes == {"failed": 1} and gateways.sms == []
+    assert "different currencies (CNY, USD)" in (action.last_error or "")
+
+
+def test_a_shops_own_template_file_is_used_and_its_runtime_error_fails_only_its_action(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    """Issue 12.1 end to end: the merchant's reminder divides by zero at send time for one
+    order only; that action fails with the reason, the other two are sent and recorded."""
+    (tmp_path / "mine.toml").write_text(
+        '[[template]]\nname = "unpaid_new_buyer"\nlanguage = "zh"\nversion = 2\n'
+        'channel = "sms"\npurpose = "transactional"\n'
+        "body = '''【{{ shop }}】订单{{ order_id }}待付款，"
+        "{{ 100 // (order_id | int - 1001) }}'''\n",
+        encoding="utf-8",
+    )
+    enqueue(engine, *(sms_reminder(shop, str(1000 + n), f"b{n}") for n in range(3)))
+    app = make_app(engine, tmp_path, gateways.channels())
+    app = App(app.settings.model_copy(update={"templates": TemplateSettings(files=("mine.toml",))}),
+              engine, tmp_path, app.clock)  # fmt: skip
+    run = dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    stored = actions(engine)
+    assert run.report.outcomes == {"sent": 2, "failed": 1}
+    assert {k: a.status for k, a in stored.items()} == {
+        "order:1000:unpaid:1": ActionStatus.SENT,
+        "order:1001:unpaid:1": ActionStatus.FAILED,
+        "order:1002:unpaid:1": ActionStatus.SENT,
+    }
+    assert stored["order:1001:unpaid:1"].last_error == (
+        "cannot render: template unpaid_new_buyer v2 (zh): line 1: division by zero"
+    )
+    assert sorted(s.text for s in gateways.sms) == [
+        "【俏艺旗舰店】订单1000待付款，-100",
+        "【俏艺旗舰店】订单1002待付款，100",
+    ]
+
+
+def test_each_action_speaks_in_the_voice_and_currency_of_its_own_store(
+    engine: Engine, shop: Shop, tmp_path: Path, gateways: LocalGateways
+) -> None:
+    """Two stores in one database: the configured Taobao shop and a Shopify store imported
+    with --store; each reminder takes its store's name, platform voice and currency."""
+    with engine.begin() as conn:
+        global_id = repo.ensure_store(
+            conn,
+            name="Qiaoyi Global",
+            platform="shopify",
+            timezone="America/Los_Angeles",
+            currency="USD",
+            now=NOW,
+        )
+        order = unpaid_order("G1", "g0", platform=Platform.SHOPIFY, currency="USD")
+        repo.apply_records(conn, global_id, [order], source_file="orders_export.csv", now=NOW)
+        g0 = conn.execute(
+            select(customers.c.id).where(customers.c.store_id == global_id)
+        ).scalar_one()
+    enqueue(
+        engine,
+        email_reminder(shop, "1000", "b0"),
+        planned_action(global_id, "G1", customer_id=g0, channel=ActionChannel.EMAIL,
+                       template="unpaid_new_buyer_email", params={"pay_before": "4 pm"}),
+    )  # fmt: skip
+    app = make_app(engine, tmp_path, gateways.channels())
+    dispatch(app, channels=lambda a: default_channels(a, env=gateways.env))
+    bodies = {}
+    for mail in gateways.emails:
+        part = mail.message.get_body(("plain",))
+        assert part is not None
+        bodies[mail.recipients[0]] = part.get_content()
+    assert "您在俏艺旗舰店的订单1000（¥99.00）" in bodies["b0@example.com"]
+    assert "您在Qiaoyi Global的订单G1（US$99.00）" in bodies["g0@example.com"]

@@ -8,12 +8,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from act_factories import NOW, Shop, unpaid_order
+from act_factories import NOW, Shop, make_shop, unpaid_order
 from sqlalchemy import Engine
 
-from winback.act.channels.base import SendResult
-from winback.act.dispatcher import Dispatcher, WorklistChannel
-from winback.model import ActionChannel, ActionStatus, OrderStatus, Purpose, SuppressionReason
+from winback.act.channels.base import Message, SendResult
+from winback.act.dispatcher import Dispatcher, PlainRenderer, WorklistChannel
+from winback.model import (
+    Action,
+    ActionChannel,
+    ActionStatus,
+    OrderStatus,
+    Purpose,
+    SuppressionReason,
+)
 from winback.store import outbox, repo
 from winback.store.outbox_engine import Outbox
 from winback.store.schema import consents
@@ -280,3 +287,134 @@ def test_a_masked_contact_is_never_logged_in_full(
         dispatcher(engine, MemoryChannel()).drain()
     assert "138****0000" in caplog.text and "13800130000" not in caplog.text
     assert "138****0000" in caplog.text
+
+
+class PoisonedRenderer:
+    """Renders every action plainly except one, whose template blows up the way a merchant's
+    template can: ``{{ 1 // 0 }}`` raises ZeroDivisionError, not a TemplateError."""
+
+    def __init__(self, poisoned_key: str, error: Exception) -> None:
+        self.poisoned_key = poisoned_key
+        self.error = error
+        self.plain = PlainRenderer()
+
+    def render(self, action: Action, to: str) -> Message:
+        if action.key == self.poisoned_key:
+            raise self.error
+        return self.plain.render(action, to)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ZeroDivisionError("integer division or modulo by zero"), ValueError("Exceeds the limit"),
+     OverflowError("int too large"), TypeError("no loader"), IndexError("list index")],
+    ids=lambda e: type(e).__name__,
+)  # fmt: skip
+def test_one_actions_render_error_fails_it_alone_and_the_batch_is_sent_and_recorded(
+    engine: Engine, error: Exception
+) -> None:
+    shop = make_shop(engine, buyers=6)
+    enqueue(
+        engine,
+        *[planned_action(shop.store_id, str(1000 + n), customer_id=shop.customer_ids[f"b{n}"])
+          for n in range(6)],
+    )  # fmt: skip
+    sms = MemoryChannel()
+    clock = FixedClock(NOW)
+    report = dispatcher(engine, sms, clock=clock, renderer=PoisonedRenderer(
+        "order:1002:unpaid:1", error)).drain()  # fmt: skip
+    clock.advance(timedelta(hours=1))  # long past the lease: nothing is left to reconcile
+    later = dispatcher(engine, sms, clock=clock).drain()
+    found = statuses(engine)
+    assert report.outcomes == {"sent": 5, "failed": 1}
+    assert later.reconciled == {} and later.claimed == 0
+    assert found.pop("order:1002:unpaid:1") is ActionStatus.FAILED
+    assert set(found.values()) == {ActionStatus.SENT}
+    assert sorted(m.key for m in sms.sent) == sorted(found)
+    with engine.connect() as conn:
+        (poisoned,) = [a for a in outbox.list_actions(conn) if a.key == "order:1002:unpaid:1"]
+    assert poisoned.last_error is not None
+    assert poisoned.last_error.startswith(f"cannot render: {type(error).__name__}: ")
+
+
+class ExplodingChannel(MemoryChannel):
+    """A channel with a bug: it raises for one recipient instead of returning a result."""
+
+    raised = 0
+
+    def send(self, message: Message) -> SendResult:
+        if message.to == "13800130001":
+            self.raised += 1
+            raise RuntimeError("unexpected provider answer for 13800130001")
+        return super().send(message)
+
+
+def test_a_channel_that_raises_fails_that_action_only_never_retried(
+    engine: Engine, shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    enqueue(
+        engine,
+        *[planned_action(shop.store_id, str(1000 + n), customer_id=shop.customer_ids[f"b{n}"])
+          for n in range(3)],
+    )  # fmt: skip
+    sms = ExplodingChannel()
+    clock = FixedClock(NOW)
+    with caplog.at_level("INFO", logger="winback.dispatch"):
+        dispatcher(engine, sms, clock=clock).drain()
+    clock.advance(timedelta(days=1))
+    dispatcher(engine, sms, clock=clock).drain()
+    assert statuses(engine) == {
+        "order:1000:unpaid:1": ActionStatus.SENT,
+        "order:1001:unpaid:1": ActionStatus.FAILED,
+        "order:1002:unpaid:1": ActionStatus.SENT,
+    }
+    assert sms.raised == 1 and len(sms.sent) == 2  # the failed one was not tried again
+    assert "RuntimeError" in caplog.text and "13800130001" not in caplog.text
+
+
+def test_what_was_sent_is_recorded_even_when_the_batch_is_interrupted(
+    engine: Engine, shop: Shop
+) -> None:
+    """An error that is not one action's (here: the worker is told to stop mid-batch) still
+    leaves the sends made before it recorded as sent, not ``unknown`` after the lease."""
+
+    class StopAfterTwo(MemoryChannel):
+        def send(self, message: Message) -> SendResult:
+            if self.calls == 2:
+                raise KeyboardInterrupt
+            return super().send(message)
+
+    enqueue(
+        engine,
+        *[planned_action(shop.store_id, str(1000 + n), customer_id=shop.customer_ids[f"b{n}"])
+          for n in range(3)],
+    )  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        dispatcher(engine, StopAfterTwo()).drain()
+    found = statuses(engine)
+    assert sorted(found.values()) == [ActionStatus.SENDING, ActionStatus.SENT, ActionStatus.SENT]
+
+
+def test_a_providers_answer_quoting_the_number_is_masked_in_the_record_and_the_log(
+    engine: Engine, shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    enqueue(engine, planned_action(shop.store_id, "1000", customer_id=shop.customer_ids["b0"]))
+    sms = MemoryChannel(always=SendResult.permanent("invalid number +8613800130000"))
+    with caplog.at_level("INFO", logger="winback.dispatch"):
+        dispatcher(engine, sms).drain()
+    action, attempts = only_action(engine)
+    assert action.last_error == "invalid number +86138****0000"
+    assert attempts[0]["answer"] == "invalid number +86138****0000"
+    assert "13800130000" not in caplog.text
+
+
+def test_each_store_is_held_to_its_own_send_policy(engine: Engine, shop: Shop) -> None:
+    from winback.config import PolicySettings
+
+    enqueue(engine, planned_action(shop.store_id, "1000", customer_id=shop.customer_ids["b0"]))
+    sms = MemoryChannel()
+    none_allowed = PolicySettings(reminders_per_order=0)
+    dispatcher(engine, sms, store_rules={shop.store_id: none_allowed}).drain()
+    action, _ = only_action(engine)
+    assert sms.sent == [] and action.status is ActionStatus.SKIPPED
+    assert action.last_error == "cap: 0 reminders per order"

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from winback.act.templates import (
+    MissingVariableError,
     Template,
     TemplateError,
     TemplateLibrary,
@@ -28,6 +29,14 @@ DEFAULT_NAMES = {
     "closed_followup_email",
     "unpaid_phone_script",
     "unpaid_chat_script",
+    "closed_followup_phone_script",
+    "closed_followup_chat_script",
+}
+MARKETPLACE_VARIANTS = {
+    ("unpaid_new_buyer", "zh"),
+    ("unpaid_returning_buyer", "zh"),
+    ("unpaid_chat_script", "zh"),
+    ("closed_followup_chat_script", "zh"),
 }
 
 
@@ -50,25 +59,39 @@ def render(template: Template, max_sms_parts: int = 3, **variables: str) -> str:
 def test_every_default_template_renders_its_sample_within_the_channel_rules() -> None:
     library = TemplateLibrary.defaults()
     assert library.validate() == {}
-    names = {(t.name, t.language) for t in library.templates()}
-    assert names == {(name, lang) for name in DEFAULT_NAMES for lang in ("zh", "en")}
+    names = {(t.name, t.language, t.platform) for t in library.templates()}
+    assert names == {(name, lang, None) for name in DEFAULT_NAMES for lang in ("zh", "en")} | {
+        (name, lang, "marketplace") for name, lang in MARKETPLACE_VARIANTS
+    }
 
 
 def test_the_new_buyer_reminder_says_pay_before_the_cutoff_and_it_ships_today() -> None:
+    values = {"shop": "俏艺旗舰店", "order_id": "3012", "pay_before": "16:00"}
+    library = TemplateLibrary.defaults()
+    marketplace = library.render("unpaid_new_buyer", "zh", values, platform="taobao")
+    own_site = library.render("unpaid_new_buyer", "zh", values, platform="shopify")
+    assert marketplace.body == (
+        "【俏艺旗舰店】您好，您拍下的订单3012还未付款，16:00前付款今天即可发货。如已付款请忽略。"
+    )
+    assert own_site.body == (
+        "【俏艺旗舰店】您好，您的订单3012还未付款，16:00前付款今天即可发货。如已付款请忽略。"
+    )
+
+
+def test_without_a_cutoff_the_reminder_promises_no_time() -> None:
     rendered = TemplateLibrary.defaults().render(
-        "unpaid_new_buyer",
-        "zh",
-        {"shop": "俏艺旗舰店", "order_id": "3012", "pay_before": "16:00"},
+        "unpaid_new_buyer", "zh", {"shop": "俏艺旗舰店", "order_id": "3012"}, platform="jd"
     )
     assert rendered.body == (
-        "【俏艺旗舰店】您好，您拍下的订单3012还未付款，16:00前付款今天即可发货。如已付款请忽略。"
+        "【俏艺旗舰店】您好，您拍下的订单3012还未付款，付款后尽快为您发货。如已付款请忽略。"
     )
 
 
 def test_a_missing_variable_names_the_template_and_the_variable() -> None:
     library = TemplateLibrary.defaults()
-    with pytest.raises(TemplateError, match=r"unpaid_new_buyer v1 \(zh\): variable 'pay_before'"):
-        library.render("unpaid_new_buyer", "zh", {"shop": "店", "order_id": "1"})
+    with pytest.raises(MissingVariableError, match=r"unpaid_merged v1 \(zh\): .*'total'") as info:
+        library.render("unpaid_merged", "zh", {"shop": "店", "order_count": "2", "order_ids": "1"})
+    assert info.value.variable == "total"
 
 
 def test_the_latest_version_wins_unless_a_version_is_pinned(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ def compose_message(
     to: str,
     key: str,
     version: int | None = None,
+    platform: str | None = None,
     template_code: str | None = None,
     provider_params: Sequence[str] = (),
 ) -> Message:
@@ -37,7 +38,7 @@ def compose_message(
     the ``List-Unsubscribe`` headers. ``provider_params`` names the variables an approved
     provider template takes, in its order (Tencent's ``{1}``, ``{2}`` …).
     """
-    rendered = library.render(template, language, variables, version=version)
+    rendered = library.render(template, language, variables, version=version, platform=platform)
     missing = [name for name in provider_params if name not in variables]
     if missing:
         raise TemplateError(

@@ -19,7 +19,10 @@ can, and otherwise marks them ``unknown``: never resent automatically.
 Rendering: a :class:`Renderer` turns an action into its message. A renderer that cannot
 (a missing variable, a broken channel rule, no unsubscribe link for marketing) raises
 :class:`~winback.act.templates.TemplateError`: that action fails for good with the reason
-as its ``last_error``, and the worker goes on with the rest of the batch.
+as its ``last_error``, and the worker goes on with the rest of the batch. Any other error
+while rendering or sending one action (a bug, a channel that raises instead of returning a
+result) is treated the same way: that action alone fails, with the error as its reason, never
+retried; the outcomes of the batch's other actions are written whatever happens.
 
 Logs name actions by id and key and mask phone numbers and e-mail addresses
 (:mod:`winback.privacy`).
@@ -49,7 +52,7 @@ from winback.model import (
     ActionChannel,
     ActionStatus,
 )
-from winback.privacy import mask_contact
+from winback.privacy import mask_contact, mask_contacts
 from winback.store.outbox import Settlement
 from winback.store.outbox_engine import Outbox
 
@@ -151,6 +154,7 @@ class Dispatcher:
         *,
         clock: Clock,
         rules: PolicySettings | None = None,
+        store_rules: Mapping[int, PolicySettings] | None = None,
         retry: RetryPolicy | None = None,
         renderer: Renderer | None = None,
         worker: str | None = None,
@@ -161,11 +165,17 @@ class Dispatcher:
         self.channels = dict(channels)
         self.clock = clock
         self.rules = rules or PolicySettings()
+        self.store_rules = dict(store_rules or {})
         self.retry = retry or RetryPolicy()
         self.renderer = renderer or PlainRenderer()
         self.worker = worker or worker_name()
         self.batch_size = batch_size
         self.lease = lease
+
+    def rules_of(self, action: Action) -> PolicySettings:
+        """The send policy of the action's store (its ``[stores.NAME.policy]``), else the
+        shared one."""
+        return self.store_rules.get(action.store_id, self.rules)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -211,26 +221,35 @@ class Dispatcher:
         to_send: list[tuple[Action, str]] = []
         for action in batch:
             send_facts = tally.send_facts(action, now)
-            decision = policy.decide(action, send_facts, self.rules, now=now)
+            decision = policy.decide(action, send_facts, self.rules_of(action), now=now)
             if isinstance(decision, policy.Send):
                 tally.count_send(action, now)
                 to_send.append((action, send_facts.address or task_address(action, facts)))
             else:
                 pending.add(_settlement(action, decision), _label(decision))
-        if to_send:
-            opened = self.outbox.open_attempts(
-                [a for a, _ in to_send], worker=self.worker, now=self.clock.now()
-            )
-            for action, to in to_send:
-                attempt = opened.get(action.id)
-                if attempt is None:
-                    report.outcomes["lost"] += 1
-                    log.warning("action %d: claim lost before sending; not sent", action.id)
-                    continue
-                pending.add(*self._deliver(action, to, attempt))
-                pending.flush_if_due()
-        pending.flush()
+        try:
+            if to_send:
+                self._send_all(to_send, pending, report)
+        finally:
+            # What was sent is written even if something above failed: an outcome left
+            # unwritten would end ``unknown`` at the next reconcile.
+            pending.flush()
         return report
+
+    def _send_all(
+        self, to_send: list[tuple[Action, str]], pending: _Pending, report: DispatchReport
+    ) -> None:
+        opened = self.outbox.open_attempts(
+            [a for a, _ in to_send], worker=self.worker, now=self.clock.now()
+        )
+        for action, to in to_send:
+            attempt = opened.get(action.id)
+            if attempt is None:
+                report.outcomes["lost"] += 1
+                log.warning("action %d: claim lost before sending; not sent", action.id)
+                continue
+            pending.add(*self._deliver(action, to, attempt))
+            pending.flush_if_due()
 
     def preview(
         self, *, limit: int
@@ -245,7 +264,7 @@ class Dispatcher:
         found: list[tuple[Action, policy.Decision, str, Message | TemplateError | None]] = []
         for action in due:
             send_facts = tally.send_facts(action, now)
-            decision = policy.decide(action, send_facts, self.rules, now=now)
+            decision = policy.decide(action, send_facts, self.rules_of(action), now=now)
             to = send_facts.address or task_address(action, facts)
             message: Message | TemplateError | None = None
             if isinstance(decision, policy.Send):
@@ -254,27 +273,48 @@ class Dispatcher:
                     message = self.renderer.render(action, to)
                 except TemplateError as error:
                     message = error
+                except Exception as error:  # one action's failure is its own
+                    message = TemplateError(_unexpected(error))
             found.append((action, decision, to, message))
         return found
 
     # -- the steps -------------------------------------------------------------------------
 
     def _deliver(self, action: Action, to: str, attempt: int) -> tuple[Settlement, str]:
-        """Send one action; the settlement that records what happened, and its label."""
+        """Send one action; the settlement that records what happened, and its label.
+
+        Nothing raised while rendering or sending one action escapes: the action fails with
+        the reason and the batch goes on. A channel that raises (rather than returning a
+        :class:`SendResult`) may or may not have sent: the action fails, never retried.
+        """
         try:
             message = self.renderer.render(action, to)
-        except TemplateError as error:
-            log.warning("action %d failed: cannot render: %s", action.id, error)
-            return Settlement(
-                action.id, ActionStatus.FAILED, None, attempt, Outcome.PERMANENT.value, None,
-                f"cannot render: {error}",
-            ), "failed"  # fmt: skip
-        result = self.channels[action.channel].send(message)
+        except Exception as error:  # a template's failure is that action's
+            reason = str(error) if isinstance(error, TemplateError) else _unexpected(error)
+            return self._failed(action, attempt, f"cannot render: {mask_contacts(reason)}")
+        try:
+            result = self.channels[action.channel].send(message)
+        except Exception as error:  # a channel's bug fails this action only
+            return self._failed(
+                action, attempt, f"the {action.channel} channel failed: {_unexpected(error)}"
+            )
+        return self._settle_result(action, to, attempt, result)
+
+    def _failed(self, action: Action, attempt: int, reason: str) -> tuple[Settlement, str]:
+        log.warning("action %d failed: %s", action.id, reason)
+        return Settlement(
+            action.id, ActionStatus.FAILED, None, attempt, Outcome.PERMANENT.value, None, reason
+        ), "failed"
+
+    def _settle_result(
+        self, action: Action, to: str, attempt: int, result: SendResult
+    ) -> tuple[Settlement, str]:
+        detail = mask_contacts(result.detail) if result.detail else result.detail
         if result.outcome is Outcome.SENT:
             log.info("action %d sent by %s to %s", action.id, action.channel, mask_contact(to))
             return Settlement(
                 action.id, ActionStatus.SENT, None, attempt, "sent", result.provider_id,
-                result.detail or None,
+                detail or None,
             ), "sent"  # fmt: skip
         if result.outcome is Outcome.TRANSIENT:
             retry_at = self.retry.next_try(
@@ -284,12 +324,11 @@ class Dispatcher:
                 log.info("action %d: transient failure, retry at %s", action.id, retry_at)
                 return Settlement(
                     action.id, ActionStatus.PLANNED, retry_at, attempt, "transient", None,
-                    result.detail,
+                    detail,
                 ), "retried"  # fmt: skip
-        log.warning("action %d failed (%s): %s", action.id, result.outcome, result.detail)
+        log.warning("action %d failed (%s): %s", action.id, result.outcome, detail)
         return Settlement(
-            action.id, ActionStatus.FAILED, None, attempt, result.outcome.value, None,
-            result.detail,
+            action.id, ActionStatus.FAILED, None, attempt, result.outcome.value, None, detail,
         ), "failed"  # fmt: skip
 
     def _resolve_stale(self, action: Action) -> tuple[ActionStatus, str | None, str]:
@@ -345,6 +384,12 @@ def _settlement(action: Action, decision: policy.Decision) -> Settlement:
     status = ActionStatus.CANCELLED if isinstance(decision, policy.Cancel) else ActionStatus.SKIPPED
     log.info("action %d %s: %s", action.id, status, decision.reason)
     return Settlement(action.id, status, answer=decision.reason)
+
+
+def _unexpected(error: Exception) -> str:
+    """An unexpected error as a reason an operator can read (contacts masked)."""
+    text = str(error).strip()
+    return mask_contacts(f"{type(error).__name__}: {text}" if text else type(error).__name__) or ""
 
 
 def _label(decision: policy.Decision) -> str:

@@ -2,16 +2,17 @@
 :class:`~winback.act.channels.base.Message` (R9, A5).
 
 :class:`TemplateRenderer` implements :class:`winback.act.dispatcher.Renderer`. For each action
-it renders the template named by ``action.template`` from the template library, in the store's
-language, through :func:`winback.act.compose.compose_message`, with these variables (the
-action's own ``params`` win over the defaults)::
+it finds the store the action belongs to (``voice_of(action.store_id)``: name, platform,
+language, currency, time zone; :class:`~winback.act.voice.StoreVoice`), picks the template
+named by ``action.template`` in the store's language for its platform (the platform, then
+its family, then any store), and renders it through
+:func:`winback.act.compose.compose_message` with the values of
+:func:`winback.act.template_variables.message_variables`: the store's name, the orders,
+money in the order's currency (``order_currency``) written for the store's locale, the
+action's own parameters, the pay page and postal address when the store has them, and for
+marketing a signed one-click unsubscribe link::
 
-    shop            the store's name: the SMS signature 【店名】 and the e-mail sign-off
-    order_id        the first order of the action; order_ids / order_count for merged ones
-    amount          the action's amount
-    postal_address  store.postal_address (required in marketing e-mail)
-    unsubscribe_url marketing e-mail (and marketing SMS when links can be signed):
-                    {channels.public_url}/u/{signed token}
+    unsubscribe_url  {channels.public_url}/u/{signed token}
 
 The unsubscribe token (:class:`~winback.act.links.LinkSigner`, purpose ``unsubscribe``) names
 the store, the customer and the channel, never an address: a link in an inbox must not carry
@@ -19,9 +20,10 @@ the buyer's e-mail or phone. It is valid for :data:`UNSUBSCRIBE_VALID_FOR`.
 
 Every failure is a :class:`~winback.act.templates.TemplateError` with the reason: a missing
 template or variable, a broken channel rule (SMS too long, no signature, a marketing word in
-a reminder), a template for another channel, marketing without a link secret. The dispatcher
-fails that action for good and goes on. Agent tasks are the exception: a task whose script
-cannot be rendered still reaches the worklist, with the plain facts of the action.
+a reminder), a template for another channel, marketing without a link secret, orders in
+different currencies. The dispatcher fails that action for good and goes on. Agent tasks are
+the exception: a task whose script cannot be rendered still reaches the worklist, with the
+plain facts of the action.
 """
 
 from __future__ import annotations
@@ -30,21 +32,33 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
-from urllib.parse import quote
 
 from winback.act.channels.base import Message
 from winback.act.compose import compose_message
 from winback.act.dispatcher import PlainRenderer
 from winback.act.links import LinkPurpose, LinkSigner
+from winback.act.money import MoneyError
+from winback.act.template_variables import message_variables
 from winback.act.templates import TemplateError, TemplateLibrary
+from winback.act.voice import StoreVoice
 from winback.clock import Clock
 from winback.config import Settings
 from winback.model import Action, ActionChannel, Purpose
 
-__all__ = ["UNSUBSCRIBE_VALID_FOR", "TemplateRenderer", "unsubscribe_subject"]
+__all__ = [
+    "UNSUBSCRIBE_VALID_FOR",
+    "CurrencyLookup",
+    "TemplateRenderer",
+    "render_script",
+    "unsubscribe_subject",
+]
 
 UNSUBSCRIBE_VALID_FOR: Final = timedelta(days=180)
 _VARIABLE: Final = re.compile(r"\{\{\s*([A-Za-z_]\w*)")
+
+CurrencyLookup = Callable[[Action], str | None]
+"""The currency of an action's orders (None: not known, use the store's); raises
+:class:`~winback.act.templates.TemplateError` when its orders are in different currencies."""
 
 
 def unsubscribe_subject(store_id: int, customer_id: int | None, channel: ActionChannel) -> str:
@@ -53,7 +67,7 @@ def unsubscribe_subject(store_id: int, customer_id: int | None, channel: ActionC
 
 
 class TemplateRenderer:
-    """Renders actions from ``library`` for one store.
+    """Renders actions from ``library``, each in the voice of its own store.
 
     ``signer`` and ``public_url`` make the unsubscribe links of marketing messages; when
     either is missing, ``link_problem`` says which setting is, and a marketing action fails
@@ -66,26 +80,22 @@ class TemplateRenderer:
         self,
         library: TemplateLibrary,
         *,
-        store_name: str,
-        language: str,
+        voice_of: Callable[[int], StoreVoice],
         clock: Clock,
         signer: LinkSigner | None = None,
         public_url: str | None = None,
-        postal_address: str | None = None,
-        pay_url: str | None = None,
         link_problem: str | None = None,
         template_code: Callable[[str], str | None] = lambda name: None,
+        order_currency: CurrencyLookup = lambda action: None,
     ) -> None:
         self.library = library
-        self.store_name = store_name
-        self.language = language
+        self.voice_of = voice_of
         self.clock = clock
         self.signer = signer
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.postal_address = postal_address
-        self.pay_url = pay_url
         self.link_problem = link_problem or _link_problem(signer, self.public_url)
         self.template_code = template_code
+        self.order_currency = order_currency
         self._plain = PlainRenderer()
 
     @classmethod
@@ -95,22 +105,24 @@ class TemplateRenderer:
         *,
         clock: Clock,
         signer: LinkSigner | None,
+        library: TemplateLibrary | None = None,
+        voice_of: Callable[[int], StoreVoice] | None = None,
         link_problem: str | None = None,
         template_code: Callable[[str], str | None] = lambda name: None,
+        order_currency: CurrencyLookup = lambda action: None,
     ) -> TemplateRenderer:
-        """The renderer of the store in ``settings``, with the shipped templates."""
-        library = TemplateLibrary.defaults(max_sms_parts=settings.channels.sms.max_parts)
+        """A renderer with the shipped templates (or ``library``); every action speaks in the
+        voice of the store in ``settings`` unless ``voice_of`` says otherwise."""
+        voice = StoreVoice.from_settings(settings.store)
         return cls(
-            library,
-            store_name=settings.store.name,
-            language=settings.store.language,
+            library or TemplateLibrary.defaults(max_sms_parts=settings.channels.sms.max_parts),
+            voice_of=voice_of or (lambda store_id: voice),
             clock=clock,
             signer=signer,
             public_url=settings.channels.public_url,
-            postal_address=settings.store.postal_address,
-            pay_url=settings.store.pay_url,
             link_problem=link_problem,
             template_code=template_code,
+            order_currency=order_currency,
         )
 
     def render(self, action: Action, to: str) -> Message:
@@ -136,50 +148,54 @@ class TemplateRenderer:
         return f"{self.public_url}/u/{token}"
 
     def _render(self, action: Action, to: str) -> Message:
-        template = self.library.get(action.template, self.language)
+        voice = self.voice_of(action.store_id)
+        template = self.library.get(action.template, voice.language, platform=voice.platform)
         if template.channel is not action.channel:
             raise TemplateError(
                 f"template {template.label} is for {template.channel}, "
                 f"the action goes by {action.channel}"
             )
-        variables = self._variables(action)
+        variables = self._variables(action, voice)
         code = self.template_code(action.template) if action.channel is ActionChannel.SMS else None
         provider_params = _body_variables(template.body) if code else ()
         return compose_message(
             self.library,
             action.template,
-            self.language,
+            voice.language,
             variables,
             to=to,
             key=action.key,
+            platform=voice.platform,
             template_code=code,
             provider_params=[name for name in provider_params if name in variables],
         )
 
-    def _variables(self, action: Action) -> dict[str, str]:
-        separator = "、" if self.language == "zh" else ", "
-        variables = {"shop": self.store_name, "amount": str(action.amount)}
-        if action.order_ids:
-            variables |= {
-                "order_id": action.order_ids[0],
-                "order_ids": separator.join(action.order_ids),
-                "order_count": str(len(action.order_ids)),
-            }
-            if self.pay_url:
-                variables["pay_url"] = self.pay_url.replace(
-                    "{order_id}", quote(action.order_ids[0], safe="")
-                )
-        if self.postal_address:
-            variables["postal_address"] = self.postal_address
-        variables |= dict(action.params)
+    def _variables(self, action: Action, voice: StoreVoice) -> dict[str, str]:
         # Marketing e-mail must carry the link (List-Unsubscribe, RFC 8058); a marketing SMS
         # opts out by reply (拒收请回复R) and gets a link only when the shop can sign one.
         wants_link = action.channel is ActionChannel.EMAIL or (
             action.channel is ActionChannel.SMS and self.link_problem is None
         )
+        link = None
         if action.purpose is Purpose.MARKETING and wants_link:
-            variables["unsubscribe_url"] = self.unsubscribe_url(action)
-        return variables
+            link = self.unsubscribe_url(action)
+        try:
+            return message_variables(
+                action, voice, currency=self.order_currency(action), unsubscribe_url=link
+            )
+        except MoneyError as error:
+            raise TemplateError(f"action {action.id}: {error}") from None
+
+
+def render_script(library: TemplateLibrary, action: Action, voice: StoreVoice) -> str:
+    """The agent's script for a phone or chat task, in the store's voice (the worklist's
+    card); raises :class:`~winback.act.templates.TemplateError` when it cannot be rendered."""
+    try:
+        variables = message_variables(action, voice)
+    except MoneyError as error:
+        raise TemplateError(f"action {action.id}: {error}") from None
+    rendered = library.render(action.template, voice.language, variables, platform=voice.platform)
+    return rendered.body
 
 
 def _link_problem(signer: LinkSigner | None, public_url: str | None) -> str | None:

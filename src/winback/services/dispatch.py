@@ -8,6 +8,12 @@ channels (e-mail, SMS, the team robot), the agents' worklist for phone and chat 
 :class:`~winback.act.rendering.TemplateRenderer` for the store. A channel that is not
 configured is left out: its actions stay ``planned`` (the dispatcher claims only actions of
 the channels it has) and the run says, once per channel, which setting is missing.
+
+The renderer speaks in the voice of each action's own store (:class:`StoreVoices`: the
+store's row and its settings: language, platform, currency, time zone) and writes money in
+the currency of the action's orders (:class:`OrderCurrencies`), with the shop's own templates
+(``[templates] files``) over the shipped ones. ``preview`` (``dispatch --dry-run``) masks
+phone numbers and e-mail addresses in everything it shows.
 """
 
 from __future__ import annotations
@@ -32,20 +38,25 @@ from winback.act.dispatcher import Dispatcher, DispatchReport, Renderer, Worklis
 from winback.act.links import LinkSigner
 from winback.act.rendering import TemplateRenderer
 from winback.act.retry import RetryPolicy
+from winback.act.template_check import load_library
 from winback.act.templates import TemplateError
+from winback.act.voice import StoreVoice, store_voice
 from winback.app import App
-from winback.config import Settings
+from winback.config import PolicySettings, Settings
 from winback.model import Action, ActionChannel, ActionStatus, Purpose
-from winback.privacy import mask_contact, mask_text
-from winback.store import outbox
+from winback.privacy import mask_contact, mask_contacts, mask_text
+from winback.store import outbox, repo
 from winback.store.outbox_engine import Outbox
+from winback.store.types import StoreInfo
 
 __all__ = [
     "ActionView",
     "ChannelFactory",
     "ChannelSet",
     "DispatchRun",
+    "OrderCurrencies",
     "Preview",
+    "StoreVoices",
     "default_channels",
     "dispatch",
     "list_actions",
@@ -103,10 +114,60 @@ def default_channels(
         app.settings,
         clock=app.clock,
         signer=signer,
+        library=load_library(app.settings, cwd=app.cwd),
+        voice_of=StoreVoices(app),
         link_problem=link_problem,
         template_code=registry.template_code,
+        order_currency=OrderCurrencies(app),
     )
     return ChannelSet(channels, renderer, missing, renderer.link_problem, registry.close)
+
+
+class StoreVoices:
+    """The voice of each store in the database, by id (:func:`winback.act.voice.store_voice`:
+    its row and its section of the settings), read again when an unknown id comes."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._known: dict[int, StoreVoice] = {}
+
+    def __call__(self, store_id: int) -> StoreVoice:
+        if store_id not in self._known:
+            with self.app.engine.connect() as conn:
+                stores = repo.list_stores(conn)
+            self._known = {info.id: self._voice(info) for info in stores}
+        if store_id not in self._known:
+            raise TemplateError(f"store {store_id} is not in the database")
+        return self._known[store_id]
+
+    def _voice(self, info: StoreInfo) -> StoreVoice:
+        return store_voice(
+            self.app.settings,
+            name=info.name,
+            platform=info.platform,
+            currency=info.currency,
+            timezone=info.timezone,
+        )
+
+
+class OrderCurrencies:
+    """The currency of an action's orders, read from the orders at send time."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def __call__(self, action: Action) -> str | None:
+        if not action.order_ids:
+            return None
+        with self.app.engine.connect() as conn:
+            found = outbox.order_currencies(conn, action.store_id, action.order_ids)
+        currencies = sorted(set(found.values()))
+        if len(currencies) > 1:
+            raise TemplateError(
+                f"its orders are in different currencies ({', '.join(currencies)}): "
+                "one message cannot add them up"
+            )
+        return currencies[0] if currencies else None
 
 
 @dataclass
@@ -185,11 +246,20 @@ def _dispatcher(app: App, found: ChannelSet) -> Dispatcher:
         found.channels,
         clock=app.clock,
         rules=app.settings.policy,
+        store_rules=_store_policies(app),
         retry=RetryPolicy.from_settings(settings),
         renderer=found.renderer,
         batch_size=settings.batch_size,
         lease=settings.lease,
     )
+
+
+def _store_policies(app: App) -> dict[int, PolicySettings]:
+    """Each store's own send policy, by store id: consent, quiet hours and caps are the
+    dispatcher's alone, but a store may set its own (``[stores.NAME.policy]``)."""
+    with app.engine.connect() as conn:
+        held = repo.list_stores(conn)
+    return {info.id: app.settings.for_store(info.name).policy for info in held}
 
 
 def _waiting(app: App, found: ChannelSet) -> list[str]:
@@ -285,10 +355,17 @@ def _preview(
         mask_text(action.key),
         action.channel.value,
         "fail" if failed else type(decision).__name__.lower(),
-        f"cannot render: {message}" if failed else _reason(decision),
+        mask_contacts(f"cannot render: {message}" if failed else _reason(decision)) or "",
         mask_contact(to) if action.channel in policy.DIRECT else mask_text(to),
-        mask_text(message.body) if isinstance(message, Message) else "",
+        _masked(message.body, to) if isinstance(message, Message) else "",
     )
+
+
+def _masked(text: str, to: str) -> str:
+    """``text`` with contacts masked, the recipient's own address whatever its form."""
+    if to and to in text:
+        text = text.replace(to, mask_contact(to))
+    return mask_text(text)
 
 
 def _reason(decision: policy.Decision) -> str:

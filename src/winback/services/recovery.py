@@ -13,14 +13,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from winback.act.templates import TemplateError, TemplateLibrary, parse_templates
+from winback.act.rendering import render_script
+from winback.act.template_check import load_library
+from winback.act.templates import TemplateError, TemplateLibrary
+from winback.act.voice import StoreVoice, store_voice
 from winback.analyse.orders_as_of import open_unpaid
 from winback.analyse.payment_time import (
     PaymentTimeReport,
@@ -57,7 +59,6 @@ __all__ = [
     "worklist",
 ]
 
-FOLLOWUP_SCRIPTS: Final = "followup_scripts.toml"
 OPEN_TASK: Final = (ActionStatus.PLANNED, ActionStatus.SENDING, ActionStatus.SENT)
 CHAT_LINES: Final = 5
 
@@ -302,12 +303,18 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
         contacts = outbox.contacts_of(conn, customers)
         histories = recovery.buyer_histories(conn, customers)
         chats = recovery.last_chat_lines(conn, info.id, customers, limit=CHAT_LINES)
-    library = script_library(settings.channels.sms.max_parts)
-    language = settings.store.language
+    library = load_library(settings, cwd=app.cwd)
+    voice = store_voice(
+        settings,
+        name=info.name,
+        platform=info.platform,
+        currency=info.currency,
+        timezone=info.timezone,
+    )
     cards = []
     for action in sorted(tasks, key=lambda a: (a.due_at, a.id)):
         contact = contacts.get(action.customer_id) if action.customer_id is not None else None
-        script, problem = _script(library, action, language, shop=info.name)
+        script, problem = _script(library, action, voice)
         cards.append(
             TaskCard(
                 action_id=action.id,
@@ -335,20 +342,17 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
 
 
 def script_library(max_sms_parts: int = 3) -> TemplateLibrary:
-    """The shipped templates plus the agents' follow-up scripts (act/followup_scripts.toml)."""
-    defaults = TemplateLibrary.defaults(max_sms_parts=max_sms_parts)
-    text = resources.files("winback.act").joinpath(FOLLOWUP_SCRIPTS).read_text("utf-8")
-    extra = parse_templates(text, FOLLOWUP_SCRIPTS)
-    return TemplateLibrary([*defaults.templates(), *extra], max_sms_parts=max_sms_parts)
+    """The shipped templates and agent scripts (act/default_templates.toml and
+    act/followup_scripts.toml)."""
+    return TemplateLibrary.defaults(max_sms_parts=max_sms_parts)
 
 
 def _script(
-    library: TemplateLibrary, action: Action, language: str, *, shop: str
+    library: TemplateLibrary, action: Action, voice: StoreVoice
 ) -> tuple[str | None, str | None]:
-    """The task's script rendered from the template library, or why it could not be."""
-    variables = {"shop": shop, **action.params}
+    """The task's script in the store's voice, or why it could not be rendered."""
     try:
-        return library.render(action.template, language, variables).body, None
+        return render_script(library, action, voice), None
     except TemplateError as error:
         return None, str(error)
 

@@ -76,6 +76,7 @@ __all__ = [
     "list_actions",
     "marketing_sent_since",
     "open_attempts",
+    "order_currencies",
     "order_statuses",
     "reconcile_stale_sending",
     "record_attempt",
@@ -565,6 +566,14 @@ def order_statuses(
         orders.c.store_id == store_id, orders.c.order_id.in_(list(order_ids))
     )
     return {order_id: OrderStatus(status) for order_id, status in conn.execute(query)}
+
+
+def order_currencies(conn: Connection, store_id: int, order_ids: Sequence[str]) -> dict[str, str]:
+    """The currency of each named order of a store (orders not stored are absent)."""
+    query = select(orders.c.order_id, orders.c.currency).where(
+        orders.c.store_id == store_id, orders.c.order_id.in_(list(order_ids))
+    )
+    return {order_id: currency for order_id, currency in conn.execute(query)}
 
 
 def contacts_of(conn: Connection, customer_ids: Sequence[int]) -> dict[int, Contact]:
