@@ -8,18 +8,23 @@
     └── ImportFileError        a file cannot be imported at all (fatal: nothing is stored)
         ├── UnreadableFileError    wrong encoding, truncated, not a table, empty
         ├── MissingColumnError     a required column is absent
+        ├── DuplicateColumnError   two columns have the header a field is read from
         └── MappingError           a generic mapping file is invalid
 
 Row-level problems (an unparseable amount in one row) are not exceptions: they become
 :class:`winback.ingest.records.Rejection` values in the import report, and the other rows
 are imported.
 
-Each class docstring is its default message.
+Each class docstring is its default message. Messages are masked like every other output:
+an e-mail address or phone number quoted from a file shows as ``a***@example.com`` or
+``138****5678`` (:func:`winback.privacy.mask_text`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from winback.privacy import mask_text
 
 
 class WinbackError(Exception):
@@ -51,7 +56,7 @@ class ImportFileError(WinbackError):
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column
-        self.reason = message or (self.__doc__ or "").strip()
+        self.reason = mask_text(message or (self.__doc__ or "").strip())
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -73,6 +78,10 @@ class UnreadableFileError(ImportFileError):
 
 class MissingColumnError(ImportFileError):
     """A required column is missing."""
+
+
+class DuplicateColumnError(ImportFileError):
+    """Two columns have the same header: winback cannot tell which one to read."""
 
 
 class MappingError(ImportFileError):

@@ -135,7 +135,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     refund = payable if refunded else ZERO
     head = OrderRecord(
         platform=platform,
-        order_id=row.required_text("order_id"),
+        order_id=row.required_id("order_id"),
         status=status,
         created_at=row.required_time("created_at"),
         total_amount=payable,
@@ -156,12 +156,12 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         source=row.source(),
     )
     line = OrderLineRecord(
-        line_id=row.text("line_id") or row.text("product_id") or head.order_id,
+        line_id=row.id("line_id") or row.id("product_id") or head.order_id,
         title=row.required_text("title"),
         quantity=quantity,
         unit_price=price,
         sku=row.text("sku"),
-        product_id=row.text("product_id"),
+        product_id=row.id("product_id"),
         attributes=row.spec("spec"),
         refund_amount=refund,
     )

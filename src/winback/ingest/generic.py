@@ -19,10 +19,10 @@ from winback.ingest.mapping import Mapping, load_mapping
 from winback.ingest.records import ParsedFile, Rejection, RowProgress
 from winback.ingest.rows import (
     Columns,
+    DataRows,
     FieldError,
     FirstSeen,
     Row,
-    counted,
     duplicate_reason,
     group_rows,
     rows_closed,
@@ -47,17 +47,20 @@ def parse(
 def _parse_table(
     table: Table, mapping: Mapping, tz: ZoneInfo, progress: RowProgress | None
 ) -> ParsedFile:
-    header_map = map_headers(table.headers, mapping.columns)
+    header_map = map_headers(table.headers, mapping.columns, file=table.file)
     columns = Columns.found(table.file, table.headers, header_map)
     _require_listed_columns(mapping, columns)
     parsed = ParsedFile(table.file, mapping.platform, mapping.kind)
     parsed.unmapped_columns = header_map.unmapped
     reading = Reading(mapping, mapping.timezone or tz)
-    rows = _with_values(counted(table.numbered_rows(), progress), mapping, columns)
+    data = DataRows(table, progress)
+    rows = _with_values(iter(data), mapping, columns)
     if mapping.kind in GROUPED:
         _parse_groups(list(rows), columns, reading, parsed)
     else:
         _parse_single(rows, columns, reading, parsed)
+    parsed.rows_read = data.read
+    parsed.rejections.extend(data.rejections)
     parsed.rejections.sort(key=lambda rejection: rejection.row)
     return parsed
 
@@ -109,7 +112,6 @@ def _parse_groups(
         for name in reading.mapping.columns
         if name != key and not name.startswith(fields.item_prefix or "\0")
     ]
-    parsed.rows_read = len(rows)
     build = GROUPED[reading.mapping.kind]
     groups = group_rows(
         rows, columns, key=key, order_fields=order_level, rejections=parsed.rejections
@@ -128,7 +130,6 @@ def _parse_single(
     id_field = _IDS.get(reading.mapping.kind)
     seen = FirstSeen()
     for number, cells in rows:
-        parsed.rows_read += 1
         try:
             record = build(Row(number, cells, columns), reading)
         except FieldError as error:

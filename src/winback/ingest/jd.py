@@ -118,7 +118,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     status = jd_status(raw_status, evidence, row)
     payable = row.amount("payable")
     paid = None if payable is None else payable + (row.amount("balance_paid") or ZERO)
-    order_id = row.required_text("order_id")
+    order_id = row.required_id("order_id")
     head = OrderRecord(
         platform=platform,
         order_id=order_id,
@@ -154,7 +154,7 @@ def jd_status(raw: str | None, evidence: Evidence, row: Row) -> OrderStatus:
 
 
 def _line(row: Row) -> OrderLineRecord:
-    product_id = row.text("product_id")
+    product_id = row.id("product_id")
     sku = row.text("sku")
     title = row.required_text("title")
     return OrderLineRecord(

@@ -131,7 +131,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     refunded = status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED)
     head = OrderRecord(
         platform=platform,
-        order_id=row.required_text("order_id"),
+        order_id=row.required_id("order_id"),
         status=status,
         created_at=created_at,
         total_amount=goods + shipping - discount,
@@ -169,7 +169,7 @@ def pdd_status(raw: str | None, after_sale: str, evidence: Evidence, row: Row) -
 
 def _line(row: Row, goods: Decimal) -> OrderLineRecord:
     quantity = row.required_count("quantity")
-    product_id = row.text("product_id")
+    product_id = row.id("product_id")
     return OrderLineRecord(
         line_id=product_id or "1",
         title=row.required_text("title"),

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from winback.model import ChatSender, OrderStatus, Platform
+from winback.privacy import mask_text
 
 ZERO = Decimal("0")
 
@@ -345,12 +346,18 @@ Record = (
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A row that was not imported, and why. The rest of the file still is."""
+    """A row that was not imported, and why. The rest of the file still is.
+
+    The reason is masked like every other output: an e-mail address or phone number it
+    quotes from the file shows as ``a***@example.com`` or ``138****5678``."""
 
     file: str
     row: int
     column: str | None
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", mask_text(self.reason))
 
     def __str__(self) -> str:
         column = f", column {self.column!r}" if self.column else ""

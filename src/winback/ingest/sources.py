@@ -91,4 +91,4 @@ def pair_reports(files: list[Path], source: Platform) -> list[tuple[Path, Path |
 
 def _is_item_report(file: Path) -> bool:
     with reading(file) as table:
-        return taobao.is_item_report(table.headers)
+        return taobao.is_item_report(table.headers, file=table.file)

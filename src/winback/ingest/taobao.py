@@ -87,7 +87,7 @@ def parse(
     it comes back as one :class:`OrderStream`, read chunk by chunk while it is stored.
     """
     with reading(path) as table:
-        if is_item_report(table.headers):
+        if is_item_report(table.headers, file=table.file):
             return parse_item_table(table, tz=tz, platform=platform, progress=progress)
         if columnar:
             parsed = _read_columns(
@@ -177,10 +177,10 @@ def _refuse_mixed_up(
     raise ImportFileError(f"expected the other kind of report, found an {kind}", file=file)
 
 
-def is_item_report(headers: list[str]) -> bool:
+def is_item_report(headers: list[str], *, file: str | None = None) -> bool:
     """An item report has title, price and quantity columns and no order total."""
-    items = map_headers(headers, ITEM_ALIASES)
-    orders = map_headers(headers, {"total_amount": ORDER_ALIASES["total_amount"]})
+    items = map_headers(headers, ITEM_ALIASES, file=file)
+    orders = map_headers(headers, {"total_amount": ORDER_ALIASES["total_amount"]}, file=file)
     has_lines = all(items.has(name) for name in ("title", "unit_price", "quantity"))
     return has_lines and not orders.has("total_amount")
 
@@ -223,7 +223,7 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
     shipping = row.amount("shipping_fee") or ZERO
     return OrderRecord(
         platform=platform,
-        order_id=row.required_text("order_id"),
+        order_id=row.required_id("order_id"),
         status=status,
         created_at=row.required_time("created_at"),
         total_amount=total,

@@ -100,18 +100,18 @@ def parse_item_table(
 def _line_from_row(
     row: Row, orders: dict[str, _Order]
 ) -> tuple[str, OrderLineRecord, OrderStatus | None]:
-    order_id = row.required_text("order_id")
+    order_id = row.required_id("order_id")
     known = orders.get(order_id)
     position = 1 + (len(known.lines) if known is not None else 0)
     refund = row.amount("refund_amount") or ZERO
     refund_status = row.text("refund_status") or ""
     line = OrderLineRecord(
-        line_id=row.text("line_id") or str(position),
+        line_id=row.id("line_id") or str(position),
         title=row.required_text("title"),
         quantity=row.required_count("quantity"),
         unit_price=row.required_amount("unit_price"),
         sku=row.text("sku"),
-        product_id=row.text("product_id"),
+        product_id=row.id("product_id"),
         attributes=row.spec("attributes"),
         refund_amount=refund,
     )
