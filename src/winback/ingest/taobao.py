@@ -14,6 +14,7 @@ column (or with an empty cell) the status is inferred, see
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -201,8 +202,10 @@ def _parse_order_table(
 
 def order_from_row(row: Row, platform: Platform) -> OrderRecord:
     """One order report row as an order (lines come from the item report)."""
-    paid_raw = row.amount("paid_amount")
+    total = row.required_amount("total_amount")
+    paid_column = row.amount("paid_amount")
     refund = row.amount("refund_amount") or ZERO
+    paid = gross_paid(paid_column, refund, total)
     paid_at = row.time("paid_at")
     shipped_at = row.time("shipped_at")
     settled_at = row.time("settled_at")
@@ -210,15 +213,17 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
     if close_reason in NOT_CLOSED:
         close_reason = None
     evidence = Evidence(
-        paid=paid_at is not None or bool(paid_raw) or refund > 0 or "退款" in (close_reason or ""),
+        paid=paid_at is not None
+        or bool(paid_column)
+        or refund > 0
+        or "退款" in (close_reason or ""),
         shipped=shipped_at is not None or row.text("tracking_no") is not None,
         settled=settled_at is not None,
         closed=close_reason is not None,
-        refunded_in_full=refund > 0 and refund >= (paid_raw or ZERO),
+        refunded_in_full=refund > 0 and refund >= (total if paid is None else paid),
     )
     raw_status = row.text("status")
     status = order_status(raw_status, evidence, row.columns)
-    total = row.required_amount("total_amount")
     goods = row.amount("goods_amount")
     shipping = row.amount("shipping_fee") or ZERO
     return OrderRecord(
@@ -231,7 +236,7 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
         goods_amount=goods,
         shipping_fee=shipping,
         discount=max(goods + shipping - total, ZERO) if goods is not None else ZERO,
-        paid_amount=paid_raw if status.was_paid else None,
+        paid_amount=paid if status.was_paid else None,
         refund_amount=refund,
         paid_at=paid_at,
         shipped_at=shipped_at,
@@ -241,7 +246,17 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
         close_reason=close_reason,
         raw_status=raw_status,
         source=row.source(),
+        status_inferred=raw_status is None,
     )
+
+
+def gross_paid(paid: Decimal | None, refund: Decimal, total: Decimal) -> Decimal | None:
+    """The amount paid before refunds. Some Tmall/Taobao exports write 买家实际支付金额 net
+    of the refund: on a row with a refund where paid + refund equals the total, the column
+    is net and the gross amount is the total; otherwise the column is the gross amount."""
+    if paid is not None and refund > 0 and paid + refund == total:
+        return total
+    return paid
 
 
 def _buyer(row: Row) -> Buyer:
