@@ -181,7 +181,16 @@ def test_an_id_excel_turned_into_a_number_is_refused_saying_how_to_export_it(
 
 @pytest.mark.parametrize(
     "cell",
-    ["2100000012157930123", '="2100000012157930123"', "#1001", "wc-12", "E12", "1E3-A", "12.34.5"],
+    [
+        "2100000012157930123",
+        '="2100000012157930123"',
+        "#1001",
+        "wc-12",
+        "E12",
+        "1E3-A",
+        "12.34.5",
+        "31415e9265358979323846264338327950",
+    ],
 )
 def test_an_id_that_is_text_stays_text(cell: str) -> None:
     assert parse_id(cell) == cell.removeprefix('="').removesuffix('"')

@@ -175,7 +175,8 @@ def parse_int(cell: str, *, signed: bool = False) -> int | None:
     return int(value)
 
 
-_SCIENTIFIC_ID: Final = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+# Spreadsheets write the exponent with its sign (2.1E+18): hex ids (3e5a…) never have one.
+_SCIENTIFIC_ID: Final = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]\d+")
 _DECIMAL_ID: Final = re.compile(r"\d+\.0+")
 _AS_TEXT: Final = (
     "Export the file again and import it without opening it in Excel, or open it in Excel "

@@ -51,20 +51,27 @@ T = TypeVar("T")
 
 
 class FieldError(ValueError):
-    """A cell of ``field`` that cannot be used; becomes a :class:`Rejection`."""
+    """A cell of ``field`` that cannot be used; becomes a :class:`Rejection`. ``row`` is the
+    row of the bad cell when it is not the record's first row; ``origin`` the joined files'
+    rows the cell's row came from (see :mod:`winback.ingest.joins`)."""
 
     def __init__(self, field: str, reason: str, row: int | None = None) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
         self.row = row
+        self.origin: dict[str, tuple[str, int]] | None = None
+
+
+ValueMaps = Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
 class Columns:
     """Where each canonical field sits in a file's header, and how its cells are read: the
-    dates the import accepts, the decimal mark of amounts, and the fields whose negative
-    values are a format's way of writing a positive one (a credit note's quantities)."""
+    dates the import accepts, the decimal mark of amounts, the fields whose negative values
+    are a format's way of writing a positive one (a credit note's quantities), and the value
+    maps of a generic mapping (field → source value → canonical value)."""
 
     file: str
     headers: list[str]
@@ -72,6 +79,7 @@ class Columns:
     dates: DateWindow = PLAUSIBLE_DATES
     decimal: str = "."
     absolute: frozenset[str] = frozenset()
+    values: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def found(
@@ -83,8 +91,13 @@ class Columns:
         dates: DateWindow = PLAUSIBLE_DATES,
         decimal: str = ".",
         absolute: frozenset[str] = frozenset(),
+        values: ValueMaps | None = None,
     ) -> Columns:
-        return cls(file, headers, dict(header_map.positions), dates, decimal, absolute)
+        maps = {
+            name: (dict(table), {key.casefold(): value for key, value in table.items()})
+            for name, table in (values or {}).items()
+        }
+        return cls(file, headers, dict(header_map.positions), dates, decimal, absolute, maps)
 
     def header(self, field: str) -> str:
         """The file's own header for ``field`` (the field name when it is not mapped)."""
@@ -126,13 +139,25 @@ class Row:
     columns: Columns
 
     def raw(self, field: str) -> str:
+        """The cell of ``field`` as the file has it."""
         position = self.columns.positions.get(field)
         if position is None or position >= len(self.cells):
             return ""
         return self.cells[position]
 
+    def cell(self, field: str) -> str:
+        """The cell with the field's value map applied: an exact match (after trimming)
+        first, then one ignoring case; a value with no match passes through unchanged."""
+        raw = self.raw(field)
+        maps = self.columns.values.get(field)
+        if maps is None:
+            return raw
+        exact, folded = maps
+        text = clean_text(raw) or ""
+        return exact.get(text) or folded.get(text.casefold(), raw)
+
     def text(self, field: str) -> str | None:
-        return clean_text(self.raw(field))
+        return clean_text(self.cell(field))
 
     def required_text(self, field: str) -> str:
         return _present(field, self.text(field))
@@ -166,7 +191,7 @@ class Row:
 
     def time(self, field: str, tz: ZoneInfo, fmt: str | None = None) -> datetime | None:
         try:
-            return parse_datetime(self.raw(field), tz, fmt, window=self.columns.dates)
+            return parse_datetime(self.cell(field), tz, fmt, window=self.columns.dates)
         except CellError as error:
             raise FieldError(field, str(error)) from None
 
@@ -174,11 +199,11 @@ class Row:
         return _present(field, self.time(field, tz, fmt))
 
     def contact(self, field: str) -> Contact:
-        return parse_contact(self.raw(field))
+        return parse_contact(self.cell(field))
 
     def _parsed(self, field: str, parser: Callable[[str], T | None]) -> T | None:
         try:
-            return parser(self.raw(field))
+            return parser(self.cell(field))
         except CellError as error:
             raise FieldError(field, str(error)) from None
 

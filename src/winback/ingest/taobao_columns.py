@@ -67,7 +67,7 @@ _EMPTY: Final = pa.array(sorted(EMPTY_MARKERS))
 _EXCEL_GUARD: Final = '(?s)^="(.*)"$'
 _PLAIN_TIME: Final = r"^\d{4}-[01]\d-[0-3]\d ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
 _MASKED: Final = r"\*{3,}|^#{2}|^\${2}"
-_NUMERIC_ID: Final = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$|^\d+\.0+$"
+_NUMERIC_ID: Final = r"^[+-]?\d+(\.\d+)?[eE][+-]\d+$|^\d+\.0+$"
 _HOUR_US: Final = 3_600_000_000
 _EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 (local wall-clock arithmetic)
 
@@ -246,9 +246,12 @@ class _Cells:
     def refuse_huge_cells(self) -> None:
         """Decline a chunk holding a cell the row reader would reject as too long."""
         for column in self.raw.columns:
-            longest = pc.max(pc.utf8_length(column)).as_py()
+            # Bytes come from the offsets for free; characters only when the bytes exceed.
+            longest = pc.max(pc.binary_length(column)).as_py()
             if longest is not None and longest > MAX_CELL_CHARS:
-                raise NotColumnar("a cell longer than any export field")
+                characters = pc.max(pc.utf8_length(column)).as_py()
+                if characters is not None and characters > MAX_CELL_CHARS:
+                    raise NotColumnar("a cell longer than any export field")
 
     def refuse_numeric_ids(self, ids: pa.Array) -> None:
         """Decline ids Excel turned into numbers (``2.1E+18``, ``1234.0``): Taobao ids are

@@ -1,0 +1,210 @@
+"""Joining the files of a multi-file export by key, as a generic mapping declares it.
+
+Real exports split an order over several files: Olist's orders, payments (several rows per
+order), items and customers are four CSVs. ``[files.NAME]`` in the mapping names each file
+joined to the mapped one, and :func:`join_files` turns the mapped file's rows into rows that
+carry the joined columns too, headed ``NAME.column``:
+
+* a file with an ``aggregate`` table gives each key one value per listed column (``sum`` of
+  the payments, the ``first`` customer id, the payment types ``join``-ed with ``+``);
+* a file without one gives each of its rows as a line of the order: the mapped row is
+  repeated once per matching row (a left join: a row without a match keeps empty cells).
+
+Files are joined in the mapping's order, and ``on`` may name a column an earlier file brought
+(``orders.customer_id``), so a chain of files can be followed. A joined file's paths are
+relative to the mapped file's folder.
+
+A joined row that cannot be read (a bad amount to sum, a NUL byte) is rejected with its own
+file, row and column, and so is every mapped row of its key: a total summed without one of
+its payments would be wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from winback.errors import MissingColumnError
+from winback.ingest.cleaning import CellError, clean_text, normalise_header, parse_amount
+from winback.ingest.mapping import FileJoin
+from winback.ingest.records import Rejection
+from winback.ingest.rows import rows_closed
+from winback.ingest.tables import header_width, read_table, row_problem
+
+
+class JoinedCells(list[str]):
+    """The cells of a row after the joins; ``origins`` says, per joined file, which of its
+    rows (file, row number) a line's cells came from, for rejections."""
+
+    origins: dict[str, tuple[str, int]]
+
+    def __init__(self, cells: Iterable[str], origins: dict[str, tuple[str, int]]) -> None:
+        super().__init__(cells)
+        self.origins = origins
+
+
+@dataclass
+class JoinedRows:
+    """The joined table: headers, rows (with the mapped file's row numbers), and the rows
+    rejected on the way."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+@dataclass
+class _Side:
+    """One joined file, read: its headers and its rows by key."""
+
+    join: FileJoin
+    file: str
+    headers: list[str]
+    by_key: dict[str, list[tuple[int, list[str]]]]
+    broken: dict[str, Rejection]  # key → the rejection of one of its rows
+
+
+def join_files(
+    file: str,
+    headers: list[str],
+    rows: list[tuple[int, list[str]]],
+    joins: Iterable[FileJoin],
+    *,
+    decimal: str = ".",
+) -> JoinedRows:
+    """``rows`` of ``file`` (headed ``headers``) with every join applied in order."""
+    joined = JoinedRows(list(headers), list(rows))
+    for join in joins:
+        side = _read_side(Path(file).parent, join, decimal)
+        joined.rejections.extend(side.broken.values())
+        on = _position(joined.headers, join.on, file, f"files.{join.name}.on")
+        _apply(joined, side, on, decimal, file)
+    return joined
+
+
+def _read_side(folder: Path, join: FileJoin, decimal: str) -> _Side:
+    path = Path(join.path) if Path(join.path).is_absolute() else folder / join.path
+    with rows_closed(read_table(path)) as table:
+        key = _position(table.headers, join.key, table.file, f"files.{join.name}.key")
+        for column in join.aggregate or {}:
+            _position(table.headers, column, table.file, f"files.{join.name}.aggregate")
+        side = _Side(join, table.file, [h.strip() for h in table.headers], {}, {})
+        width = header_width(table.headers)
+        for number, cells in table.numbered_rows():
+            if not any(cell.strip() for cell in cells):
+                continue
+            row_key = clean_text(cells[key]) if key < len(cells) else None
+            problem = row_problem(cells, width)
+            if problem is not None:
+                position, reason = problem
+                column = table.headers[position].strip() if position is not None else None
+                if row_key is not None:
+                    side.broken.setdefault(row_key, Rejection(table.file, number, column, reason))
+                continue
+            if row_key is not None:
+                side.by_key.setdefault(row_key, []).append((number, cells))
+    if join.aggregate is not None:
+        _check_sums(side, decimal)
+    return side
+
+
+def _check_sums(side: _Side, decimal: str) -> None:
+    """Reject the keys whose amounts to sum cannot be read, naming the joined row."""
+    assert side.join.aggregate is not None
+    columns = [c for c, how in side.join.aggregate.items() if how == "sum"]
+    positions = [_position(side.headers, column, side.file, "") for column in columns]
+    for row_key, matches in side.by_key.items():
+        for number, cells in matches:
+            for column, position in zip(columns, positions, strict=True):
+                try:
+                    parse_amount(cells[position] if position < len(cells) else "", decimal=decimal)
+                except CellError as error:
+                    rejection = Rejection(side.file, number, column, str(error))
+                    side.broken.setdefault(row_key, rejection)
+
+
+def _apply(joined: JoinedRows, side: _Side, on: int, decimal: str, file: str) -> None:
+    name = side.join.name
+    if side.join.aggregate is None:
+        new_headers = [f"{name}.{header}" for header in side.headers]
+    else:
+        new_headers = [f"{name}.{column}" for column in side.join.aggregate]
+    rows: list[tuple[int, list[str]]] = []
+    for number, cells in joined.rows:
+        row_key = clean_text(cells[on]) if on < len(cells) else None
+        if row_key is not None and row_key in side.broken:
+            bad = side.broken[row_key]
+            reason = (
+                f"its {name} row {bad.row} ({Path(bad.file).name}) could not be read; "
+                "the order was not imported"
+            )
+            joined.rejections.append(Rejection(file, number, joined.headers[on].strip(), reason))
+            continue
+        matches = side.by_key.get(row_key, []) if row_key is not None else []
+        rows.extend(_joined_rows(number, cells, side, matches, decimal))
+    joined.headers.extend(new_headers)
+    joined.rows = rows
+
+
+def _joined_rows(
+    number: int,
+    cells: list[str],
+    side: _Side,
+    matches: list[tuple[int, list[str]]],
+    decimal: str,
+) -> Iterator[tuple[int, list[str]]]:
+    origins = dict(getattr(cells, "origins", {}))
+    width = len(side.headers)
+    if side.join.aggregate is not None:
+        values = [
+            _aggregate(how, [_cell(m, _index(side.headers, column)) for _, m in matches], decimal)
+            for column, how in side.join.aggregate.items()
+        ]
+        yield number, JoinedCells([*cells, *values], origins)
+        return
+    if not matches:
+        yield number, JoinedCells([*cells, *[""] * width], origins)
+        return
+    for line_number, line in matches:
+        padded = [*line[:width], *[""] * (width - len(line))]
+        here = {**origins, side.join.name: (side.file, line_number)}
+        yield number, JoinedCells([*cells, *padded], here)
+
+
+def _aggregate(how: str, cells: list[str], decimal: str) -> str:
+    """One value from the cells of one key's rows (empty cells count for nothing)."""
+    texts = [text for text in map(clean_text, cells) if text is not None]
+    if how == "count":
+        return str(len(cells))
+    if not texts:
+        return ""
+    if how == "sum":
+        amounts = (parse_amount(text, decimal=decimal) or Decimal(0) for text in texts)
+        total = format(sum(amounts, Decimal(0)), "f")
+        return total.replace(".", ",") if decimal == "," else total
+    if how == "first":
+        return texts[0]
+    if how == "last":
+        return texts[-1]
+    return "+".join(dict.fromkeys(texts))  # join: the distinct values, in order
+
+
+def _cell(cells: list[str], position: int) -> str:
+    return cells[position] if position < len(cells) else ""
+
+
+def _index(headers: list[str], header: str) -> int:
+    wanted = normalise_header(header)
+    return next(i for i, h in enumerate(headers) if normalise_header(h) == wanted)
+
+
+def _position(headers: list[str], header: str, file: str, where: str) -> int:
+    wanted = normalise_header(header)
+    for position, candidate in enumerate(headers):
+        if normalise_header(candidate) == wanted:
+            return position
+    found = ", ".join(repr(h.strip()) for h in headers if h.strip())
+    reason = f"column {header!r} ({where} in the mapping) is missing; the headers are: {found}"
+    raise MissingColumnError(reason, file=file, column=header)
