@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from winback.app import App
 from winback.config import Settings, load_settings
@@ -69,7 +70,10 @@ def errors() -> Iterator[None]:
     try:
         yield
     except WinbackError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        message = escape(str(error))  # "[columns]" in a message is text, not rich markup
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -86,7 +87,7 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
     for report in reports:
         _print_rejections(console, report)
         if report.unmapped_columns:
-            names = ", ".join(report.unmapped_columns)
+            names = escape(", ".join(report.unmapped_columns))
             console.print(f"[dim]{_name(report)}: columns not mapped: {names}[/]", soft_wrap=True)
 
 
@@ -95,7 +96,7 @@ def _print_rejections(console: Console, report: ImportReport) -> None:
         return
     console.print(f"[red]{_name(report)}: {report.rejected:,} rows rejected[/]")
     for rejection in report.rejections[:SHOWN_REJECTIONS]:
-        console.print(f"  {rejection}", highlight=False, soft_wrap=True)
+        console.print(f"  {escape(str(rejection))}", highlight=False, soft_wrap=True)
     hidden = report.rejected - SHOWN_REJECTIONS
     if hidden > 0:
         console.print(f"  … and {hidden:,} more (use --json for all)")
