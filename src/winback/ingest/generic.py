@@ -165,7 +165,9 @@ def _parse_groups(
     order_level = [
         name
         for name in reading.mapping.columns
-        if name != key and not name.startswith(fields.item_prefix or "\0")
+        if name != key
+        and not name.startswith(fields.item_prefix or "\0")
+        and name not in reading.mapping.merge
     ]
     build = GROUPED[reading.mapping.kind]
     groups = group_rows(

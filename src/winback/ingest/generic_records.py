@@ -56,6 +56,23 @@ class Reading:
     def required_time(self, row: Row, name: str) -> datetime:
         return row.required_time(name, self.tz, self.mapping.formats.get(name))
 
+    def group_time(self, rows: list[Row], name: str) -> datetime | None:
+        """A time of a multi-row order or cart: the first row's, or with ``[merge]`` the
+        earliest or latest of its rows' (lines stamped a minute apart)."""
+        how = self.mapping.merge.get(name)
+        if how is None:
+            return self.time(rows[0], name)
+        times = [time for row in rows if (time := self.time(row, name)) is not None]
+        if not times:
+            return None
+        return min(times) if how == "earliest" else max(times)
+
+    def required_group_time(self, rows: list[Row], name: str) -> datetime:
+        value = self.group_time(rows, name)
+        if value is None:
+            raise FieldError(name, "the cell is empty but a value is required")
+        return value
+
     def source(self, row: Row) -> SourceRef:
         return SourceRef(row.columns.file, row.number)
 
@@ -80,7 +97,7 @@ def order(rows: list[Row], reading: Reading) -> OrderRecord:
         platform=reading.mapping.platform,
         order_id=first.required_id("order_id"),
         status=status(first, reading),
-        created_at=reading.required_time(first, "created_at"),
+        created_at=reading.required_group_time(rows, "created_at"),
         total_amount=total,
         buyer=Buyer(
             first.text("buyer_id"),
@@ -96,12 +113,12 @@ def order(rows: list[Row], reading: Reading) -> OrderRecord:
         discount=discount,
         paid_amount=first.amount("paid_amount"),
         refund_amount=first.amount("refund_amount") or ZERO,
-        paid_at=reading.time(first, "paid_at"),
-        shipped_at=reading.time(first, "shipped_at"),
-        delivered_at=reading.time(first, "delivered_at"),
-        settled_at=reading.time(first, "settled_at"),
-        closed_at=reading.time(first, "closed_at"),
-        refunded_at=reading.time(first, "refunded_at"),
+        paid_at=reading.group_time(rows, "paid_at"),
+        shipped_at=reading.group_time(rows, "shipped_at"),
+        delivered_at=reading.group_time(rows, "delivered_at"),
+        settled_at=reading.group_time(rows, "settled_at"),
+        closed_at=reading.group_time(rows, "closed_at"),
+        refunded_at=reading.group_time(rows, "refunded_at"),
         payment_method=first.text("payment_method"),
         buyer_message=first.text("buyer_message"),
         seller_remark=first.text("seller_remark"),
@@ -174,13 +191,13 @@ def _attributes(row: Row, prefix: str) -> dict[str, str]:
 def cart(rows: list[Row], reading: Reading) -> CartRecord:
     """One cart or checkout from its rows."""
     first = rows[0]
-    created = reading.required_time(first, "created_at")
+    created = reading.required_group_time(rows, "created_at")
     return CartRecord(
         platform=reading.mapping.platform,
         cart_id=first.required_id("cart_id"),
         buyer_id=first.text("buyer_id"),
         created_at=created,
-        updated_at=reading.time(first, "updated_at") or created,
+        updated_at=reading.group_time(rows, "updated_at") or created,
         items=tuple(_items(rows, "item_", _cart_item)),
         currency=first.text("currency") or reading.currency,
         email=first.contact("email"),

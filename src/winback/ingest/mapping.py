@@ -81,7 +81,8 @@ BOOL_FIELDS = frozenset({"accepts_email_marketing", "accepts_sms_marketing"})
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "否"})
 _TOP_KEYS = ("kind", "platform", "timezone", "encoding", "sheet", "currency", "decimal")
-_TABLES = ("columns", "values", "formats", "files", "status_rules", "signs")
+_TABLES = ("columns", "values", "formats", "files", "status_rules", "signs", "merge")
+MERGES = ("earliest", "latest")
 AGGREGATES = ("sum", "count", "first", "last", "join")
 """How a joined file's rows of one key become one value: ``sum`` of amounts, ``count`` of
 rows, the ``first`` or ``last`` row's cell, or the distinct cells ``join``-ed with ``+``."""
@@ -127,6 +128,7 @@ class Mapping:
     files: tuple[FileJoin, ...] = ()
     status_rules: tuple[StatusRule, ...] = ()
     absolute: frozenset[str] = frozenset()
+    merge: dict[str, str] = field(default_factory=dict)
 
     @property
     def fields(self) -> KindFields:
@@ -155,6 +157,7 @@ class _MappingFile(BaseModel):
     files: dict[str, dict[str, str | dict[str, str]]] = {}
     status_rules: list[dict[str, object]] = []
     signs: dict[str, str] = {}
+    merge: dict[str, str] = {}
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -249,6 +252,7 @@ def _checked(model: _MappingFile, file: str) -> Mapping:
         files=_files(model.files, model.kind, file),
         status_rules=rules,
         absolute=_signs(model.signs, listed, file),
+        merge=_merge(model.merge, model.kind, listed, file),
     )
 
 
@@ -354,6 +358,22 @@ def _file(name: str, table: dict[str, str | dict[str, str]], file: str) -> FileJ
                 )
                 raise MappingError(reason, file=file)
     return FileJoin(name, path, key, on, None if aggregate is None else dict(aggregate))
+
+
+def _merge(table: dict[str, str], kind: str, listed: set[str], file: str) -> dict[str, str]:
+    """``[merge]``: time fields of a multi-row order or cart whose rows may differ (each
+    line stamped when it was keyed in), read as the ``earliest`` or ``latest`` of them
+    instead of refusing the rows that differ from the first."""
+    if table and KINDS[kind].key is None:
+        raise MappingError(f"merge: kind {kind!r} has one row per record", file=file)
+    for name, how in table.items():
+        if name not in TIME_FIELDS or name not in listed:
+            raise MappingError(
+                f"merge: {name!r} is not a time field listed in the columns", file=file
+            )
+        if how not in MERGES:
+            raise MappingError(f"merge.{name}: {_unknown('choice', how, MERGES)}", file=file)
+    return dict(table)
 
 
 def _signs(table: dict[str, str], listed: set[str], file: str) -> frozenset[str]:
