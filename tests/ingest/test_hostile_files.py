@@ -122,7 +122,7 @@ def test_a_mappings_wrong_encoding_is_a_clear_error(tmp_path: Path, encoding: st
         generic.parse(data, mapping=generic.load_mapping(mapping), tz=SHANGHAI)
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"x\")", "+86 138", "-5 stars", "@seller", "=1+2"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("x")', "+86 138", "-5 stars", "@seller", "=1+2"])
 def test_buyer_text_that_looks_like_a_formula_is_kept_as_text(tmp_path: Path, text: str) -> None:
     book = Workbook()
     sheet = book.active

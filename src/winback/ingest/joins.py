@@ -31,7 +31,7 @@ from winback.ingest.cleaning import CellError, clean_text, normalise_header, par
 from winback.ingest.mapping import FileJoin
 from winback.ingest.records import Rejection
 from winback.ingest.rows import rows_closed
-from winback.ingest.tables import header_width, read_table, row_problem
+from winback.ingest.tables import header_at, header_width, read_table, row_problem
 
 
 class JoinedCells(list[str]):
@@ -99,7 +99,7 @@ def _read_side(folder: Path, join: FileJoin, decimal: str) -> _Side:
             problem = row_problem(cells, width)
             if problem is not None:
                 position, reason = problem
-                column = table.headers[position].strip() if position is not None else None
+                column = header_at(table.headers, position)
                 if row_key is not None:
                     side.broken.setdefault(row_key, Rejection(table.file, number, column, reason))
                 continue

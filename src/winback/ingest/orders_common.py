@@ -46,6 +46,7 @@ from winback.ingest.records import (
 )
 from winback.ingest.tables import (
     Table,
+    header_at,
     header_width,
     read_table,
     refuse_garbled_headers,
@@ -262,7 +263,7 @@ class RowStream:
             if problem is not None:
                 position, reason = problem
                 headers = self.columns.headers
-                column = headers[position].strip() if position is not None else None
+                column = header_at(headers, position)
                 self.rejections.append(Rejection(self.table.file, number, column, reason))
                 continue
             yield Row(cells, self.columns, number)

@@ -43,7 +43,7 @@ from winback.ingest.cleaning import (
     parse_int,
 )
 from winback.ingest.records import Contact, Rejection, RowProgress
-from winback.ingest.tables import Table, header_width, row_problem
+from winback.ingest.tables import Table, header_at, header_width, row_problem
 from winback.privacy import mask_contact
 
 PROGRESS_EVERY = 1000
@@ -266,7 +266,7 @@ class DataRows:
                 continue
             position, reason = problem
             headers = self.table.headers
-            column = headers[position].strip() if position is not None else None
+            column = header_at(headers, position)
             self.rejections.append(Rejection(self.table.file, number, column, reason))
         if self.progress is not None and pending:
             self.progress(pending)

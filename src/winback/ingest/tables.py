@@ -260,6 +260,13 @@ def row_problem(cells: list[str], width: int) -> tuple[int | None, str] | None:
     return None
 
 
+def header_at(headers: list[str], position: int | None) -> str | None:
+    """The header of a cell's column, None for the row as a whole or a cell past the header."""
+    if position is None or position >= len(headers):
+        return None
+    return headers[position].strip() or None
+
+
 def refuse_garbled_headers(table: Table) -> None:
     """Raise :class:`UnreadableFileError` naming the likely encoding when ``table`` was read
     as GB18030 but its headers are not Chinese text: Latin-1, Shift-JIS or Big5 bytes decode

@@ -46,7 +46,7 @@ from winback.ingest.cleaning import (
 )
 from winback.ingest.orders_common import Columns, Evidence, RowRejected, region_of
 from winback.ingest.records import ORDER_TABLE_SCHEMA, OrderTable
-from winback.ingest.tables import MAX_CELL_CHARS, Table
+from winback.ingest.tables import MAX_CELL_CHARS, Table, header_width
 from winback.ingest.taobao_status import NOT_CLOSED, order_status
 from winback.model import OrderStatus, Platform
 
@@ -253,6 +253,14 @@ class _Cells:
                 if characters is not None and characters > MAX_CELL_CHARS:
                     raise NotColumnar("a cell longer than any export field")
 
+    def refuse_unheaded_cells(self) -> None:
+        """Decline a chunk with a filled cell under a blank header past the last named column
+        (a trailing delimiter in the header): the row reader rejects such a row."""
+        width = header_width(self.columns.headers)
+        for column in self.raw.columns[width:]:
+            if pc.any(pc.not_equal(pc.utf8_trim_whitespace(column), "")).as_py():
+                raise NotColumnar("a row longer than the header")
+
     def refuse_numeric_ids(self, ids: pa.Array) -> None:
         """Decline ids Excel turned into numbers (``2.1E+18``, ``1234.0``): Taobao ids are
         digits, so only the ids that are not are matched against the pattern."""
@@ -345,9 +353,9 @@ def instants(texts: pa.Array, tz: ZoneInfo) -> pa.Array:
         offsets = np.array([_hour_offset(int(h), tz) for h in unique], dtype=np.int64)
         cell_offsets = offsets[index]
         changing = cell_offsets == _CHANGING
-        utc[valid] = local_us[valid] - cell_offsets
-        positions = np.flatnonzero(valid)[changing]
-        slow[positions] = True
+        steady = np.flatnonzero(valid)[~changing]
+        utc[steady] = local_us[steady] - cell_offsets[~changing]
+        slow[np.flatnonzero(valid)[changing]] = True
     if slow.any():
         for position in np.flatnonzero(slow):
             utc[position] = _python_instant(texts[int(position)].as_py(), tz)
@@ -392,6 +400,7 @@ _UTC_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 def _orders(raw: pa.Table, columns: Columns, platform: Platform) -> OrderTable:
     cells = _Cells(raw, columns)
     cells.refuse_huge_cells()
+    cells.refuse_unheaded_cells()
     order_id = cells.required_text("order_id")
     cells.refuse_numeric_ids(order_id)
     if pc.count_distinct(order_id).as_py() != len(order_id):
