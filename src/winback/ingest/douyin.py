@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import Merge, add_amounts, parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -94,6 +95,7 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.DOUYIN,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a Douyin (抖店) order export."""
     parsed = parse_order_export(
@@ -104,6 +106,7 @@ def parse(
         platform=platform,
         parse_row=lambda row: order_row(row, platform),
         progress=progress,
+        dates=dates,
         merge=MERGE,
     )
     parsed.records = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -91,6 +92,7 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.JD,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a JD order export (CSV in GB18030 or UTF-8, xls/xlsx, or an HTML "xls")."""
     return parse_order_export(
@@ -101,6 +103,7 @@ def parse(
         platform=platform,
         parse_row=lambda row: order_row(row, platform),
         progress=progress,
+        dates=dates,
     )
 
 

@@ -99,9 +99,9 @@ def _read_side(folder: Path, join: FileJoin, decimal: str) -> _Side:
             problem = row_problem(cells, width)
             if problem is not None:
                 position, reason = problem
-                column = header_at(table.headers, position)
+                where = header_at(table.headers, position)
                 if row_key is not None:
-                    side.broken.setdefault(row_key, Rejection(table.file, number, column, reason))
+                    side.broken.setdefault(row_key, Rejection(table.file, number, where, reason))
                 continue
             if row_key is not None:
                 side.by_key.setdefault(row_key, []).append((number, cells))

@@ -336,16 +336,15 @@ def _file(name: str, table: dict[str, str | dict[str, str]], file: str) -> FileJ
     where = f"files.{name}"
     unknown = set(table) - {"path", "key", "on", "aggregate"}
     if unknown:
-        key = sorted(unknown)[0]
         choices = ("path", "key", "on", "aggregate")
-        raise MappingError(f"{where}: {_unknown('key', key, choices)}", file=file)
+        raise MappingError(f"{where}: {_unknown('key', sorted(unknown)[0], choices)}", file=file)
     path, key = table.get("path"), table.get("key")
     if not isinstance(path, str) or not path.strip():
         raise MappingError(f"{where}: 'path' names the file to join", file=file)
     if not isinstance(key, str) or not key.strip():
         raise MappingError(f"{where}: 'key' names that file's column to join on", file=file)
-    on = table.get("on", key)
-    if not isinstance(on, str) or not on.strip():
+    matched = table.get("on", key)
+    if not isinstance(matched, str) or not matched.strip():
         raise MappingError(f"{where}: 'on' names this table's column the key matches", file=file)
     aggregate = table.get("aggregate")
     if aggregate is not None:
@@ -357,7 +356,7 @@ def _file(name: str, table: dict[str, str | dict[str, str]], file: str) -> FileJ
                     f"{where}.aggregate.{column}: {_unknown('aggregate', str(how), AGGREGATES)}"
                 )
                 raise MappingError(reason, file=file)
-    return FileJoin(name, path, key, on, None if aggregate is None else dict(aggregate))
+    return FileJoin(name, path, key, matched, None if aggregate is None else dict(aggregate))
 
 
 def _merge(table: dict[str, str], kind: str, listed: set[str], file: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -93,6 +94,7 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.PDD,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a Pinduoduo order export."""
     return parse_order_export(
@@ -103,6 +105,7 @@ def parse(
         platform=platform,
         parse_row=lambda row: order_row(row, platform),
         progress=progress,
+        dates=dates,
     )
 
 

@@ -132,15 +132,15 @@ def place_rules(
     for number, rule in enumerate(rules, start=1):
         tests = []
         for condition in rule.conditions:
-            position = index.get(normalise_header(condition.header))
-            if position is None:
+            found_at = index.get(normalise_header(condition.header))
+            if found_at is None:
                 found = ", ".join(repr(h.strip()) for h in headers if h.strip())
                 reason = (
                     f"status rule {number} of mapping {mapping_file} reads column "
                     f"{condition.header!r}, which is missing; the headers found are: {found}"
                 )
                 raise MissingColumnError(reason, file=file, column=condition.header)
-            tests.append((position, condition))
+            tests.append((found_at, condition))
         placed.append(PlacedRule(tuple(tests), rule.status))
     return tuple(placed)
 

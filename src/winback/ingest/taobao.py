@@ -20,7 +20,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from winback.errors import ImportFileError
-from winback.ingest.cleaning import map_headers
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, map_headers
 from winback.ingest.order_gathering import read_orders
 from winback.ingest.orders_common import (
     Evidence,
@@ -78,6 +78,7 @@ def parse(
     progress: RowProgress | None = None,
     columnar: bool = False,
     streaming: bool = False,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a Taobao/Tmall order report or item report (told apart by the headers).
 
@@ -89,14 +90,19 @@ def parse(
     """
     with reading(path) as table:
         if is_item_report(table.headers, file=table.file):
-            return parse_item_table(table, tz=tz, platform=platform, progress=progress)
+            return parse_item_table(table, tz=tz, platform=platform, progress=progress, dates=dates)
         if columnar:
             parsed = _read_columns(
-                table, tz=tz, platform=platform, progress=progress, streaming=streaming
+                table,
+                tz=tz,
+                platform=platform,
+                progress=progress,
+                streaming=streaming,
+                dates=dates,
             )
             if parsed is not None:
                 return parsed
-        return _parse_order_table(table, tz=tz, platform=platform, progress=progress)
+        return _parse_order_table(table, tz=tz, platform=platform, progress=progress, dates=dates)
 
 
 STREAM_MIN_ROWS = 100_000
@@ -110,8 +116,9 @@ def _read_columns(
     platform: Platform,
     progress: RowProgress | None,
     streaming: bool,
+    dates: DateWindow,
 ) -> ParsedFile | None:
-    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz, dates)
     records: list[Parsed]
     try:
         if streaming and table.estimated_rows >= STREAM_MIN_ROWS:
@@ -140,14 +147,15 @@ def parse_pair(
     tz: ZoneInfo,
     platform: Platform = Platform.TAOBAO,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse an order report and its item report together: each order gets its lines.
 
     Lines of orders the order report does not hold stay :class:`OrderLinesRecord` values
     (the store may know the order from an earlier import).
     """
-    orders = parse(order_report, tz=tz, platform=platform, progress=progress)
-    items = parse(item_report, tz=tz, platform=platform, progress=progress)
+    orders = parse(order_report, tz=tz, platform=platform, progress=progress, dates=dates)
+    items = parse(item_report, tz=tz, platform=platform, progress=progress, dates=dates)
     if orders.kind != "order_report" or items.kind != "item_report":
         _refuse_mixed_up(order_report, orders.kind, item_report, items.kind)
     lines = {r.order_id: r for r in items.records if isinstance(r, OrderLinesRecord)}
@@ -187,9 +195,14 @@ def is_item_report(headers: list[str], *, file: str | None = None) -> bool:
 
 
 def _parse_order_table(
-    table: Table, *, tz: ZoneInfo, platform: Platform, progress: RowProgress | None
+    table: Table,
+    *,
+    tz: ZoneInfo,
+    platform: Platform,
+    progress: RowProgress | None,
+    dates: DateWindow,
 ) -> ParsedFile:
-    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz, dates)
     return read_orders(
         table,
         columns,

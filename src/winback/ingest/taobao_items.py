@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.orders_common import (
     Evidence,
     Row,
@@ -58,10 +59,15 @@ class _Order:
 
 
 def parse_item_table(
-    table: Table, *, tz: ZoneInfo, platform: Platform, progress: RowProgress | None
+    table: Table,
+    *,
+    tz: ZoneInfo,
+    platform: Platform,
+    progress: RowProgress | None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Read an item report already opened by :func:`~winback.ingest.tables.read_table`."""
-    columns = columns_for(table, ITEM_ALIASES, ITEM_REQUIRED, tz)
+    columns = columns_for(table, ITEM_ALIASES, ITEM_REQUIRED, tz, dates)
     stream = RowStream(table, columns, progress)
     orders: dict[str, _Order] = {}
     for row in stream:
