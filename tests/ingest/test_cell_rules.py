@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from winback.ingest.cleaning import (
@@ -144,6 +144,7 @@ def test_every_formatted_amount_within_range_reads_back(value: Decimal, form: st
 
 @SETTINGS
 @given(cell=st.text(max_size=30))
+@example(cell="£")
 def test_any_text_is_an_amount_or_a_cell_error(cell: str) -> None:
     try:
         value = parse_amount(cell)

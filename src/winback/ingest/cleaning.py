@@ -111,7 +111,7 @@ def _split_sign(text: str) -> tuple[bool, str]:
     rest = text.strip()
     negative = False
     for _ in range(2):  # a sign may come before or after a leading currency sign: -¥5, ¥-5
-        if rest[:1] in _SIGNS:
+        if rest and rest[0] in _SIGNS:
             negative = negative or rest[0] != "+"
             rest = rest[1:].strip()
         rest = _without_currency(rest)
@@ -159,7 +159,7 @@ def parse_int(cell: str, *, signed: bool = False) -> int | None:
     if text is None:
         return None
     compact = text.removesuffix("件").removesuffix("个").strip()
-    body = compact[1:] if compact[:1] in "-+" else compact
+    body = compact[1:] if compact and compact[0] in "-+" else compact
     if not _PLAIN_NUMBER.fullmatch(body):
         reason = " (scientific notation)" if _SCIENTIFIC.search(body) else ""
         raise CellError(f"not a whole number: {text!r}{reason}")
