@@ -216,3 +216,18 @@ def test_a_mistake_in_the_new_tables_is_refused_naming_it(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(MappingError, match=message):
         generic.load_mapping(path)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "mapping.md"
+
+
+def test_the_mapping_files_in_the_docs_load(tmp_path: Path) -> None:
+    blocks = DOCS.read_text(encoding="utf-8").split("```toml\n")[1:]
+    first, *fragments = (block.split("```", 1)[0] for block in blocks)
+    path = tmp_path / "m.toml"
+    path.write_text(first, encoding="utf-8")
+    assert generic.load_mapping(path).constants == {"seller_remark": "wholesale"}
+    base = HEAD + 'status = "s"\ntotal_amount = "payments.payment_value"\n'
+    for fragment in fragments:
+        path.write_text(base + fragment, encoding="utf-8")
+        assert generic.load_mapping(path).kind == "orders"
