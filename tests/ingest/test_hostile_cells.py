@@ -3,12 +3,14 @@ its row alone, naming the file, the row and the column; the good rows are still 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from hostile import LAYOUTS, Layout
+from hostile import LAYOUTS, SHANGHAI, Layout
 
 from winback.errors import DuplicateColumnError
+from winback.ingest import douyin, pdd, shopify
 from winback.ingest.records import OrderRecord, ParsedFile, Rejection
 
 BAD_CELLS = {
@@ -76,3 +78,41 @@ def test_a_rejection_masks_the_contacts_it_quotes() -> None:
     rejection = Rejection("f.csv", 3, "Email", "'alice@example.com' here, '13812345678' there")
     assert "alice@" not in str(rejection) and "13812345678" not in rejection.reason
     assert "a***@example.com" in rejection.reason and "138****5678" in rejection.reason
+
+
+def test_amounts_computed_from_cells_stay_within_what_an_order_holds(tmp_path: Path) -> None:
+    path = tmp_path / "pdd.csv"
+    path.write_bytes(
+        "订单号,订单成交时间,商品,商品总价(元),邮费(元),店铺优惠折扣(元),商品数量(件),订单状态\n"
+        "240301-1,2024-03-01 10:00:00,袜子,19.90,0,5.00,1,待发货\n"
+        "240301-2,2024-03-01 10:00:00,袜子,19.90,0,25.00,1,待发货\n".encode("gb18030")
+    )
+    parsed = pdd.parse(path, tz=SHANGHAI)
+    [rejection] = parsed.rejections
+    assert (rejection.row, rejection.column) == (3, "店铺优惠折扣(元)")
+    assert "exceed the goods and shipping" in rejection.reason
+    path = tmp_path / "douyin.csv"
+    path.write_bytes(
+        "主订单编号,选购商品,商品数量,商品金额,订单应付金额,订单提交时间\n"
+        "6001,帽子,999999999,99999.00,59.00,2024-03-01 10:00:00\n".encode("utf-8-sig")
+    )
+    [rejection] = douyin.parse(path, tz=SHANGHAI).rejections
+    assert (rejection.row, rejection.column) == (2, "商品数量")
+
+
+def test_a_shopify_order_repeated_with_other_contacts_is_rejected_with_them_masked(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders_export.csv"
+    path.write_text(
+        "Name,Email,Phone,Financial Status,Total,Currency,Created at\n"
+        "#1001,alice@example.com,+14155550123,paid,10.00,USD,2024-03-01 10:00:00 +0000\n"
+        "#1002,carol@example.com,+14155550199,paid,10.00,USD,2024-03-01 10:00:00 +0000\n"
+        "#1001,bob@example.com,+14155550124,paid,10.00,USD,2024-03-01 10:00:00 +0000\n",
+        encoding="utf-8",
+    )
+    [rejection] = shopify.parse(path, tz=SHANGHAI).rejections
+    text = f"{rejection} {asdict(rejection)}"
+    for secret in ("alice@", "bob@", "4155550123", "4155550124"):
+        assert secret not in text
+    assert "'b***@example.com' here, 'a***@example.com' on row 2" in rejection.reason

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
+from winback.ingest.cleaning import MAX_AMOUNT, PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import Merge, add_amounts, parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -124,6 +124,9 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     price = row.amount("unit_price")
     if price is None:
         price = unit_price(payable - shipping + discount, quantity, row.columns.header("quantity"))
+    if price * quantity > MAX_AMOUNT:
+        reason = f"{quantity} × {price} is more than any order holds ({MAX_AMOUNT:,})"
+        raise RowRejected(row.columns.header("quantity"), reason)
     refunded = REFUND_DONE in (row.text("after_sale") or "")
     paid_at = row.time("paid_at")
     shipped_at = row.time("shipped_at")

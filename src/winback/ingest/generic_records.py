@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from winback.ingest.cleaning import clean_text
+from winback.ingest.cleaning import MAX_AMOUNT, clean_text
 from winback.ingest.mapping import FALSE_WORDS, TRUE_WORDS, Mapping
 from winback.ingest.records import (
     ZERO,
@@ -93,6 +93,9 @@ def order(rows: list[Row], reading: Reading) -> OrderRecord:
         total = first.required_amount("total_amount")
     else:
         total = sum((ln.unit_price * ln.quantity for ln in lines), ZERO) + shipping - discount
+        if not ZERO <= total <= MAX_AMOUNT:
+            reason = f"the lines' total {total} is not an order amount (0 to {MAX_AMOUNT:,})"
+            raise FieldError("line_unit_price", reason)
     return OrderRecord(
         platform=reading.mapping.platform,
         order_id=first.required_id("order_id"),

@@ -125,6 +125,10 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         settled=settled_at is not None,
         refunded_in_full=REFUND_DONE in after_sale,
     )
+    if discount > goods + shipping:  # the total would be negative
+        column = "shop_discount" if row.columns.has("shop_discount") else "platform_discount"
+        reason = f"the discounts ({discount}) exceed the goods and shipping ({goods + shipping})"
+        raise RowRejected(row.columns.header(column), reason)
     raw_status = row.text("status")
     status = pdd_status(raw_status, after_sale, evidence, row)
     paid = paid_raw if status.was_paid else None
