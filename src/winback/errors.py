@@ -22,6 +22,8 @@ an e-mail address or phone number quoted from a file shows as ``a***@example.com
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 from winback.privacy import mask_text
@@ -86,3 +88,11 @@ class DuplicateColumnError(ImportFileError):
 
 class MappingError(ImportFileError):
     """The mapping file is invalid."""
+
+
+def unknown_name(what: str, name: str, known: Iterable[str]) -> str:
+    """``unknown key 'curency' (did you mean currency?)``, or the choices when none is close."""
+    choices = list(known)
+    close = difflib.get_close_matches(name, choices, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else f" (expected one of {', '.join(choices)})"
+    return f"unknown {what} {name!r}{hint}"

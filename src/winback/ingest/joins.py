@@ -26,12 +26,77 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from winback.errors import MissingColumnError
+from winback.errors import MappingError, MissingColumnError, unknown_name
 from winback.ingest.cleaning import CellError, clean_text, normalise_header, parse_amount
-from winback.ingest.mapping import FileJoin
 from winback.ingest.records import Rejection
 from winback.ingest.rows import rows_closed
 from winback.ingest.tables import header_at, header_width, read_table, row_problem
+
+AGGREGATES = ("sum", "count", "first", "last", "join")
+"""How a joined file's rows of one key become one value: ``sum`` of amounts, ``count`` of
+rows, the ``first`` or ``last`` row's cell, or the distinct cells ``join``-ed with ``+``."""
+
+
+@dataclass(frozen=True)
+class FileJoin:
+    """Another file joined to the mapped one (``[files.NAME]``): its rows whose ``key``
+    column equals the ``on`` column of the table so far. With ``aggregate`` (column → one
+    of :data:`AGGREGATES`) each key's rows become one value per column, read as
+    ``NAME.column``; without it every row is a line of the order (at most one such file)."""
+
+    name: str
+    path: str
+    key: str
+    on: str
+    aggregate: dict[str, str] | None = None
+
+
+def load_files(
+    tables: dict[str, dict[str, str | dict[str, str]]], has_lines: bool, file: str
+) -> tuple[FileJoin, ...]:
+    """The ``[files.NAME]`` tables of a mapping whose kind has lines (``has_lines``) or not,
+    checked: :class:`MappingError` names what is wrong."""
+    joins = tuple(_file(name, table, file) for name, table in tables.items())
+    lines = [join.name for join in joins if join.aggregate is None]
+    if len(lines) > 1:
+        reason = (
+            f"files: {', '.join(lines)} all give lines (no aggregate); only one joined file may, "
+            "give the others an aggregate table"
+        )
+        raise MappingError(reason, file=file)
+    if lines and not has_lines:
+        reason = f"files.{lines[0]}: this kind of record has no lines; give it an aggregate table"
+        raise MappingError(reason, file=file)
+    return joins
+
+
+def _file(name: str, table: dict[str, str | dict[str, str]], file: str) -> FileJoin:
+    where = f"files.{name}"
+    unknown = set(table) - {"path", "key", "on", "aggregate"}
+    if unknown:
+        choices = ("path", "key", "on", "aggregate")
+        raise MappingError(
+            f"{where}: {unknown_name('key', sorted(unknown)[0], choices)}", file=file
+        )
+    path, key = table.get("path"), table.get("key")
+    if not isinstance(path, str) or not path.strip():
+        raise MappingError(f"{where}: 'path' names the file to join", file=file)
+    if not isinstance(key, str) or not key.strip():
+        raise MappingError(f"{where}: 'key' names that file's column to join on", file=file)
+    matched = table.get("on", key)
+    if not isinstance(matched, str) or not matched.strip():
+        raise MappingError(f"{where}: 'on' names this table's column the key matches", file=file)
+    aggregate = table.get("aggregate")
+    if aggregate is not None:
+        if not isinstance(aggregate, dict) or not aggregate:
+            raise MappingError(f"{where}.aggregate: a table of column = how", file=file)
+        for column, how in aggregate.items():
+            if how not in AGGREGATES:
+                reason = (
+                    f"{where}.aggregate.{column}: {unknown_name('aggregate', str(how), AGGREGATES)}"
+                )
+                raise MappingError(reason, file=file)
+    return FileJoin(name, path, key, matched, None if aggregate is None else dict(aggregate))
 
 
 class JoinedCells(list[str]):

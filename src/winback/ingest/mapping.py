@@ -14,9 +14,7 @@ status from several columns (:mod:`winback.ingest.status_rules`).
 from __future__ import annotations
 
 import codecs
-import difflib
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from winback.errors import MappingError
+from winback.errors import MappingError, unknown_name
+from winback.ingest.joins import FileJoin, load_files
 from winback.ingest.status_rules import StatusRule, load_rules
 from winback.model import ChatSender, OrderStatus, Platform
 
@@ -83,27 +82,10 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", "否"})
 _TOP_KEYS = ("kind", "platform", "timezone", "encoding", "sheet", "currency", "decimal")
 _TABLES = ("columns", "values", "formats", "files", "status_rules", "signs", "merge")
 MERGES = ("earliest", "latest")
-AGGREGATES = ("sum", "count", "first", "last", "join")
-"""How a joined file's rows of one key become one value: ``sum`` of amounts, ``count`` of
-rows, the ``first`` or ``last`` row's cell, or the distinct cells ``join``-ed with ``+``."""
 SIGNED_FIELDS = frozenset(
     {"total_amount", "goods_amount", "shipping_fee", "discount", "paid_amount", "refund_amount"}
     | {"line_quantity", "line_unit_price", "item_quantity", "item_unit_price", "quantity"}
 )
-
-
-@dataclass(frozen=True)
-class FileJoin:
-    """Another file joined to the mapped one (``[files.NAME]``): its rows whose ``key``
-    column equals the ``on`` column of the table so far. With ``aggregate`` (column → one
-    of :data:`AGGREGATES`) each key's rows become one value per column, read as
-    ``NAME.column``; without it every row is a line of the order (at most one such file)."""
-
-    name: str
-    path: str
-    key: str
-    on: str
-    aggregate: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,22 +164,15 @@ def load_mapping(path: Path) -> Mapping:
 def _check_top_level(document: dict[str, Any], file: str) -> None:
     for key in document:
         if key not in _TOP_KEYS + _TABLES:
-            raise MappingError(_unknown("key", key, _TOP_KEYS + _TABLES), file=file)
+            raise MappingError(unknown_name("key", key, _TOP_KEYS + _TABLES), file=file)
     kind = document.get("kind")
     if kind is None:
         raise MappingError(f"'kind' is missing (one of {', '.join(KINDS)})", file=file)
     if kind not in KINDS:
-        raise MappingError(f"kind: {_unknown('kind', str(kind), KINDS)}", file=file)
+        raise MappingError(f"kind: {unknown_name('kind', str(kind), KINDS)}", file=file)
     if "columns" not in document:
         reason = "the [columns] table is missing: it says which header holds each field"
         raise MappingError(reason, file=file)
-
-
-def _unknown(what: str, name: str, known: Iterable[str]) -> str:
-    choices = list(known)
-    close = difflib.get_close_matches(name, choices, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else f" (expected one of {', '.join(choices)})"
-    return f"unknown {what} {name!r}{hint}"
 
 
 def _first_problem(error: ValidationError) -> str:
@@ -249,7 +224,7 @@ def _checked(model: _MappingFile, file: str) -> Mapping:
         decimal=model.decimal,
         constants=constants,
         combined=combined,
-        files=_files(model.files, model.kind, file),
+        files=load_files(model.files, KINDS[model.kind].item_prefix is not None, file),
         status_rules=rules,
         absolute=_signs(model.signs, listed, file),
         merge=_merge(model.merge, model.kind, listed, file),
@@ -273,7 +248,7 @@ def _required(kind: str, listed: set[str], has_rules: bool) -> list[str]:
 
 def _known_field(name: str, fields: KindFields, file: str) -> None:
     if name not in fields.all:
-        raise MappingError(f"columns: {_unknown('field', name, fields.all)}", file=file)
+        raise MappingError(f"columns: {unknown_name('field', name, fields.all)}", file=file)
 
 
 def _headers(name: str, value: str | list[str], file: str) -> tuple[str, ...]:
@@ -315,50 +290,6 @@ def _source(
     raise MappingError(reason, file=file)
 
 
-def _files(
-    tables: dict[str, dict[str, str | dict[str, str]]], kind: str, file: str
-) -> tuple[FileJoin, ...]:
-    joins = tuple(_file(name, table, file) for name, table in tables.items())
-    lines = [join.name for join in joins if join.aggregate is None]
-    if len(lines) > 1:
-        reason = (
-            f"files: {', '.join(lines)} all give lines (no aggregate); only one joined file may, "
-            "give the others an aggregate table"
-        )
-        raise MappingError(reason, file=file)
-    if lines and KINDS[kind].item_prefix is None:
-        reason = f"files.{lines[0]}: kind {kind!r} has no lines; give the file an aggregate table"
-        raise MappingError(reason, file=file)
-    return joins
-
-
-def _file(name: str, table: dict[str, str | dict[str, str]], file: str) -> FileJoin:
-    where = f"files.{name}"
-    unknown = set(table) - {"path", "key", "on", "aggregate"}
-    if unknown:
-        choices = ("path", "key", "on", "aggregate")
-        raise MappingError(f"{where}: {_unknown('key', sorted(unknown)[0], choices)}", file=file)
-    path, key = table.get("path"), table.get("key")
-    if not isinstance(path, str) or not path.strip():
-        raise MappingError(f"{where}: 'path' names the file to join", file=file)
-    if not isinstance(key, str) or not key.strip():
-        raise MappingError(f"{where}: 'key' names that file's column to join on", file=file)
-    matched = table.get("on", key)
-    if not isinstance(matched, str) or not matched.strip():
-        raise MappingError(f"{where}: 'on' names this table's column the key matches", file=file)
-    aggregate = table.get("aggregate")
-    if aggregate is not None:
-        if not isinstance(aggregate, dict) or not aggregate:
-            raise MappingError(f"{where}.aggregate: a table of column = how", file=file)
-        for column, how in aggregate.items():
-            if how not in AGGREGATES:
-                reason = (
-                    f"{where}.aggregate.{column}: {_unknown('aggregate', str(how), AGGREGATES)}"
-                )
-                raise MappingError(reason, file=file)
-    return FileJoin(name, path, key, matched, None if aggregate is None else dict(aggregate))
-
-
 def _merge(table: dict[str, str], kind: str, listed: set[str], file: str) -> dict[str, str]:
     """``[merge]``: time fields of a multi-row order or cart whose rows may differ (each
     line stamped when it was keyed in), read as the ``earliest`` or ``latest`` of them
@@ -371,7 +302,7 @@ def _merge(table: dict[str, str], kind: str, listed: set[str], file: str) -> dic
                 f"merge: {name!r} is not a time field listed in the columns", file=file
             )
         if how not in MERGES:
-            raise MappingError(f"merge.{name}: {_unknown('choice', how, MERGES)}", file=file)
+            raise MappingError(f"merge.{name}: {unknown_name('choice', how, MERGES)}", file=file)
     return dict(table)
 
 
@@ -422,7 +353,7 @@ def _platform(value: str, file: str) -> Platform:
         return Platform(value)
     except ValueError:
         raise MappingError(
-            f"platform: {_unknown('platform', value, Platform)}", file=file
+            f"platform: {unknown_name('platform', value, Platform)}", file=file
         ) from None
 
 
