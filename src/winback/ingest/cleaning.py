@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -85,7 +86,10 @@ def parse_amount(cell: str, *, decimal: str = ".", signed: bool = False) -> Deci
     text = clean_text(cell)
     if text is None:
         return None
-    negative, number = _split_sign(text)
+    if decimal == "." and _PLAIN_NUMBER.fullmatch(text):  # nearly every cell: no sign, no mark
+        negative, number = False, text
+    else:
+        negative, number = _split_sign(text)
     if decimal == "." and _PLAIN_NUMBER.fullmatch(number):
         canonical = number
     elif _GROUPED[decimal].fullmatch(number):
@@ -118,15 +122,13 @@ def _split_sign(text: str) -> tuple[bool, str]:
     return negative, rest
 
 
+_EDGE: Final = rf"[\s{_CURRENCY_SIGNS}]*(?:{'|'.join(_CURRENCY_WORDS)})?[\s{_CURRENCY_SIGNS}]*"
+_CURRENCY_EDGES: Final = re.compile(rf"^{_EDGE}|{_EDGE}$", re.IGNORECASE)
+
+
 def _without_currency(text: str) -> str:
-    rest = text.strip(" \u00a0\u3000")
-    upper = rest.upper()
-    for word in _CURRENCY_WORDS:
-        if upper.startswith(word):
-            rest = rest[len(word) :]
-        elif upper.endswith(word):
-            rest = rest[: -len(word)]
-    return rest.strip(" \u00a0\u3000" + _CURRENCY_SIGNS)
+    """``text`` without currency signs, codes and spaces at either end (``¥ 5``, ``5 USD``)."""
+    return _CURRENCY_EDGES.sub("", text)
 
 
 def _ungrouped(number: str, decimal: str) -> str:
@@ -245,6 +247,14 @@ class DateWindow:
 
     def describe(self) -> str:
         return f"{self.earliest.isoformat()} to {(self.latest - _DAY).isoformat()}"
+
+
+@lru_cache(maxsize=64)
+def _edges(window: DateWindow, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(window.earliest, time(), tz),
+        datetime.combine(window.latest, time(), tz),
+    )
 
 
 _DAY: Final = timedelta(days=1)
