@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cn_orders import SHANGHAI
+from hostile import LAYOUTS
 from sqlalchemy import Engine
 from test_taobao_columns import by_columns, by_rows
 
@@ -130,3 +131,18 @@ def test_stored_refund_sums_equal_the_files_on_both_databases(engine: Engine, na
     partial = [row for row in table if row["status"] == "paid" and row["refund_amount"]]
     assert len(partial) == 6
     assert all(0 < row["refund_amount"] < row["paid_amount"] for row in partial)
+
+
+@pytest.mark.parametrize("name", ["taobao", "jd", "pdd", "douyin"])
+def test_every_chinese_export_records_whether_its_status_was_inferred(
+    tmp_path: Path, name: str
+) -> None:
+    layout = next(layout for layout in LAYOUTS if layout.name == name)
+    status = "订单状态"
+    with_status = layout.parse(layout.write(tmp_path, [layout.row(1)]))
+    position = layout.headers.index(status)
+    headers = [h for h in layout.headers if h != status]
+    row = [cell for i, cell in enumerate(layout.row(1)) if i != position]
+    without = layout.parse(layout.write(tmp_path, [row], headers=headers))
+    assert [r.status_inferred for r in with_status.records if isinstance(r, OrderRecord)] == [False]
+    assert [r.status_inferred for r in without.records if isinstance(r, OrderRecord)] == [True]

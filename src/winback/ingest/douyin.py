@@ -159,6 +159,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         seller_remark=row.text("seller_remark"),
         cancel_reason=row.text("cancel_reason"),
         raw_status=raw_status,
+        status_inferred=raw_status is None,
         source=row.source(),
     )
     line = OrderLineRecord(
@@ -219,6 +220,7 @@ MERGE: dict[str, Merge] = {
     "refund_amount": add_amounts,
     "status": most_advanced_open,
     "raw_status": _joined,
+    "status_inferred": lambda first, second: first and second,  # inferred for every sub-order
     "cancel_reason": _joined,
     "shipped_at": _earliest,
     "settled_at": _latest,

@@ -139,6 +139,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         seller_remark=row.text("seller_remark"),
         cancel_reason=row.text("cancel_reason"),
         raw_status=raw_status,
+        status_inferred=raw_status is None or raw_status in HOLD_LABELS,
         source=row.source(),
     )
     return head, _line(row)

@@ -154,6 +154,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         buyer_message=row.text("buyer_message"),
         seller_remark=row.text("seller_remark"),
         raw_status=raw_status,
+        status_inferred=raw_status is None,
         source=row.source(),
     )
     line = _line(row, goods)
