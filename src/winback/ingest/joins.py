@@ -129,6 +129,7 @@ class _Side:
     headers: list[str]
     by_key: dict[str, list[tuple[int, list[str]]]]
     broken: dict[str, Rejection]  # key → the rejection of one of its rows
+    aggregated: list[tuple[int, str]] = field(default_factory=list)  # (position, how)
 
 
 def join_files(
@@ -153,9 +154,11 @@ def _read_side(folder: Path, join: FileJoin, decimal: str) -> _Side:
     path = Path(join.path) if Path(join.path).is_absolute() else folder / join.path
     with rows_closed(read_table(path)) as table:
         key = _position(table.headers, join.key, table.file, f"files.{join.name}.key")
-        for column in join.aggregate or {}:
-            _position(table.headers, column, table.file, f"files.{join.name}.aggregate")
-        side = _Side(join, table.file, [h.strip() for h in table.headers], {}, {})
+        aggregated = [
+            (_position(table.headers, column, table.file, f"files.{join.name}.aggregate"), how)
+            for column, how in (join.aggregate or {}).items()
+        ]
+        side = _Side(join, table.file, [h.strip() for h in table.headers], {}, {}, aggregated)
         width = header_width(table.headers)
         for number, cells in table.numbered_rows():
             if not any(cell.strip() for cell in cells):
@@ -177,16 +180,14 @@ def _read_side(folder: Path, join: FileJoin, decimal: str) -> _Side:
 
 def _check_sums(side: _Side, decimal: str) -> None:
     """Reject the keys whose amounts to sum cannot be read, naming the joined row."""
-    assert side.join.aggregate is not None
-    columns = [c for c, how in side.join.aggregate.items() if how == "sum"]
-    positions = [_position(side.headers, column, side.file, "") for column in columns]
+    sums = [position for position, how in side.aggregated if how == "sum"]
     for row_key, matches in side.by_key.items():
         for number, cells in matches:
-            for column, position in zip(columns, positions, strict=True):
+            for position in sums:
                 try:
-                    parse_amount(cells[position] if position < len(cells) else "", decimal=decimal)
+                    parse_amount(_cell(cells, position), decimal=decimal)
                 except CellError as error:
-                    rejection = Rejection(side.file, number, column, str(error))
+                    rejection = Rejection(side.file, number, side.headers[position], str(error))
                     side.broken.setdefault(row_key, rejection)
 
 
@@ -224,8 +225,8 @@ def _joined_rows(
     width = len(side.headers)
     if side.join.aggregate is not None:
         values = [
-            _aggregate(how, [_cell(m, _index(side.headers, column)) for _, m in matches], decimal)
-            for column, how in side.join.aggregate.items()
+            _aggregate(how, [_cell(m, position) for _, m in matches], decimal)
+            for position, how in side.aggregated
         ]
         yield number, JoinedCells([*cells, *values], origins)
         return
@@ -258,11 +259,6 @@ def _aggregate(how: str, cells: list[str], decimal: str) -> str:
 
 def _cell(cells: list[str], position: int) -> str:
     return cells[position] if position < len(cells) else ""
-
-
-def _index(headers: list[str], header: str) -> int:
-    wanted = normalise_header(header)
-    return next(i for i, h in enumerate(headers) if normalise_header(h) == wanted)
 
 
 def _position(headers: list[str], header: str, file: str, where: str) -> int:
