@@ -187,3 +187,21 @@ def _store_names(path: Path) -> list[str]:
 
 def _tables_empty(path: Path) -> bool:
     return _count_orders(path) == 0 and _store_names(path) == []
+
+
+def test_dates_outside_the_settings_window_reject_their_rows_with_file_row_and_column(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "winback.toml").write_text(
+        '[store]\nname = "淘宝店"\n[imports]\nearliest_date = 2026-06-01\n', encoding="utf-8"
+    )
+    rows = [
+        ROWS["settled"],
+        ROWS["pending"].replace("2026-10-01 10:00:00", "2026-05-31 10:00:00"),
+        ROWS["closed"].replace("2026-10-01 12:00:00", "2099-10-01 12:00:00"),
+    ]
+    (report,) = ok_json(tmp_path, "import", str(report_file(tmp_path, "o.csv", rows)),
+                        "--source", "taobao")  # type: ignore[misc]  # fmt: skip
+    assert (report["created"], report["rejected"]) == (1, 2)
+    rejected = {(r["row"], r["column"]) for r in report["rejections"]}
+    assert rejected == {(3, "订单创建时间"), (4, "订单创建时间")}

@@ -42,7 +42,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -195,6 +195,14 @@ def parse_clock(value: str) -> time:
         return time.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"not a clock time: {value!r} (write 'HH:MM')") from None
+
+
+class ImportSettings(_Section):
+    """What an import accepts: dates from ``earliest_date`` up to ``future_margin`` after now
+    (a cell outside, like ``0001-01-01`` or a year typed as ``2206``, rejects its row)."""
+
+    earliest_date: date = date(2003, 1, 1)
+    future_margin: Duration = timedelta(days=2)
 
 
 class DatabaseSettings(_Section):
@@ -377,6 +385,7 @@ class Settings(_Section):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     diagnose: DiagnoseSettings = Field(default_factory=DiagnoseSettings)
     channels: ChannelsSettings = Field(default_factory=ChannelsSettings)

@@ -8,18 +8,25 @@
     └── ImportFileError        a file cannot be imported at all (fatal: nothing is stored)
         ├── UnreadableFileError    wrong encoding, truncated, not a table, empty
         ├── MissingColumnError     a required column is absent
+        ├── DuplicateColumnError   two columns have the header a field is read from
         └── MappingError           a generic mapping file is invalid
 
 Row-level problems (an unparseable amount in one row) are not exceptions: they become
 :class:`winback.ingest.records.Rejection` values in the import report, and the other rows
 are imported.
 
-Each class docstring is its default message.
+Each class docstring is its default message. Messages are masked like every other output:
+an e-mail address or phone number quoted from a file shows as ``a***@example.com`` or
+``138****5678`` (:func:`winback.privacy.mask_text`).
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
+
+from winback.privacy import mask_text
 
 
 class WinbackError(Exception):
@@ -51,7 +58,7 @@ class ImportFileError(WinbackError):
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column
-        self.reason = message or (self.__doc__ or "").strip()
+        self.reason = mask_text(message or (self.__doc__ or "").strip())
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -75,5 +82,17 @@ class MissingColumnError(ImportFileError):
     """A required column is missing."""
 
 
+class DuplicateColumnError(ImportFileError):
+    """Two columns have the same header: winback cannot tell which one to read."""
+
+
 class MappingError(ImportFileError):
     """The mapping file is invalid."""
+
+
+def unknown_name(what: str, name: str, known: Iterable[str]) -> str:
+    """``unknown key 'curency' (did you mean currency?)``, or the choices when none is close."""
+    choices = list(known)
+    close = difflib.get_close_matches(name, choices, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else f" (expected one of {', '.join(choices)})"
+    return f"unknown {what} {name!r}{hint}"

@@ -81,7 +81,9 @@ def test_multi_row_orders_are_grouped_by_id_even_when_their_rows_are_apart(tmp_p
     assert parsed.rejections == [] and parsed.rows_read == 4
     order = orders_by_id(parsed)["1001"]
     assert order.platform is Platform.TAOBAO
-    assert order.status is OrderStatus.PAID and order.raw_status == "paid"
+    assert (
+        order.status is OrderStatus.PAID and order.raw_status == "已付款"
+    )  # the source's own text
     assert order.created_at == datetime(2024, 1, 31, 13, 45, tzinfo=TZ)
     assert order.paid_at == datetime(2024, 1, 31, 13, 50, tzinfo=TZ)
     assert order.total_amount == Decimal("128.00")

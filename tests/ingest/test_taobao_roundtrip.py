@@ -166,4 +166,4 @@ def test_without_a_status_column_the_status_is_inferred_from_the_other_columns(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "orders.csv"
         writer.write_order_report(batch, path, variant="2023", omit_columns=["订单状态"])
-        assert parsed_orders(path) == [replace(o, lines=()) for o in batch]
+        assert parsed_orders(path) == [replace(o, lines=(), status_inferred=True) for o in batch]

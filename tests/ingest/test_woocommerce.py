@@ -172,9 +172,8 @@ def minimal(order_id: int, **changes: object) -> dict[str, object]:
     ("body", "found"),
     [
         ({"id": 1, "status": "processing"}, "found an object"),
-        ([[1, 2]], "item 1 is a list"),
+        ([[1, 2]], "no item is an object"),
         ([], "found an empty list"),
-        ([minimal(1), 7], "item 2 is a number"),
     ],
 )
 def test_json_that_is_not_a_list_of_orders_says_what_was_expected(
@@ -184,6 +183,15 @@ def test_json_that_is_not_a_list_of_orders_says_what_was_expected(
         woocommerce.parse(write_json(tmp_path, body), tz=BERLIN)
     message = str(caught.value)
     assert "expected a JSON list of WooCommerce order objects" in message and found in message
+
+
+def test_an_item_that_is_not_an_order_object_is_rejected_alone(tmp_path: Path) -> None:
+    parsed = woocommerce.parse(write_json(tmp_path, [minimal(1), 7, [1]]), tz=BERLIN)
+    assert [r.order_id for r in parsed.records if isinstance(r, OrderRecord)] == ["1"]
+    assert [(r.row, r.reason) for r in parsed.rejections] == [
+        (2, "item 2 is a number, not an object"),
+        (3, "item 3 is a list, not an object"),
+    ]
 
 
 def test_a_list_of_other_objects_names_the_missing_order_key(tmp_path: Path) -> None:

@@ -141,8 +141,9 @@ def errors() -> Iterator[None]:
     try:
         yield
     except WinbackError as error:
+        message = escape(str(error))  # "[columns]" in a message is text, not rich markup
         Console(stderr=True).print(
-            f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+            f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True
         )
         sys.exit(1)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json
 from winback.model import Platform
@@ -53,6 +55,12 @@ def import_command(
         print_json([report.to_dict() for report in reports])
     else:
         terminal.print_import_reports(Console(), reports)
+    refused = [r for r in reports if r.rows_read and not (r.created or r.updated or r.unchanged)]
+    if refused:  # every row of a file was rejected: a script must not take that for success
+        names = ", ".join(Path(report.file).name for report in refused)
+        message = f"nothing was stored from {names}: every row was rejected"
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        sys.exit(1)
 
 
 @cli.command()

@@ -19,10 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Final
 from zoneinfo import ZoneInfo
 
+from winback.errors import DuplicateColumnError
 from winback.ingest.records import MASKED, NO_CONTACT, Contact
 
 
@@ -31,7 +34,6 @@ class CellError(ValueError):
 
 
 EMPTY_MARKERS = frozenset({"", "-", "--", "null", "NULL", "Null", "None", "none", "N/A", "n/a"})
-_CURRENCY_MARKS = str.maketrans("", "", "元¥￥$€£, \u00a0\u3000")
 _GUARD_STARTS = frozenset({"=", "'"})  # a leading tab goes with the padding
 _MASK_RE = re.compile(r"\*{3,}|^#{2}|^\${2}")
 
@@ -52,36 +54,159 @@ def clean_text(cell: str) -> str | None:
     return None if text in EMPTY_MARKERS else text
 
 
-def parse_amount(cell: str) -> Decimal | None:
-    """A money amount (None when empty). Currency marks, ``元`` and thousands commas go."""
+MAX_AMOUNT: Final = Decimal(10**12)
+"""The largest amount an importer accepts (a trillion in any currency). The store keeps money
+as integer hundredths in 64 bits; this leaves room for sums over millions of orders."""
+MAX_COUNT: Final = 10**9
+"""The largest quantity or rating an importer accepts (the store keeps 32-bit integers)."""
+
+_CURRENCY_WORDS: Final = ("CNY", "RMB", "USD", "EUR", "GBP", "BRL", "JPY", "HKD", "AUD", "CAD")
+_CURRENCY_SIGNS: Final = "元¥￥$€£"
+_SIGNS: Final = "-+\u2212"
+_PLAIN_NUMBER: Final = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+_GROUPED: Final = {
+    ".": re.compile(r"\d{1,3}(?P<sep>[, \u00a0\u202f'])\d{3}(?:(?P=sep)\d{3})*(?:\.\d*)?"),
+    ",": re.compile(r"\d{1,3}(?P<sep>[. \u00a0\u202f'])\d{3}(?:(?P=sep)\d{3})*(?:,\d*)?"),
+}
+_PLAIN_COMMA_NUMBER: Final = re.compile(r"\d+(?:,\d*)?|,\d+")
+_SCIENTIFIC: Final = re.compile(r"\d\s*[eE]\s*[+-]?\d")
+_DECIMAL_COMMA: Final = re.compile(r"[\d .\u00a0\u202f']*\d,\d{1,2}")
+_HUNDREDTH: Final = Decimal("0.01")
+
+
+def parse_amount(cell: str, *, decimal: str = ".", signed: bool = False) -> Decimal | None:
+    """A money amount (None when empty), read so that it cannot be misread.
+
+    Currency signs and codes (``¥``, ``元``, ``USD``) come off; thousands separators are
+    accepted only in groups of three (``1,299.00``, ``1 299.00``). With ``decimal=","`` (a
+    file that writes decimal commas) ``1 299,00`` and ``12,50`` are read too; otherwise they
+    are refused as ambiguous, as are scientific notation (``1e3``), more than 2 decimal
+    places, amounts above :data:`MAX_AMOUNT` and, unless ``signed``, negative amounts.
+    """
     text = clean_text(cell)
     if text is None:
         return None
-    compact = text.translate(_CURRENCY_MARKS)
-    if compact.upper().startswith(("CNY", "RMB", "USD", "EUR")):
-        compact = compact[3:]
-    try:
-        value = Decimal(compact)
-    except InvalidOperation:
-        raise CellError(f"not an amount: {text!r}") from None
-    if not value.is_finite():
-        raise CellError(f"not an amount: {text!r}")
+    if decimal == "." and _PLAIN_NUMBER.fullmatch(text):  # nearly every cell: no sign, no mark
+        negative, number = False, text
+    else:
+        negative, number = _split_sign(text)
+    if decimal == "." and _PLAIN_NUMBER.fullmatch(number):
+        canonical = number
+    elif _GROUPED[decimal].fullmatch(number):
+        canonical = _ungrouped(number, decimal)
+    elif decimal == "," and _PLAIN_COMMA_NUMBER.fullmatch(number):
+        canonical = number.replace(",", ".")
+    else:
+        raise CellError(_why_not_an_amount(text, number, decimal))
+    value = Decimal(canonical)
+    if value > MAX_AMOUNT:
+        raise CellError(f"the amount {text!r} is too large (more than {MAX_AMOUNT:,})")
+    if value != value.quantize(_HUNDREDTH):
+        raise CellError(f"the amount {text!r} has more than 2 decimal places")
+    if negative and value:
+        if not signed:
+            raise CellError(f"a negative amount {text!r}: this column holds no negative amounts")
+        value = -value
     return value
 
 
-def parse_int(cell: str) -> int | None:
-    """A whole number such as a quantity (``2``, ``2.0``, ``2件``)."""
+def _split_sign(text: str) -> tuple[bool, str]:
+    """``(negative, the number without sign or currency)`` of an amount cell."""
+    rest = text.strip()
+    negative = False
+    for _ in range(2):  # a sign may come before or after a leading currency sign: -¥5, ¥-5
+        if rest and rest[0] in _SIGNS:
+            negative = negative or rest[0] != "+"
+            rest = rest[1:].strip()
+        rest = _without_currency(rest)
+    return negative, rest
+
+
+_EDGE: Final = rf"[\s{_CURRENCY_SIGNS}]*(?:{'|'.join(_CURRENCY_WORDS)})?[\s{_CURRENCY_SIGNS}]*"
+_CURRENCY_EDGES: Final = re.compile(rf"^{_EDGE}|{_EDGE}$", re.IGNORECASE)
+
+
+def _without_currency(text: str) -> str:
+    """``text`` without currency signs, codes and spaces at either end (``¥ 5``, ``5 USD``)."""
+    return _CURRENCY_EDGES.sub("", text)
+
+
+def _ungrouped(number: str, decimal: str) -> str:
+    digits = re.sub(r"[^\d" + re.escape(decimal) + "]", "", number)
+    return digits.replace(",", ".") if decimal == "," else digits
+
+
+def _why_not_an_amount(text: str, number: str, decimal: str) -> str:
+    if _SCIENTIFIC.search(number):
+        return (
+            f"the amount {text!r} is in scientific notation: a spreadsheet changed it "
+            "(export the column as text or as a plain number)"
+        )
+    if decimal == "." and _DECIMAL_COMMA.fullmatch(number):
+        return (
+            f"the amount {text!r} is ambiguous: it looks like a decimal comma; if this file "
+            'writes decimal commas, say so (decimal = ",") and it will be read as one'
+        )
+    if any(sep in number for sep in ",. \u00a0\u202f'") and re.fullmatch(
+        r"[\d,. '\u00a0\u202f]+", number
+    ):
+        return f"the amount {text!r} has thousands separators in the wrong places"
+    return f"not an amount: {text!r}"
+
+
+def parse_int(cell: str, *, signed: bool = False) -> int | None:
+    """A whole number such as a quantity (``2``, ``2.0``, ``2件``); negative only when
+    ``signed``, never in scientific notation or above :data:`MAX_COUNT`."""
     text = clean_text(cell)
     if text is None:
         return None
     compact = text.removesuffix("件").removesuffix("个").strip()
-    try:
-        value = Decimal(compact)
-    except InvalidOperation:
-        raise CellError(f"not a whole number: {text!r}") from None
-    if not value.is_finite() or value != value.to_integral_value():
+    body = compact[1:] if compact and compact[0] in "-+" else compact
+    if not _PLAIN_NUMBER.fullmatch(body):
+        reason = " (scientific notation)" if _SCIENTIFIC.search(body) else ""
+        raise CellError(f"not a whole number: {text!r}{reason}")
+    value = Decimal(body)
+    if value != value.to_integral_value():
         raise CellError(f"not a whole number: {text!r}")
+    if value > MAX_COUNT:
+        raise CellError(f"the number {text!r} is too large (more than {MAX_COUNT:,})")
+    if compact.startswith("-") and value:
+        if not signed:
+            raise CellError(f"a negative number {text!r}: this column holds none")
+        value = -value
     return int(value)
+
+
+# Spreadsheets write the exponent with its sign (2.1E+18): hex ids (3e5a…) never have one.
+_SCIENTIFIC_ID: Final = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]\d+")
+_DECIMAL_ID: Final = re.compile(r"\d+\.0+")
+_AS_TEXT: Final = (
+    "Export the file again and import it without opening it in Excel, or open it in Excel "
+    "with that column imported as text (Data > From Text/CSV > the column > Text)"
+)
+
+
+def parse_id(cell: str) -> str | None:
+    """An id (order, line, product, customer) as text; None when empty.
+
+    Refuses the two shapes a spreadsheet gives long ids it read as numbers:
+    ``2.10000001215793E+18`` (scientific notation, the last digits lost) and ``1234.0``.
+    Either would create an order that does not exist.
+    """
+    text = clean_text(cell)
+    if text is None:
+        return None
+    if _SCIENTIFIC_ID.fullmatch(text):
+        raise CellError(
+            f"the id {text!r} is a number in scientific notation: Excel changed it and its "
+            f"last digits are lost. {_AS_TEXT}"
+        )
+    if _DECIMAL_ID.fullmatch(text):
+        raise CellError(
+            f"the id {text!r} is written as a decimal number: a spreadsheet or script read "
+            f"the ids as numbers, and long ids lose their last digits that way. {_AS_TEXT}"
+        )
+    return text
 
 
 _DATETIME_FORMATS = (
@@ -97,12 +222,62 @@ _DATETIME_FORMATS = (
 )
 
 
-def parse_datetime(cell: str, tz: ZoneInfo, fmt: str | None = None) -> datetime | None:
-    """An aware datetime. Naive export times are in the store's zone ``tz``; times with an
-    offset (ISO 8601, Shopify's ``2024-01-31 13:45:07 +0800``) keep it."""
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates an import accepts: from ``earliest`` up to, not including, ``latest``, read
+    in the store's zone. A date outside it (``0001-01-01``, a year typed as ``2206``) is a
+    broken cell, rejected with its row and column, never stored."""
+
+    earliest: date
+    latest: date
+
+    def admits(self, value: datetime, tz: ZoneInfo) -> bool:
+        """Whether the instant ``value`` falls in the window (its edges at midnight in ``tz``)."""
+        day = value.date()
+        if not self.earliest - _DAY <= day <= self.latest + _DAY:
+            return False  # far outside: no zone arithmetic (year 1 has no UTC instant before it)
+        earliest, latest = self.instants(tz)
+        return earliest <= value < latest
+
+    def instants(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """The window's edges as aware datetimes in ``tz``."""
+        return datetime.combine(self.earliest, time(), tz), datetime.combine(
+            self.latest, time(), tz
+        )
+
+    def describe(self) -> str:
+        return f"{self.earliest.isoformat()} to {(self.latest - _DAY).isoformat()}"
+
+
+@lru_cache(maxsize=64)
+def _edges(window: DateWindow, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(window.earliest, time(), tz),
+        datetime.combine(window.latest, time(), tz),
+    )
+
+
+_DAY: Final = timedelta(days=1)
+PLAUSIBLE_DATES: Final = DateWindow(date(2003, 1, 1), date(2100, 1, 1))
+"""The default window: no export of an online shop is dated before 2003 (Taobao opened that
+year) or after 2099. A setting may widen it (old CDNOW-style data) or narrow it."""
+
+
+def parse_datetime(
+    cell: str, tz: ZoneInfo, fmt: str | None = None, *, window: DateWindow = PLAUSIBLE_DATES
+) -> datetime | None:
+    """An aware datetime inside ``window``. Naive export times are in the store's zone ``tz``;
+    times with an offset (ISO 8601, Shopify's ``2024-01-31 13:45:07 +0800``) keep it."""
     text = clean_text(cell)
     if text is None:
         return None
+    value = _read_datetime(text, tz, fmt)
+    if not window.admits(value, tz):
+        raise CellError(f"the date {text!r} is outside the accepted dates {window.describe()}")
+    return value
+
+
+def _read_datetime(text: str, tz: ZoneInfo, fmt: str | None) -> datetime:
     if fmt is not None:
         return _aware(_strptime(text, fmt), tz)
     try:
@@ -193,11 +368,15 @@ class HeaderMap:
         return [name for name in required if name not in self.positions]
 
 
-def map_headers(headers: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> HeaderMap:
+def map_headers(
+    headers: Sequence[str], aliases: Mapping[str, Sequence[str]], *, file: str | None = None
+) -> HeaderMap:
     """Match ``headers`` against ``aliases`` (field → accepted header names, first wins).
 
     Matching ignores case and surrounding white space (Taobao headers carry trailing spaces).
-    A header that no alias claims is reported as unmapped.
+    A header that no alias claims is reported as unmapped. A claimed header that appears
+    twice raises :class:`~winback.errors.DuplicateColumnError` naming both columns: reading
+    the first one silently could read the wrong one.
     """
     index: dict[str, int] = {}
     for position, header in enumerate(headers):
@@ -209,6 +388,8 @@ def map_headers(headers: Sequence[str], aliases: Mapping[str, Sequence[str]]) ->
             if found is not None:
                 positions[field] = found
                 break
+    for position in positions.values():
+        _refuse_twice(headers, position, file)
     claimed = set(positions.values())
     unmapped = [
         header.strip()
@@ -216,3 +397,20 @@ def map_headers(headers: Sequence[str], aliases: Mapping[str, Sequence[str]]) ->
         if position not in claimed and header.strip()
     ]
     return HeaderMap(positions, unmapped)
+
+
+def _refuse_twice(headers: Sequence[str], position: int, file: str | None) -> None:
+    wanted = normalise_header(headers[position])
+    again = [
+        other
+        for other, header in enumerate(headers)
+        if other != position and normalise_header(header) == wanted
+    ]
+    if again:
+        name = headers[position].strip()
+        raise DuplicateColumnError(
+            f"the header {name!r} is on columns {position + 1} and {again[0] + 1}: winback "
+            "cannot tell which one to read; rename or remove one of them",
+            file=file,
+            column=name,
+        )

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import MAX_AMOUNT, PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import Merge, add_amounts, parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -94,6 +95,7 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.DOUYIN,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a Douyin (抖店) order export."""
     parsed = parse_order_export(
@@ -104,6 +106,7 @@ def parse(
         platform=platform,
         parse_row=lambda row: order_row(row, platform),
         progress=progress,
+        dates=dates,
         merge=MERGE,
     )
     parsed.records = [
@@ -121,6 +124,9 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     price = row.amount("unit_price")
     if price is None:
         price = unit_price(payable - shipping + discount, quantity, row.columns.header("quantity"))
+    if price * quantity > MAX_AMOUNT:
+        reason = f"{quantity} × {price} is more than any order holds ({MAX_AMOUNT:,})"
+        raise RowRejected(row.columns.header("quantity"), reason)
     refunded = REFUND_DONE in (row.text("after_sale") or "")
     paid_at = row.time("paid_at")
     shipped_at = row.time("shipped_at")
@@ -135,7 +141,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     refund = payable if refunded else ZERO
     head = OrderRecord(
         platform=platform,
-        order_id=row.required_text("order_id"),
+        order_id=row.required_id("order_id"),
         status=status,
         created_at=row.required_time("created_at"),
         total_amount=payable,
@@ -153,15 +159,16 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         seller_remark=row.text("seller_remark"),
         cancel_reason=row.text("cancel_reason"),
         raw_status=raw_status,
+        status_inferred=raw_status is None,
         source=row.source(),
     )
     line = OrderLineRecord(
-        line_id=row.text("line_id") or row.text("product_id") or head.order_id,
+        line_id=row.id("line_id") or row.id("product_id") or head.order_id,
         title=row.required_text("title"),
         quantity=quantity,
         unit_price=price,
         sku=row.text("sku"),
-        product_id=row.text("product_id"),
+        product_id=row.id("product_id"),
         attributes=row.spec("spec"),
         refund_amount=refund,
     )
@@ -213,6 +220,7 @@ MERGE: dict[str, Merge] = {
     "refund_amount": add_amounts,
     "status": most_advanced_open,
     "raw_status": _joined,
+    "status_inferred": lambda first, second: first and second,  # inferred for every sub-order
     "cancel_reason": _joined,
     "shipped_at": _earliest,
     "settled_at": _latest,

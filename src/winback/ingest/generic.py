@@ -1,65 +1,145 @@
 """Any CSV, TSV, Excel or Parquet file, described by a TOML mapping (``docs/mapping.md``).
 
 ``parse(path, mapping=load_mapping(mapping_path), tz=store_zone)`` reads the table with the
-shared reader, finds each mapped field's column, applies the ``[values]`` tables to the cells,
-groups multi-row orders and carts by their key and builds one record per order, cart or row.
+shared reader, joins the files the mapping names (:mod:`winback.ingest.joins`), adds its
+constant and joined-column fields, finds each mapped field's column, groups multi-row orders
+and carts by their key and builds one record per order, cart or row. ``[values]`` tables
+apply to a field's cells as they are read; status rules read the cells as the file has them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from winback.errors import MissingColumnError
-from winback.ingest.cleaning import clean_text, map_headers
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, clean_text, map_headers
 from winback.ingest.generic_records import GROUPED, SINGLE, Reading
+from winback.ingest.joins import join_files
 from winback.ingest.mapping import Mapping, load_mapping
 from winback.ingest.records import ParsedFile, Rejection, RowProgress
 from winback.ingest.rows import (
     Columns,
+    DataRows,
     FieldError,
     FirstSeen,
     Row,
-    counted,
-    duplicate_reason,
     group_rows,
     rows_closed,
 )
+from winback.ingest.status_rules import place_rules
 from winback.ingest.tables import Table, read_table
 
 __all__ = ["Mapping", "load_mapping", "parse"]
 
 # Single-row kinds whose id must not repeat with different data.
 _IDS = {"customers": "customer_id", "feedback": "feedback_id"}
+Rows = Iterable[tuple[int, list[str]]]
 
 
 def parse(
-    path: Path, *, mapping: Mapping, tz: ZoneInfo, progress: RowProgress | None = None
+    path: Path,
+    *,
+    mapping: Mapping,
+    tz: ZoneInfo,
+    progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse ``path`` as described by ``mapping``; naive times are in the mapping's
-    ``timezone`` when it gives one, else in the store's zone ``tz``."""
+    ``timezone`` when it gives one, else in the store's zone ``tz``; dates outside
+    ``dates`` reject their row."""
     with rows_closed(read_table(path, encoding=mapping.encoding, sheet=mapping.sheet)) as table:
-        return _parse_table(table, mapping, tz, progress)
+        return _parse_table(table, mapping, tz, progress, dates)
 
 
 def _parse_table(
-    table: Table, mapping: Mapping, tz: ZoneInfo, progress: RowProgress | None
+    table: Table,
+    mapping: Mapping,
+    tz: ZoneInfo,
+    progress: RowProgress | None,
+    dates: DateWindow,
 ) -> ParsedFile:
-    header_map = map_headers(table.headers, mapping.columns)
-    columns = Columns.found(table.file, table.headers, header_map)
-    _require_listed_columns(mapping, columns)
     parsed = ParsedFile(table.file, mapping.platform, mapping.kind)
+    data = DataRows(table, progress)
+    headers: list[str] = list(table.headers)
+    rows: Rows = data
+    if mapping.files:
+        joined = join_files(table.file, headers, list(data), mapping.files, decimal=mapping.decimal)
+        headers, rows = joined.headers, joined.rows
+        parsed.rejections.extend(joined.rejections)
+    headers, rows, aliases = _derived(table.file, headers, rows, mapping)
+    header_map = map_headers(headers, aliases, file=table.file)
+    columns = Columns.found(
+        table.file,
+        headers,
+        header_map,
+        dates=dates,
+        decimal=mapping.decimal,
+        absolute=mapping.absolute,
+        values=mapping.values,
+    )
+    _require_listed_columns(mapping, columns)
     parsed.unmapped_columns = header_map.unmapped
-    reading = Reading(mapping, mapping.timezone or tz)
-    rows = _with_values(counted(table.numbered_rows(), progress), mapping, columns)
+    rules = place_rules(mapping.status_rules, headers, table.file, mapping.file)
+    reading = Reading(mapping, mapping.timezone or tz, rules)
     if mapping.kind in GROUPED:
         _parse_groups(list(rows), columns, reading, parsed)
     else:
         _parse_single(rows, columns, reading, parsed)
-    parsed.rejections.sort(key=lambda rejection: rejection.row)
+    parsed.rows_read = data.read
+    parsed.rejections.extend(data.rejections)
+    parsed.rejections.sort(key=lambda rejection: (rejection.file != table.file, rejection.row))
     return parsed
+
+
+def _derived(
+    file: str, headers: list[str], rows: Rows, mapping: Mapping
+) -> tuple[list[str], Rows, dict[str, tuple[str, ...]]]:
+    """The headers and rows with a column for each constant and each joined-column field,
+    and the aliases that find every mapped field (those columns included)."""
+    if not mapping.constants and not mapping.combined:
+        return headers, rows, dict(mapping.columns)
+    aliases = dict(mapping.columns)
+    extra: list[str] = []
+    for name, value in mapping.constants.items():
+        extra.append(f"{name} = {value!r}")
+        aliases[name] = (extra[-1],)
+    parts: list[tuple[list[int], str]] = []
+    for name, (sources, separator) in mapping.combined.items():
+        positions = [_column(file, headers, source, name, mapping) for source in sources]
+        parts.append((positions, separator))
+        extra.append(separator.join(sources))
+        aliases[name] = (extra[-1],)
+    constants = list(mapping.constants.values())
+
+    def extended() -> Iterator[tuple[int, list[str]]]:
+        for number, cells in rows:
+            joined = [_joined(cells, positions, separator) for positions, separator in parts]
+            cells.extend([*constants, *joined])
+            yield number, cells
+
+    return [*headers, *extra], extended(), aliases
+
+
+def _joined(cells: list[str], positions: list[int], separator: str) -> str:
+    """The cells of several columns joined; empty when any of them is."""
+    texts = [clean_text(cells[p]) if p < len(cells) else None for p in positions]
+    return separator.join(t for t in texts if t is not None) if all(texts) else ""
+
+
+def _column(file: str, headers: list[str], header: str, name: str, mapping: Mapping) -> int:
+    wanted = header.strip().lower()
+    for position, candidate in enumerate(headers):
+        if candidate.replace("\ufeff", "").strip().lower() == wanted:
+            return position
+    found = ", ".join(repr(h.strip()) for h in headers if h.strip())
+    reason = (
+        f"column {header!r} that the field {name!r} joins (mapping {mapping.file}) is "
+        f"missing; the headers found are: {found}"
+    )
+    raise MissingColumnError(reason, file=file, column=header)
 
 
 def _require_listed_columns(mapping: Mapping, columns: Columns) -> None:
@@ -77,28 +157,6 @@ def _require_listed_columns(mapping: Mapping, columns: Columns) -> None:
         raise MissingColumnError(reason, file=columns.file, column=headers[0])
 
 
-def _with_values(
-    rows: Iterator[tuple[int, list[str]]], mapping: Mapping, columns: Columns
-) -> Iterator[tuple[int, list[str]]]:
-    """The rows with each ``[values.FIELD]`` table applied to its column's cells: an exact
-    match first, then one ignoring case; unmatched values pass through unchanged."""
-    tables = [
-        (columns.positions[name], table, {key.casefold(): value for key, value in table.items()})
-        for name, table in mapping.values.items()
-        if columns.has(name)
-    ]
-    for number, cells in rows:
-        if tables:
-            cells = list(cells)
-            for position, exact, folded in tables:
-                if position < len(cells):
-                    text = clean_text(cells[position]) or ""
-                    cells[position] = exact.get(text) or folded.get(
-                        text.casefold(), cells[position]
-                    )
-        yield number, cells
-
-
 def _parse_groups(
     rows: list[tuple[int, list[str]]], columns: Columns, reading: Reading, parsed: ParsedFile
 ) -> None:
@@ -107,9 +165,10 @@ def _parse_groups(
     order_level = [
         name
         for name in reading.mapping.columns
-        if name != key and not name.startswith(fields.item_prefix or "\0")
+        if name != key
+        and not name.startswith(fields.item_prefix or "\0")
+        and name not in reading.mapping.merge
     ]
-    parsed.rows_read = len(rows)
     build = GROUPED[reading.mapping.kind]
     groups = group_rows(
         rows, columns, key=key, order_fields=order_level, rejections=parsed.rejections
@@ -118,17 +177,27 @@ def _parse_groups(
         try:
             parsed.records.append(build(group.rows, reading))
         except FieldError as error:
-            parsed.rejections.append(columns.rejection(group.first.number, error))
+            parsed.rejections.append(_rejection(columns, group.first.number, error, group.key))
 
 
-def _parse_single(
-    rows: Iterator[tuple[int, list[str]]], columns: Columns, reading: Reading, parsed: ParsedFile
-) -> None:
+def _rejection(columns: Columns, row: int, error: FieldError, key: str) -> Rejection:
+    """The rejection of an order for ``error``; a bad cell of a joined line names that
+    file's own row (``items.price`` → the items file, its row)."""
+    origin = error.origin
+    header = columns.header(error.field)
+    name, _, column = header.partition(".")
+    if origin is not None and name in origin:
+        file, line_row = origin[name]
+        reason = f"{error.reason}; order {key!r} was not imported"
+        return Rejection(file, line_row, column, reason)
+    return columns.rejection(row, error)
+
+
+def _parse_single(rows: Rows, columns: Columns, reading: Reading, parsed: ParsedFile) -> None:
     build = SINGLE[reading.mapping.kind]
     id_field = _IDS.get(reading.mapping.kind)
     seen = FirstSeen()
     for number, cells in rows:
-        parsed.rows_read += 1
         try:
             record = build(Row(number, cells, columns), reading)
         except FieldError as error:
@@ -142,7 +211,21 @@ def _parse_single(
         if verdict == "new":
             parsed.records.append(record)
         elif verdict == "conflict":
-            reason = duplicate_reason(id_field.removesuffix("_id"), record_id, first)
+            reason = _repeated_id(id_field, record_id, first, reading)
             parsed.rejections.append(
                 Rejection(columns.file, number, columns.header(id_field), reason)
             )
+
+
+def _repeated_id(id_field: str, record_id: str, first: int, reading: Reading) -> str:
+    label = id_field.removesuffix("_id")
+    reason = (
+        f"{label} {record_id!r} appears again with different data (first on row {first}); "
+        "the row was not imported"
+    )
+    if id_field == "feedback_id" and reading.mapping.listed("order_id"):
+        reason += (
+            "; if one review covers several orders, give each its own id: "
+            'feedback_id = { concat = ["<review id header>", "<order id header>"] }'
+        )
+    return reason

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import MAX_AMOUNT, clean_text
 from winback.ingest.mapping import FALSE_WORDS, TRUE_WORDS, Mapping
 from winback.ingest.records import (
     ZERO,
@@ -32,6 +33,7 @@ from winback.ingest.records import (
     WishlistRecord,
 )
 from winback.ingest.rows import FieldError, Row
+from winback.ingest.status_rules import PlacedRule, decide
 from winback.model import ChatSender, OrderStatus
 
 DEFAULT_CURRENCY = "CNY"
@@ -41,16 +43,35 @@ _TAG_SPLIT = re.compile(r"[,;，；、]")
 
 @dataclass(frozen=True)
 class Reading:
-    """What every builder needs besides the rows: the mapping and the zone for naive times."""
+    """What every builder needs besides the rows: the mapping, the zone for naive times and
+    the mapping's status rules placed on the file's columns."""
 
     mapping: Mapping
     tz: ZoneInfo
+    rules: tuple[PlacedRule, ...] = ()
 
     def time(self, row: Row, name: str) -> datetime | None:
         return row.time(name, self.tz, self.mapping.formats.get(name))
 
     def required_time(self, row: Row, name: str) -> datetime:
         return row.required_time(name, self.tz, self.mapping.formats.get(name))
+
+    def group_time(self, rows: list[Row], name: str) -> datetime | None:
+        """A time of a multi-row order or cart: the first row's, or with ``[merge]`` the
+        earliest or latest of its rows' (lines stamped a minute apart)."""
+        how = self.mapping.merge.get(name)
+        if how is None:
+            return self.time(rows[0], name)
+        times = [time for row in rows if (time := self.time(row, name)) is not None]
+        if not times:
+            return None
+        return min(times) if how == "earliest" else max(times)
+
+    def required_group_time(self, rows: list[Row], name: str) -> datetime:
+        value = self.group_time(rows, name)
+        if value is None:
+            raise FieldError(name, "the cell is empty but a value is required")
+        return value
 
     def source(self, row: Row) -> SourceRef:
         return SourceRef(row.columns.file, row.number)
@@ -61,14 +82,25 @@ class Reading:
 
 
 def order(rows: list[Row], reading: Reading) -> OrderRecord:
-    """One order from its rows (``rows[0]`` carries the order-level fields)."""
+    """One order from its rows (``rows[0]`` carries the order-level fields). Without a
+    total column the total is the lines' sum (quantity × unit price) plus shipping minus
+    the discount."""
     first = rows[0]
-    total = first.required_amount("total_amount")
+    lines = tuple(_items(rows, "line_", _order_line))
+    shipping = first.amount("shipping_fee") or ZERO
+    discount = first.amount("discount") or ZERO
+    if first.columns.has("total_amount"):
+        total = first.required_amount("total_amount")
+    else:
+        total = sum((ln.unit_price * ln.quantity for ln in lines), ZERO) + shipping - discount
+        if not ZERO <= total <= MAX_AMOUNT:
+            reason = f"the lines' total {total} is not an order amount (0 to {MAX_AMOUNT:,})"
+            raise FieldError("line_unit_price", reason)
     return OrderRecord(
         platform=reading.mapping.platform,
-        order_id=first.required_text("order_id"),
-        status=status(first),
-        created_at=reading.required_time(first, "created_at"),
+        order_id=first.required_id("order_id"),
+        status=status(first, reading),
+        created_at=reading.required_group_time(rows, "created_at"),
         total_amount=total,
         buyer=Buyer(
             first.text("buyer_id"),
@@ -80,29 +112,36 @@ def order(rows: list[Row], reading: Reading) -> OrderRecord:
         ),
         currency=first.text("currency") or reading.currency,
         goods_amount=first.amount("goods_amount"),
-        shipping_fee=first.amount("shipping_fee") or ZERO,
-        discount=first.amount("discount") or ZERO,
+        shipping_fee=shipping,
+        discount=discount,
         paid_amount=first.amount("paid_amount"),
         refund_amount=first.amount("refund_amount") or ZERO,
-        paid_at=reading.time(first, "paid_at"),
-        shipped_at=reading.time(first, "shipped_at"),
-        delivered_at=reading.time(first, "delivered_at"),
-        settled_at=reading.time(first, "settled_at"),
-        closed_at=reading.time(first, "closed_at"),
-        refunded_at=reading.time(first, "refunded_at"),
+        paid_at=reading.group_time(rows, "paid_at"),
+        shipped_at=reading.group_time(rows, "shipped_at"),
+        delivered_at=reading.group_time(rows, "delivered_at"),
+        settled_at=reading.group_time(rows, "settled_at"),
+        closed_at=reading.group_time(rows, "closed_at"),
+        refunded_at=reading.group_time(rows, "refunded_at"),
         payment_method=first.text("payment_method"),
         buyer_message=first.text("buyer_message"),
         seller_remark=first.text("seller_remark"),
         close_reason=first.text("close_reason"),
         cancel_reason=first.text("cancel_reason"),
-        raw_status=first.raw("status").strip() or None,
-        lines=tuple(_items(rows, "line_", _order_line)),
+        raw_status=clean_text(first.raw("status")),
+        lines=lines,
         source=reading.source(first),
     )
 
 
-def status(row: Row) -> OrderStatus:
-    """The canonical status after ``[values.status]``; canonical names in any case."""
+def status(row: Row, reading: Reading) -> OrderStatus:
+    """The status of the first status rule that holds, else the status column's canonical
+    status after ``[values.status]`` (canonical names in any case)."""
+    ruled = decide(reading.rules, row.cells)
+    if ruled is not None:
+        return ruled
+    if not row.columns.has("status"):
+        reason = "no status rule holds for this row and no status column is mapped"
+        raise FieldError("status", reason)
     text = row.required_text("status")
     try:
         return OrderStatus(text.lower())
@@ -121,6 +160,7 @@ def _items(rows: list[Row], prefix: str, build: Callable[[Row, str, int], T]) ->
             items.append(build(row, title, len(items) + 1))
         except FieldError as error:
             error.row = row.number
+            error.origin = getattr(row.cells, "origins", None)
             raise
     return items
 
@@ -128,12 +168,12 @@ def _items(rows: list[Row], prefix: str, build: Callable[[Row, str, int], T]) ->
 def _order_line(row: Row, title: str, position: int) -> OrderLineRecord:
     quantity, price = _quantity_and_price(row, "line_")
     return OrderLineRecord(
-        line_id=row.text("line_id") or str(position),
+        line_id=row.id("line_id") or str(position),
         title=title,
         quantity=quantity,
         unit_price=price,
         sku=row.text("line_sku"),
-        product_id=row.text("line_product_id"),
+        product_id=row.id("line_product_id"),
         attributes=_attributes(row, "line_"),
     )
 
@@ -154,13 +194,13 @@ def _attributes(row: Row, prefix: str) -> dict[str, str]:
 def cart(rows: list[Row], reading: Reading) -> CartRecord:
     """One cart or checkout from its rows."""
     first = rows[0]
-    created = reading.required_time(first, "created_at")
+    created = reading.required_group_time(rows, "created_at")
     return CartRecord(
         platform=reading.mapping.platform,
-        cart_id=first.required_text("cart_id"),
+        cart_id=first.required_id("cart_id"),
         buyer_id=first.text("buyer_id"),
         created_at=created,
-        updated_at=reading.time(first, "updated_at") or created,
+        updated_at=reading.group_time(rows, "updated_at") or created,
         items=tuple(_items(rows, "item_", _cart_item)),
         currency=first.text("currency") or reading.currency,
         email=first.contact("email"),
@@ -187,7 +227,7 @@ def customer(row: Row, reading: Reading) -> CustomerRecord:
     tags = row.text("tags")
     return CustomerRecord(
         platform=reading.mapping.platform,
-        customer_id=row.required_text("customer_id"),
+        customer_id=row.required_id("customer_id"),
         name=row.text("name"),
         email=row.contact("email"),
         phone=row.contact("phone"),
@@ -247,16 +287,21 @@ def wishlist(row: Row, reading: Reading) -> WishlistRecord:
 
 
 def feedback(row: Row, reading: Reading) -> FeedbackRecord:
-    """One review, survey answer or complaint."""
+    """One review, survey answer or complaint. A title goes before the text (on its own
+    line); a rating without any text is a review too (its text is empty)."""
+    rating = row.integer("rating")
+    parts = [part for part in (row.text("title"), row.text("text")) if part is not None]
+    if not parts and rating is None:
+        raise FieldError("text", "the review has neither text nor a rating")
     return FeedbackRecord(
         platform=reading.mapping.platform,
-        feedback_id=row.required_text("feedback_id"),
+        feedback_id=row.required_id("feedback_id"),
         at=reading.required_time(row, "at"),
         kind=row.required_text("kind"),
-        text=row.required_text("text"),
+        text="\n".join(parts),
         buyer_id=row.text("buyer_id"),
-        order_id=row.text("order_id"),
-        rating=row.integer("rating"),
+        order_id=row.id("order_id"),
+        rating=rating,
         source=reading.source(row),
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -91,6 +92,7 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.JD,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a JD order export (CSV in GB18030 or UTF-8, xls/xlsx, or an HTML "xls")."""
     return parse_order_export(
@@ -101,6 +103,7 @@ def parse(
         platform=platform,
         parse_row=lambda row: order_row(row, platform),
         progress=progress,
+        dates=dates,
     )
 
 
@@ -118,7 +121,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     status = jd_status(raw_status, evidence, row)
     payable = row.amount("payable")
     paid = None if payable is None else payable + (row.amount("balance_paid") or ZERO)
-    order_id = row.required_text("order_id")
+    order_id = row.required_id("order_id")
     head = OrderRecord(
         platform=platform,
         order_id=order_id,
@@ -136,6 +139,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         seller_remark=row.text("seller_remark"),
         cancel_reason=row.text("cancel_reason"),
         raw_status=raw_status,
+        status_inferred=raw_status is None or raw_status in HOLD_LABELS,
         source=row.source(),
     )
     return head, _line(row)
@@ -154,7 +158,7 @@ def jd_status(raw: str | None, evidence: Evidence, row: Row) -> OrderStatus:
 
 
 def _line(row: Row) -> OrderLineRecord:
-    product_id = row.text("product_id")
+    product_id = row.id("product_id")
     sku = row.text("sku")
     title = row.required_text("title")
     return OrderLineRecord(

@@ -3,14 +3,18 @@
 :func:`load_mapping` reads the TOML, checks it against the fields of its kind and returns a
 :class:`Mapping`, or raises :class:`~winback.errors.MappingError` naming the mapping file, the
 key and what is wrong (with a suggestion for a misspelt name).
+
+Besides a header (or a list of accepted headers), a field may be a constant
+(``currency = { value = "BRL" }``) or several columns joined (``feedback_id = { concat =
+["review_id", "order_id"] }``); ``[files.NAME]`` tables join other files by key
+(:class:`FileJoin`, read by :mod:`winback.ingest.joins`); ``[[status_rules]]`` decide the
+status from several columns (:mod:`winback.ingest.status_rules`).
 """
 
 from __future__ import annotations
 
 import codecs
-import difflib
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from winback.errors import MappingError
+from winback.errors import MappingError, unknown_name
+from winback.ingest.joins import FileJoin, load_files
+from winback.ingest.status_rules import StatusRule, load_rules
 from winback.model import ChatSender, OrderStatus, Platform
 
 _ORDER_LINE = "line_id line_title line_quantity line_unit_price line_sku line_product_id"
@@ -65,7 +71,7 @@ KINDS: dict[str, KindFields] = {
         item_prefix="item_",
     ),
     "wishlists": _fields("buyer_id product_id added_at", "title sku price"),
-    "feedback": _fields("feedback_id at kind text", "buyer_id order_id rating"),
+    "feedback": _fields("feedback_id at kind", "text title buyer_id order_id rating"),
     "stock": _fields("sku quantity at", "product_id title colour size"),
 }
 _TIMES = "created_at paid_at shipped_at delivered_at settled_at closed_at refunded_at sent_at"
@@ -73,8 +79,13 @@ TIME_FIELDS = frozenset(f"{_TIMES} updated_at added_at at".split())
 BOOL_FIELDS = frozenset({"accepts_email_marketing", "accepts_sms_marketing"})
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "否"})
-_TOP_KEYS = ("kind", "platform", "timezone", "encoding", "sheet", "currency")
-_TABLES = ("columns", "values", "formats")
+_TOP_KEYS = ("kind", "platform", "timezone", "encoding", "sheet", "currency", "decimal")
+_TABLES = ("columns", "values", "formats", "files", "status_rules", "signs", "merge")
+MERGES = ("earliest", "latest")
+SIGNED_FIELDS = frozenset(
+    {"total_amount", "goods_amount", "shipping_fee", "discount", "paid_amount", "refund_amount"}
+    | {"line_quantity", "line_unit_price", "item_quantity", "item_unit_price", "quantity"}
+)
 
 
 @dataclass(frozen=True)
@@ -93,10 +104,21 @@ class Mapping:
     encoding: str = "auto"
     sheet: str | None = None
     currency: str | None = None
+    decimal: str = "."
+    constants: dict[str, str] = field(default_factory=dict)
+    combined: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    files: tuple[FileJoin, ...] = ()
+    status_rules: tuple[StatusRule, ...] = ()
+    absolute: frozenset[str] = frozenset()
+    merge: dict[str, str] = field(default_factory=dict)
 
     @property
     def fields(self) -> KindFields:
         return KINDS[self.kind]
+
+    def listed(self, name: str) -> bool:
+        """Whether the mapping gives ``name`` a column, a constant or joined columns."""
+        return name in self.columns or name in self.constants or name in self.combined
 
 
 class _MappingFile(BaseModel):
@@ -110,9 +132,14 @@ class _MappingFile(BaseModel):
     encoding: str = "auto"
     sheet: str | None = None
     currency: str | None = None
-    columns: dict[str, str | list[str]]
+    decimal: str = "."
+    columns: dict[str, str | list[str] | dict[str, str | list[str]]]
     values: dict[str, dict[str, str]] = {}
     formats: dict[str, str] = {}
+    files: dict[str, dict[str, str | dict[str, str]]] = {}
+    status_rules: list[dict[str, object]] = []
+    signs: dict[str, str] = {}
+    merge: dict[str, str] = {}
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -137,64 +164,161 @@ def load_mapping(path: Path) -> Mapping:
 def _check_top_level(document: dict[str, Any], file: str) -> None:
     for key in document:
         if key not in _TOP_KEYS + _TABLES:
-            raise MappingError(_unknown("key", key, _TOP_KEYS + _TABLES), file=file)
+            raise MappingError(unknown_name("key", key, _TOP_KEYS + _TABLES), file=file)
     kind = document.get("kind")
     if kind is None:
         raise MappingError(f"'kind' is missing (one of {', '.join(KINDS)})", file=file)
     if kind not in KINDS:
-        raise MappingError(f"kind: {_unknown('kind', str(kind), KINDS)}", file=file)
+        raise MappingError(f"kind: {unknown_name('kind', str(kind), KINDS)}", file=file)
     if "columns" not in document:
         reason = "the [columns] table is missing: it says which header holds each field"
         raise MappingError(reason, file=file)
 
 
-def _unknown(what: str, name: str, known: Iterable[str]) -> str:
-    choices = list(known)
-    close = difflib.get_close_matches(name, choices, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else f" (expected one of {', '.join(choices)})"
-    return f"unknown {what} {name!r}{hint}"
-
-
 def _first_problem(error: ValidationError) -> str:
     problem = error.errors()[0]
-    where = ".".join(str(part) for part in problem["loc"] if not isinstance(part, int))
-    where = where.replace(".str", "").replace(".list[str]", "")
+    parts = [str(part) for part in problem["loc"] if not isinstance(part, int)]
+    where = ".".join(part for part in parts if part not in ("str", "list[str]"))
+    where = where.split(".dict[")[0]
     if where.startswith("columns."):
-        return f"{where}: give a header name or a list of header names"
+        return (
+            f"{where}: give a header name, a list of header names, "
+            "{ value = ... } or { concat = [...] }"
+        )
     return f"{where}: {problem['msg']}"
 
 
 def _checked(model: _MappingFile, file: str) -> Mapping:
     fields = KINDS[model.kind]
-    columns = {name: _headers(name, value, fields, file) for name, value in model.columns.items()}
-    for name in fields.required:
-        if name not in columns:
-            reason = f"[columns] has no {name!r}, which kind {model.kind!r} requires"
-            raise MappingError(reason, file=file, column=name)
+    columns: dict[str, tuple[str, ...]] = {}
+    constants: dict[str, str] = {}
+    combined: dict[str, tuple[tuple[str, ...], str]] = {}
+    for name, value in model.columns.items():
+        _known_field(name, fields, file)
+        if isinstance(value, dict):
+            _source(name, value, constants, combined, file)
+        else:
+            columns[name] = _headers(name, value, file)
+    listed = set(columns) | set(constants) | set(combined)
+    rules = load_rules(model.status_rules, file) if model.status_rules else ()
+    for name in _required(model.kind, listed, bool(rules)):
+        if name not in listed:
+            reason = (
+                f"the columns table has no {name!r}, which kind {model.kind!r} requires "
+                f'(add {name} = "<the header that holds it>")'
+            )
+            raise MappingError(reason, file=file)
+    if model.decimal not in (".", ","):
+        raise MappingError(f'decimal: {model.decimal!r} is not "." or ","', file=file)
     return Mapping(
         file=file,
         kind=model.kind,
         columns=columns,
         platform=_platform(model.platform, file),
-        values={name: _values(name, table, columns, file) for name, table in model.values.items()},
-        formats={name: _format(name, text, columns, file) for name, text in model.formats.items()},
+        values={name: _values(name, table, listed, file) for name, table in model.values.items()},
+        formats={name: _format(name, text, listed, file) for name, text in model.formats.items()},
         timezone=_zone(model.timezone, file),
         encoding=_encoding(model.encoding, file),
         sheet=model.sheet,
         currency=model.currency,
+        decimal=model.decimal,
+        constants=constants,
+        combined=combined,
+        files=load_files(model.files, KINDS[model.kind].item_prefix is not None, file),
+        status_rules=rules,
+        absolute=_signs(model.signs, listed, file),
+        merge=_merge(model.merge, model.kind, listed, file),
     )
 
 
-def _headers(name: str, value: str | list[str], fields: KindFields, file: str) -> tuple[str, ...]:
+def _required(kind: str, listed: set[str], has_rules: bool) -> list[str]:
+    """The fields a mapping must list: status rules stand in for a status column, line
+    prices for an order total (the total is then the lines' sum), and a feedback needs a
+    text or a rating."""
+    required = list(KINDS[kind].required)
+    if kind == "orders":
+        if has_rules:
+            required.remove("status")
+        if "line_unit_price" in listed:
+            required.remove("total_amount")
+    if kind == "feedback" and "text" not in listed and "rating" not in listed:
+        required.append("text")
+    return required
+
+
+def _known_field(name: str, fields: KindFields, file: str) -> None:
     if name not in fields.all:
-        raise MappingError(f"[columns] {_unknown('field', name, fields.all)}", file=file)
+        raise MappingError(f"columns: {unknown_name('field', name, fields.all)}", file=file)
+
+
+def _headers(name: str, value: str | list[str], file: str) -> tuple[str, ...]:
     headers = (value,) if isinstance(value, str) else tuple(value)
     if not headers or not all(header.strip() for header in headers):
-        raise MappingError(f"[columns] {name}: give a header name, not an empty one", file=file)
+        raise MappingError(f"columns.{name}: give a header name, not an empty one", file=file)
     return headers
 
 
-def _values(name: str, table: dict[str, str], columns: dict[str, Any], file: str) -> dict[str, str]:
+def _source(
+    name: str,
+    value: dict[str, str | list[str]],
+    constants: dict[str, str],
+    combined: dict[str, tuple[tuple[str, ...], str]],
+    file: str,
+) -> None:
+    """A field given as ``{ value = "…" }`` (a constant) or ``{ concat = [headers],
+    separator = ":" }`` (the cells of several columns joined)."""
+    keys = set(value)
+    constant = value.get("value")
+    if keys == {"value"} and isinstance(constant, str):
+        constants[name] = constant
+        return
+    parts = value.get("concat")
+    separator = value.get("separator", ":")
+    if (
+        keys <= {"concat", "separator"}
+        and isinstance(parts, list)
+        and len(parts) >= 2
+        and all(isinstance(part, str) and part.strip() for part in parts)
+        and isinstance(separator, str)
+    ):
+        combined[name] = (tuple(parts), separator)
+        return
+    reason = (
+        f'columns.{name}: a table must be {{ value = "…" }} (a constant) or '
+        '{ concat = ["header", "header"], separator = ":" } (columns joined)'
+    )
+    raise MappingError(reason, file=file)
+
+
+def _merge(table: dict[str, str], kind: str, listed: set[str], file: str) -> dict[str, str]:
+    """``[merge]``: time fields of a multi-row order or cart whose rows may differ (each
+    line stamped when it was keyed in), read as the ``earliest`` or ``latest`` of them
+    instead of refusing the rows that differ from the first."""
+    if table and KINDS[kind].key is None:
+        raise MappingError(f"merge: kind {kind!r} has one row per record", file=file)
+    for name, how in table.items():
+        if name not in TIME_FIELDS or name not in listed:
+            raise MappingError(
+                f"merge: {name!r} is not a time field listed in the columns", file=file
+            )
+        if how not in MERGES:
+            raise MappingError(f"merge.{name}: {unknown_name('choice', how, MERGES)}", file=file)
+    return dict(table)
+
+
+def _signs(table: dict[str, str], listed: set[str], file: str) -> frozenset[str]:
+    """``[signs]``: fields a file writes negative that are read as positive (a credit
+    note's quantities); the only value is ``"absolute"``."""
+    for name, how in table.items():
+        if name not in SIGNED_FIELDS or name not in listed:
+            reason = f"signs: {name!r} is not an amount or quantity field listed in the columns"
+            raise MappingError(reason, file=file)
+        if how != "absolute":
+            raise MappingError(f'signs.{name}: the only choice is "absolute"', file=file)
+    return frozenset(table)
+
+
+def _values(name: str, table: dict[str, str], columns: set[str], file: str) -> dict[str, str]:
     if name not in columns:
         reason = f"[values.{name}] maps values of a field that [columns] does not list"
         raise MappingError(reason, file=file)
@@ -215,7 +339,7 @@ def _allowed_values(name: str) -> frozenset[str] | None:
     return TRUE_WORDS | FALSE_WORDS if name in BOOL_FIELDS else None
 
 
-def _format(name: str, text: str, columns: dict[str, Any], file: str) -> str:
+def _format(name: str, text: str, columns: set[str], file: str) -> str:
     if name not in TIME_FIELDS or name not in columns:
         reason = f"[formats] {name!r} is not a time field listed in [columns]"
         raise MappingError(reason, file=file)
@@ -229,7 +353,7 @@ def _platform(value: str, file: str) -> Platform:
         return Platform(value)
     except ValueError:
         raise MappingError(
-            f"platform: {_unknown('platform', value, Platform)}", file=file
+            f"platform: {unknown_name('platform', value, Platform)}", file=file
         ) from None
 
 

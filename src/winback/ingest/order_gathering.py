@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.orders_common import (
     Aliases,
     Columns,
@@ -183,11 +184,12 @@ def parse_order_export(
     parse_row: RowParser,
     progress: RowProgress | None,
     merge: Mapping[str, Merge] | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Read an order export with one row per SKU (JD, Pinduoduo, Douyin): map its columns by
     ``aliases``, run ``parse_row`` over every row and gather the rows into orders."""
     with reading(path) as table:
-        columns = columns_for(table, aliases, required, tz)
+        columns = columns_for(table, aliases, required, tz, dates)
         return read_orders(
             table,
             columns,

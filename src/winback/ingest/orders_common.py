@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 from winback.errors import MissingColumnError
 from winback.ingest.cleaning import (
+    PLAUSIBLE_DATES,
     CellError,
+    DateWindow,
     clean_text,
     is_masked,
     map_headers,
@@ -32,6 +34,7 @@ from winback.ingest.cleaning import (
     parse_attributes,
     parse_contact,
     parse_datetime,
+    parse_id,
     parse_int,
 )
 from winback.ingest.records import (
@@ -41,7 +44,14 @@ from winback.ingest.records import (
     RowProgress,
     SourceRef,
 )
-from winback.ingest.tables import Table, read_table, refuse_garbled_headers
+from winback.ingest.tables import (
+    Table,
+    header_at,
+    header_width,
+    read_table,
+    refuse_garbled_headers,
+    row_problem,
+)
 from winback.model import OrderStatus
 
 PROGRESS_EVERY = 1000
@@ -60,13 +70,15 @@ class RowRejected(Exception):
 
 @dataclass(frozen=True)
 class Columns:
-    """Where each canonical field sits in one file, and the store's time zone."""
+    """Where each canonical field sits in one file, the store's time zone and the dates the
+    import accepts."""
 
     file: str
     headers: list[str]
     positions: dict[str, int]
     unmapped: list[str]
     tz: ZoneInfo
+    dates: DateWindow = PLAUSIBLE_DATES
 
     def has(self, field: str) -> bool:
         return field in self.positions
@@ -88,9 +100,16 @@ def reading(path: Path) -> Iterator[Table]:
             close()
 
 
-def columns_for(table: Table, aliases: Aliases, required: Sequence[str], tz: ZoneInfo) -> Columns:
-    """Map ``table``'s headers; raise :class:`MissingColumnError` for a missing required one."""
-    found = map_headers(table.headers, aliases)
+def columns_for(
+    table: Table,
+    aliases: Aliases,
+    required: Sequence[str],
+    tz: ZoneInfo,
+    dates: DateWindow = PLAUSIBLE_DATES,
+) -> Columns:
+    """Map ``table``'s headers; raise :class:`MissingColumnError` for a missing required one
+    (and :class:`~winback.errors.DuplicateColumnError` for a header given twice)."""
+    found = map_headers(table.headers, aliases, file=table.file)
     if not found.positions and found.missing(required):
         refuse_garbled_headers(table)
     for field in found.missing(required):
@@ -104,7 +123,7 @@ def columns_for(table: Table, aliases: Aliases, required: Sequence[str], tz: Zon
             file=table.file,
             column=names[0],
         )
-    return Columns(table.file, table.headers, found.positions, found.unmapped, tz)
+    return Columns(table.file, table.headers, found.positions, found.unmapped, tz, dates)
 
 
 def _nothing_known(table: Table) -> str:
@@ -141,6 +160,19 @@ class Row:
             raise RowRejected(self.columns.header(field), "the cell is empty")
         return value
 
+    def id(self, field: str) -> str | None:
+        """An id cell (order, sub-order, product), refused when Excel made it a number."""
+        try:
+            return parse_id(self.raw(field))
+        except CellError as error:
+            raise RowRejected(self.columns.header(field), str(error)) from None
+
+    def required_id(self, field: str) -> str:
+        value = self.id(field)
+        if value is None:
+            raise RowRejected(self.columns.header(field), "the cell is empty")
+        return value
+
     def amount(self, field: str) -> Decimal | None:
         try:
             return parse_amount(self.raw(field))
@@ -167,7 +199,7 @@ class Row:
 
     def time(self, field: str) -> datetime | None:
         try:
-            return parse_datetime(self.raw(field), self.columns.tz)
+            return parse_datetime(self.raw(field), self.columns.tz, window=self.columns.dates)
         except CellError as error:
             raise RowRejected(self.columns.header(field), str(error)) from None
 
@@ -211,8 +243,7 @@ class RowStream:
         self.progress = progress
         self.rows_read = 0
         self.rejections: list[Rejection] = []
-        filled = [i for i, header in enumerate(columns.headers) if header.strip()]
-        self.width = filled[-1] + 1 if filled else 0
+        self.width = header_width(columns.headers)
 
     def __iter__(self) -> Iterator[Row]:
         pending = 0
@@ -227,6 +258,13 @@ class RowStream:
             if len(cells) < self.width:
                 reason = f"the row has {len(cells)} cells but the header has {self.width}"
                 self.rejections.append(Rejection(self.table.file, number, None, reason))
+                continue
+            problem = row_problem(cells, self.width)
+            if problem is not None:
+                position, reason = problem
+                headers = self.columns.headers
+                column = header_at(headers, position)
+                self.rejections.append(Rejection(self.table.file, number, column, reason))
                 continue
             yield Row(cells, self.columns, number)
         if pending and self.progress is not None:

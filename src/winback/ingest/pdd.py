@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.order_gathering import parse_order_export
 from winback.ingest.orders_common import (
     Evidence,
@@ -93,6 +94,7 @@ def parse(
     tz: ZoneInfo,
     platform: Platform = Platform.PDD,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a Pinduoduo order export."""
     return parse_order_export(
@@ -103,6 +105,7 @@ def parse(
         platform=platform,
         parse_row=lambda row: order_row(row, platform),
         progress=progress,
+        dates=dates,
     )
 
 
@@ -122,6 +125,10 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         settled=settled_at is not None,
         refunded_in_full=REFUND_DONE in after_sale,
     )
+    if discount > goods + shipping:  # the total would be negative
+        column = "shop_discount" if row.columns.has("shop_discount") else "platform_discount"
+        reason = f"the discounts ({discount}) exceed the goods and shipping ({goods + shipping})"
+        raise RowRejected(row.columns.header(column), reason)
     raw_status = row.text("status")
     status = pdd_status(raw_status, after_sale, evidence, row)
     paid = paid_raw if status.was_paid else None
@@ -131,7 +138,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
     refunded = status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED)
     head = OrderRecord(
         platform=platform,
-        order_id=row.required_text("order_id"),
+        order_id=row.required_id("order_id"),
         status=status,
         created_at=created_at,
         total_amount=goods + shipping - discount,
@@ -147,6 +154,7 @@ def order_row(row: Row, platform: Platform) -> tuple[OrderRecord, OrderLineRecor
         buyer_message=row.text("buyer_message"),
         seller_remark=row.text("seller_remark"),
         raw_status=raw_status,
+        status_inferred=raw_status is None,
         source=row.source(),
     )
     line = _line(row, goods)
@@ -169,7 +177,7 @@ def pdd_status(raw: str | None, after_sale: str, evidence: Evidence, row: Row) -
 
 def _line(row: Row, goods: Decimal) -> OrderLineRecord:
     quantity = row.required_count("quantity")
-    product_id = row.text("product_id")
+    product_id = row.id("product_id")
     return OrderLineRecord(
         line_id=product_id or "1",
         title=row.required_text("title"),

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from winback.model import ChatSender, OrderStatus, Platform
+from winback.privacy import mask_text
 
 ZERO = Decimal("0")
 
@@ -87,8 +88,11 @@ class OrderRecord:
     """One order as one source saw it at the time of the export.
 
     ``total_amount`` is what the buyer owes for the order (goods + shipping − discounts, the
-    Taobao 总金额 / 买家应付), ``paid_amount`` what was actually paid (None when unknown or
-    unpaid), ``refund_amount`` what went back (partial refunds keep the status).
+    Taobao 总金额 / 买家应付), ``paid_amount`` what was actually paid before any refund (the
+    gross amount, None when unknown or unpaid; an export whose paid column is net of refunds
+    is read back to gross), ``refund_amount`` what went back (partial refunds keep the
+    status). ``status_inferred`` is true when the export had no status for the order and the
+    importer inferred it from the other columns (times, amounts, refunds).
     """
 
     platform: Platform
@@ -117,6 +121,7 @@ class OrderRecord:
     raw_status: str | None = None
     lines: tuple[OrderLineRecord, ...] = ()
     source: SourceRef | None = None
+    status_inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +253,8 @@ class OrderTable:
     :class:`OrderRecord` with money in hundredths (fen, cents) as ``int64``, instants as
     UTC timestamps, and the buyer flattened (``buyer_id``, ``buyer_name``, ``buyer_region``,
     each contact as a value and a ``…_masked`` flag). ``status`` holds
-    :class:`~winback.model.OrderStatus` values. :meth:`records` turns it back into records.
+    :class:`~winback.model.OrderStatus` values, ``status_inferred`` whether it was inferred.
+    :meth:`records` turns it back into records.
     """
 
     platform: Platform
@@ -285,6 +291,7 @@ ORDER_TABLE_SCHEMA = pa.schema(
             for name in _CONTACTS
             for field in ((name, pa.string()), (f"{name}_masked", pa.bool_()))
         ),
+        ("status_inferred", pa.bool_()),
     ]
 )
 
@@ -328,6 +335,7 @@ def _order_record(platform: Platform, row: dict[str, Any]) -> OrderRecord:
         close_reason=row["close_reason"],
         cancel_reason=row["cancel_reason"],
         raw_status=row["raw_status"],
+        status_inferred=bool(row["status_inferred"]),
     )
 
 
@@ -345,12 +353,18 @@ Record = (
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A row that was not imported, and why. The rest of the file still is."""
+    """A row that was not imported, and why. The rest of the file still is.
+
+    The reason is masked like every other output: an e-mail address or phone number it
+    quotes from the file shows as ``a***@example.com`` or ``138****5678``."""
 
     file: str
     row: int
     column: str | None
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", mask_text(self.reason))
 
     def __str__(self) -> str:
         column = f", column {self.column!r}" if self.column else ""

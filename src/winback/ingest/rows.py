@@ -4,13 +4,19 @@ Shopify, WooCommerce CSV and generic files put one order (or cart) on several ro
 item. :func:`group_rows` gathers those rows into :class:`RowGroup` values and applies one rule
 for repeated ids, shared by every importer:
 
-* rows next to each other with the same key form a *run* (a row equal to the run's first row
-  starts a new run: the block was pasted twice); the first row of the first run
-  carries the order-level fields, later rows may repeat them or leave them blank;
+* the rows of one key form a group, in the order of the file; its first row carries the
+  order-level fields, later rows may repeat them or leave them blank; the rows next to each
+  other with the same key form a *run*;
 * a later row whose order-level cell differs from the first row is rejected, naming the first
   row (a duplicate id with conflicting data); the rest of its run is rejected with it;
-* a later run that repeats the first run cell for cell (the same export pasted twice) is
-  skipped silently; any other later run with agreeing order-level cells adds its rows.
+* a pasted repeat is read once: a later run equal to the first run cell for cell, and a run
+  that is one block of rows repeated (``a b a b``, ``a a``), are the same rows exported twice.
+  Rows repeated inside an order that is not one block repeated (``a a b``) are kept: they are
+  the order's own lines.
+
+:class:`DataRows` hands the parsers the non-blank rows of a table, rejecting alone each row
+that no parser should read (a cell longer than any export field, a NUL character, cells past
+the header).
 """
 
 from __future__ import annotations
@@ -20,47 +26,78 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from winback.errors import MissingColumnError
 from winback.ingest.cleaning import (
+    PLAUSIBLE_DATES,
     CellError,
+    DateWindow,
     HeaderMap,
     clean_text,
     parse_amount,
     parse_contact,
     parse_datetime,
+    parse_id,
     parse_int,
 )
 from winback.ingest.records import Contact, Rejection, RowProgress
-from winback.ingest.tables import Table
+from winback.ingest.tables import Table, header_at, header_width, row_problem
+from winback.privacy import mask_contact
 
 PROGRESS_EVERY = 1000
 T = TypeVar("T")
 
 
 class FieldError(ValueError):
-    """A cell of ``field`` that cannot be used; becomes a :class:`Rejection`."""
+    """A cell of ``field`` that cannot be used; becomes a :class:`Rejection`. ``row`` is the
+    row of the bad cell when it is not the record's first row; ``origin`` the joined files'
+    rows the cell's row came from (see :mod:`winback.ingest.joins`)."""
 
     def __init__(self, field: str, reason: str, row: int | None = None) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
         self.row = row
+        self.origin: dict[str, tuple[str, int]] | None = None
+
+
+ValueMaps = Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
 class Columns:
-    """Where each canonical field sits in a file's header."""
+    """Where each canonical field sits in a file's header, and how its cells are read: the
+    dates the import accepts, the decimal mark of amounts, the fields whose negative values
+    are a format's way of writing a positive one (a credit note's quantities), and the value
+    maps of a generic mapping (field → source value → canonical value)."""
 
     file: str
     headers: list[str]
     positions: dict[str, int]
+    dates: DateWindow = PLAUSIBLE_DATES
+    decimal: str = "."
+    absolute: frozenset[str] = frozenset()
+    values: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
-    def found(cls, file: str, headers: list[str], header_map: HeaderMap) -> Columns:
-        return cls(file, headers, dict(header_map.positions))
+    def found(
+        cls,
+        file: str,
+        headers: list[str],
+        header_map: HeaderMap,
+        *,
+        dates: DateWindow = PLAUSIBLE_DATES,
+        decimal: str = ".",
+        absolute: frozenset[str] = frozenset(),
+        values: ValueMaps | None = None,
+    ) -> Columns:
+        maps = {
+            name: (dict(table), {key.casefold(): value for key, value in table.items()})
+            for name, table in (values or {}).items()
+        }
+        return cls(file, headers, dict(header_map.positions), dates, decimal, absolute, maps)
 
     def header(self, field: str) -> str:
         """The file's own header for ``field`` (the field name when it is not mapped)."""
@@ -102,29 +139,59 @@ class Row:
     columns: Columns
 
     def raw(self, field: str) -> str:
+        """The cell of ``field`` as the file has it."""
         position = self.columns.positions.get(field)
         if position is None or position >= len(self.cells):
             return ""
         return self.cells[position]
 
+    def cell(self, field: str) -> str:
+        """The cell with the field's value map applied: an exact match (after trimming)
+        first, then one ignoring case; a value with no match passes through unchanged."""
+        raw = self.raw(field)
+        maps = self.columns.values.get(field)
+        if maps is None:
+            return raw
+        exact, folded = maps
+        text = clean_text(raw) or ""
+        return exact.get(text) or folded.get(text.casefold(), raw)
+
     def text(self, field: str) -> str | None:
-        return clean_text(self.raw(field))
+        return clean_text(self.cell(field))
 
     def required_text(self, field: str) -> str:
         return _present(field, self.text(field))
 
-    def amount(self, field: str) -> Decimal | None:
-        return self._parsed(field, parse_amount)
+    def id(self, field: str) -> str | None:
+        """An id cell, refused when a spreadsheet made it a number (``2.1E+18``)."""
+        return self._parsed(field, parse_id)
+
+    def required_id(self, field: str) -> str:
+        return _present(field, self.id(field))
+
+    def amount(self, field: str, *, signed: bool = False) -> Decimal | None:
+        """An amount; negative only when ``signed`` (or read as its absolute value when the
+        file writes the field negative, see :attr:`Columns.absolute`)."""
+        absolute = field in self.columns.absolute
+        value = self._parsed(
+            field,
+            lambda cell: parse_amount(
+                cell, decimal=self.columns.decimal, signed=signed or absolute
+            ),
+        )
+        return abs(value) if absolute and value is not None else value
 
     def required_amount(self, field: str) -> Decimal:
         return _present(field, self.amount(field))
 
     def integer(self, field: str) -> int | None:
-        return self._parsed(field, parse_int)
+        absolute = field in self.columns.absolute
+        value = self._parsed(field, lambda cell: parse_int(cell, signed=absolute))
+        return abs(value) if value is not None else None
 
     def time(self, field: str, tz: ZoneInfo, fmt: str | None = None) -> datetime | None:
         try:
-            return parse_datetime(self.raw(field), tz, fmt)
+            return parse_datetime(self.cell(field), tz, fmt, window=self.columns.dates)
         except CellError as error:
             raise FieldError(field, str(error)) from None
 
@@ -132,11 +199,11 @@ class Row:
         return _present(field, self.time(field, tz, fmt))
 
     def contact(self, field: str) -> Contact:
-        return parse_contact(self.raw(field))
+        return parse_contact(self.cell(field))
 
     def _parsed(self, field: str, parser: Callable[[str], T | None]) -> T | None:
         try:
-            return parser(self.raw(field))
+            return parser(self.cell(field))
         except CellError as error:
             raise FieldError(field, str(error)) from None
 
@@ -153,7 +220,6 @@ class RowGroup:
 
     key: str
     rows: list[Row] = field(default_factory=list)
-    first_run: list[list[str]] = field(default_factory=list)
 
     @property
     def first(self) -> Row:
@@ -171,20 +237,44 @@ def rows_closed(table: Table) -> Iterator[Table]:
             close()
 
 
-def counted(
-    rows: Iterable[tuple[int, list[str]]], progress: RowProgress | None
-) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank rows of ``rows``, calling ``progress`` every :data:`PROGRESS_EVERY` rows."""
-    pending = 0
-    for number, cells in rows:
-        pending += 1
-        if progress is not None and pending == PROGRESS_EVERY:
-            progress(pending)
-            pending = 0
-        if any(cell.strip() for cell in cells):
-            yield number, cells
-    if progress is not None and pending:
-        progress(pending)
+class DataRows:
+    """The non-blank data rows of a table as ``(row number, cells)``, counting them
+    (:attr:`read`), reporting progress every :data:`PROGRESS_EVERY` rows, and rejecting
+    alone (into :attr:`rejections`) each row :func:`~winback.ingest.tables.row_problem`
+    refuses."""
+
+    def __init__(self, table: Table, progress: RowProgress | None = None) -> None:
+        self.table = table
+        self.progress = progress
+        self.read = 0
+        self.rejections: list[Rejection] = []
+        self.width = header_width(table.headers)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        pending = 0
+        for number, cells in self.table.numbered_rows():
+            pending += 1
+            if self.progress is not None and pending == PROGRESS_EVERY:
+                self.progress(pending)
+                pending = 0
+            if not any(cell.strip() for cell in cells):
+                continue
+            self.read += 1
+            problem = row_problem(cells, self.width)
+            if problem is None:
+                yield number, cells
+                continue
+            position, reason = problem
+            headers = self.table.headers
+            column = header_at(headers, position)
+            self.rejections.append(Rejection(self.table.file, number, column, reason))
+        if self.progress is not None and pending:
+            self.progress(pending)
+
+
+CONTACT_FIELDS: Final = frozenset(
+    {"email", "phone", "billing_phone", "shipping_phone", "mobile", "address"}
+)
 
 
 def group_rows(
@@ -197,40 +287,50 @@ def group_rows(
 ) -> list[RowGroup]:
     """Gather the rows of each order (see the module docstring for the rules).
 
-    Rows without a key are rejected; conflicting rows are rejected into ``rejections``.
+    Rows without a key, or whose key a spreadsheet turned into a number, are rejected;
+    conflicting rows are rejected into ``rejections``.
     """
-    groups: dict[str, RowGroup] = {}
-    run: list[Row] = []
+    runs: dict[str, list[list[Row]]] = {}
+    previous: str | None = None
     for number, cells in rows:
         row = Row(number, cells, columns)
-        row_key = row.text(key)
+        try:
+            row_key = row.id(key)
+        except FieldError as error:
+            rejections.append(columns.rejection(number, error))
+            previous = None
+            continue
         if row_key is None:
             reason = "no value in the key column; the row cannot be placed in a record"
             rejections.append(Rejection(columns.file, number, columns.header(key), reason))
+            previous = None
             continue
-        if run and (run[0].text(key) != row_key or cells == run[0].cells):
-            _merge_run(run, groups, order_fields, rejections, key)
-            run = []
-        run.append(row)
-    if run:
-        _merge_run(run, groups, order_fields, rejections, key)
-    return list(groups.values())
+        order_runs = runs.setdefault(row_key, [])
+        if row_key != previous or not order_runs:
+            order_runs.append([])
+        order_runs[-1].append(row)
+        previous = row_key
+    groups = []
+    for row_key, order_runs in runs.items():
+        group = RowGroup(row_key)
+        first_run = _once(order_runs[0])
+        _add_rows(group, first_run, order_fields, rejections, key)
+        for run in order_runs[1:]:
+            if [row.cells for row in run] != [row.cells for row in first_run]:
+                _add_rows(group, _once(run), order_fields, rejections, key)
+        if group.rows:
+            groups.append(group)
+    return groups
 
 
-def _merge_run(
-    run: list[Row],
-    groups: dict[str, RowGroup],
-    order_fields: Sequence[str],
-    rejections: list[Rejection],
-    key: str,
-) -> None:
-    row_key = run[0].required_text(key)
-    group = groups.get(row_key)
-    if group is None:
-        group = groups[row_key] = RowGroup(row_key, [run[0]], [row.cells for row in run])
-        _add_rows(group, run[1:], order_fields, rejections, key)
-    elif [row.cells for row in run] != group.first_run:
-        _add_rows(group, run, order_fields, rejections, key)
+def _once(run: list[Row]) -> list[Row]:
+    """The rows of a run read once: ``a b a b`` is ``a b`` pasted twice, ``a a b`` is not."""
+    cells = [row.cells for row in run]
+    size = len(cells)
+    for block in range(1, size // 2 + 1):
+        if size % block == 0 and cells == cells[:block] * (size // block):
+            return run[:block]
+    return run
 
 
 def _add_rows(
@@ -241,21 +341,36 @@ def _add_rows(
     key: str,
 ) -> None:
     for index, row in enumerate(rows):
+        if not group.rows:
+            group.rows.append(row)
+            continue
         clash = next((name for name in order_fields if _clashes(group.first, row, name)), None)
         if clash is None:
             group.rows.append(row)
             continue
         columns = row.columns
+        if clash == "address":  # an address is never quoted, not even masked
+            differs = f"another address than on row {group.first.number}"
+        else:
+            here, there = _shown(row, clash), _shown(group.first, clash)
+            differs = f"{here} here, {there} on row {group.first.number}"
         reason = (
             f"{columns.header(key)} {group.key!r} appears again with different data: "
-            f"{row.text(clash)!r} here, {group.first.text(clash)!r} on row {group.first.number} "
-            "where it first appears; the row was not imported"
+            f"{differs} where it first appears; the row was not imported"
         )
         rejections.append(Rejection(columns.file, row.number, columns.header(clash), reason))
         for later in rows[index + 1 :]:
             reason = f"continues the rejected row {row.number} of {group.key!r}; not imported"
             rejections.append(Rejection(columns.file, later.number, None, reason))
         return
+
+
+def _shown(row: Row, name: str) -> str:
+    """A cell as a rejection quotes it, a phone or e-mail address masked."""
+    value = row.text(name)
+    if value is None or name not in CONTACT_FIELDS:
+        return repr(value)
+    return repr(mask_contact(value))
 
 
 def _clashes(first: Row, later: Row, name: str) -> bool:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from winback.ingest.cleaning import map_headers, normalise_header
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, map_headers, normalise_header
 from winback.ingest.records import (
     ZERO,
     Buyer,
@@ -24,16 +24,16 @@ from winback.ingest.records import (
 )
 from winback.ingest.rows import (
     Columns,
+    DataRows,
     FieldError,
     Row,
     RowGroup,
-    counted,
     group_rows,
     require_columns,
     rows_closed,
 )
 from winback.ingest.shopify_customers import parse_customers
-from winback.ingest.tables import Table, read_table
+from winback.ingest.tables import WESTERN_TEXT, Table, read_table
 from winback.model import OrderStatus, Platform
 
 ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -73,24 +73,40 @@ _CAPTURED = frozenset({"paid", "partially_refunded", "refunded"})
 _NEVER_PAID_ENDS = frozenset({"voided", "expired"})
 
 
-def parse(path: Path, *, tz: ZoneInfo, progress: RowProgress | None = None) -> ParsedFile:
-    """Parse a Shopify orders or customers CSV export."""
-    with rows_closed(read_table(path)) as table:
+def parse(
+    path: Path,
+    *,
+    tz: ZoneInfo,
+    progress: RowProgress | None = None,
+    encoding: str = "auto",
+    dates: DateWindow = PLAUSIBLE_DATES,
+) -> ParsedFile:
+    """Parse a Shopify orders or customers CSV export. The text encoding is detected (UTF-8,
+    else cp1252 as Excel on Western Windows saves it) unless ``encoding`` names it."""
+    table = read_table(path, encoding=encoding, text_encodings=WESTERN_TEXT)
+    with rows_closed(table):
         headers = {normalise_header(header) for header in table.headers}
         if "financial status" not in headers and "first name" in headers:
-            return parse_customers(table, progress)
-        return parse_orders(table, tz, progress)
+            return parse_customers(table, progress, dates)
+        return parse_orders(table, tz, progress, dates)
 
 
-def parse_orders(table: Table, tz: ZoneInfo, progress: RowProgress | None) -> ParsedFile:
+def parse_orders(
+    table: Table,
+    tz: ZoneInfo,
+    progress: RowProgress | None,
+    dates: DateWindow = PLAUSIBLE_DATES,
+) -> ParsedFile:
     """Orders from an already opened Shopify orders export."""
-    header_map = map_headers(table.headers, ORDER_COLUMNS)
-    columns = Columns.found(table.file, table.headers, header_map)
+    header_map = map_headers(table.headers, ORDER_COLUMNS, file=table.file)
+    columns = Columns.found(table.file, table.headers, header_map, dates=dates)
     require_columns(columns, REQUIRED_ORDER_COLUMNS, ORDER_COLUMNS)
     parsed = ParsedFile(table.file, Platform.SHOPIFY, "orders")
     parsed.unmapped_columns = header_map.unmapped
-    rows = list(counted(table.numbered_rows(), progress))
-    parsed.rows_read = len(rows)
+    data = DataRows(table, progress)
+    rows = list(data)
+    parsed.rows_read = data.read
+    parsed.rejections.extend(data.rejections)
     groups = group_rows(
         rows, columns, key="name", order_fields=ORDER_LEVEL, rejections=parsed.rejections
     )
@@ -113,7 +129,7 @@ def order_record(group: RowGroup, tz: ZoneInfo) -> OrderRecord:
     total = first.required_amount("total")
     return OrderRecord(
         platform=Platform.SHOPIFY,
-        order_id=first.text("id") or group.key,
+        order_id=first.id("id") or group.key,
         status=status,
         created_at=first.required_time("created_at", tz),
         total_amount=total,

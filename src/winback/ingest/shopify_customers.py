@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from winback.ingest.cleaning import map_headers
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, map_headers
 from winback.ingest.records import CustomerRecord, ParsedFile, Rejection, RowProgress, SourceRef
 from winback.ingest.rows import (
     Columns,
+    DataRows,
     FieldError,
     FirstSeen,
     Row,
-    counted,
     duplicate_reason,
     require_columns,
 )
@@ -43,16 +43,18 @@ _YES = frozenset({"yes", "true", "1", "y"})
 _NO = frozenset({"no", "false", "0", "n"})
 
 
-def parse_customers(table: Table, progress: RowProgress | None) -> ParsedFile:
+def parse_customers(
+    table: Table, progress: RowProgress | None, dates: DateWindow = PLAUSIBLE_DATES
+) -> ParsedFile:
     """Customers from an already opened Shopify customers export."""
-    header_map = map_headers(table.headers, CUSTOMER_COLUMNS)
-    columns = Columns.found(table.file, table.headers, header_map)
+    header_map = map_headers(table.headers, CUSTOMER_COLUMNS, file=table.file)
+    columns = Columns.found(table.file, table.headers, header_map, dates=dates)
     require_columns(columns, REQUIRED_CUSTOMER_COLUMNS, CUSTOMER_COLUMNS)
     parsed = ParsedFile(table.file, Platform.SHOPIFY, "customers")
     parsed.unmapped_columns = header_map.unmapped
     seen = FirstSeen()
-    for number, cells in counted(table.numbered_rows(), progress):
-        parsed.rows_read += 1
+    data = DataRows(table, progress)
+    for number, cells in data:
         row = Row(number, cells, columns)
         try:
             record = customer_record(row)
@@ -65,13 +67,16 @@ def parse_customers(table: Table, progress: RowProgress | None) -> ParsedFile:
         elif verdict == "conflict":
             reason = duplicate_reason("customer", record.customer_id, first_row)
             parsed.rejections.append(Rejection(table.file, number, None, reason))
+    parsed.rows_read = data.read
+    parsed.rejections.extend(data.rejections)
+    parsed.rejections.sort(key=lambda rejection: rejection.row)
     return parsed
 
 
 def customer_record(row: Row) -> CustomerRecord:
     """One customer row; raises :class:`FieldError` for a bad cell."""
     email, phone = row.contact("email"), row.contact("phone")
-    customer_id = email.value.lower() if email.value else phone.value or row.text("customer_id")
+    customer_id = email.value.lower() if email.value else phone.value or row.id("customer_id")
     if customer_id is None:
         raise FieldError("email", "no email, phone or customer id: the customer has no id")
     names = (row.text("first_name"), row.text("last_name"))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from winback.errors import ImportFileError
 from winback.ingest import douyin, generic, jd, pdd, shopify, taobao, woocommerce
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.orders_common import reading
 from winback.ingest.records import ParsedFile, RowProgress
 from winback.model import Platform
@@ -26,37 +27,49 @@ def parse_file(
     item_report: Path | None = None,
     progress: RowProgress | None = None,
     streaming: bool = False,
+    dates: DateWindow = PLAUSIBLE_DATES,
+    encoding: str = "auto",
 ) -> ParsedFile:
     """Parse one export file of ``source`` into canonical records (nothing is stored).
 
     ``item_report`` joins a Taobao/Tmall item report's lines into the orders of ``path``.
     ``streaming`` lets a large Taobao/Tmall order report come back unread, as an
     :class:`~winback.ingest.records.OrderChunks` the store reads while it writes.
+    ``dates`` is the window of accepted dates (a date outside it rejects its row);
+    ``encoding`` names a Shopify or WooCommerce CSV's encoding instead of detecting it (a
+    generic mapping names its own).
     """
     if source is Platform.GENERIC:
         if mapping is None:
             raise ImportFileError(
                 "a generic import needs a mapping file (--mapping FILE)", file=path
             )
-        return generic.parse(path, mapping=generic.load_mapping(mapping), tz=tz, progress=progress)
+        loaded = generic.load_mapping(mapping)
+        return generic.parse(path, mapping=loaded, tz=tz, progress=progress, dates=dates)
     if mapping is not None:
         raise ImportFileError(
             f"--mapping is only for --source generic, not {source.value}", file=path
         )
     if source in (Platform.TAOBAO, Platform.TMALL):
         if item_report is not None:
-            return taobao.parse_pair(path, item_report, tz=tz, platform=source, progress=progress)
+            return taobao.parse_pair(
+                path, item_report, tz=tz, platform=source, progress=progress, dates=dates
+            )
         return taobao.parse(
-            path, tz=tz, platform=source, progress=progress, columnar=True, streaming=streaming
+            path,
+            tz=tz,
+            platform=source,
+            progress=progress,
+            columnar=True,
+            streaming=streaming,
+            dates=dates,
         )
-    parser = {
-        Platform.JD: jd.parse,
-        Platform.PDD: pdd.parse,
-        Platform.DOUYIN: douyin.parse,
-        Platform.SHOPIFY: shopify.parse,
-        Platform.WOOCOMMERCE: woocommerce.parse,
-    }[source]
-    return parser(path, tz=tz, progress=progress)
+    if source is Platform.SHOPIFY:
+        return shopify.parse(path, tz=tz, progress=progress, encoding=encoding, dates=dates)
+    if source is Platform.WOOCOMMERCE:
+        return woocommerce.parse(path, tz=tz, progress=progress, encoding=encoding, dates=dates)
+    chinese = {Platform.JD: jd.parse, Platform.PDD: pdd.parse, Platform.DOUYIN: douyin.parse}
+    return chinese[source](path, tz=tz, progress=progress, dates=dates)
 
 
 def files_in(path: Path) -> list[Path]:
@@ -91,4 +104,4 @@ def pair_reports(files: list[Path], source: Platform) -> list[tuple[Path, Path |
 
 def _is_item_report(file: Path) -> bool:
     with reading(file) as table:
-        return taobao.is_item_report(table.headers)
+        return taobao.is_item_report(table.headers, file=table.file)

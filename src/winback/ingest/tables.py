@@ -14,11 +14,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from typing import Final
 
 from charset_normalizer import from_bytes
 
@@ -26,6 +28,16 @@ from winback.errors import UnreadableFileError
 
 SAMPLE_BYTES = 256 * 1024
 _DELIMITERS = (",", "\t", ";", "|")
+CHINESE_TEXT: Final = ("utf-8", "gb18030")
+"""The encodings tried, in order, before charset detection: Chinese back offices write
+UTF-8 or GB18030/GBK."""
+WESTERN_TEXT: Final = ("utf-8", "cp1252")
+"""Shopify and WooCommerce write UTF-8; a file re-saved by Excel on a Western Windows is
+cp1252 (which GB18030 would also decode, into garbage: ``Ångström`` → ``臮ngstr鰉``)."""
+MAX_CELL_CHARS: Final = 131_072
+"""The longest cell a row may hold (Python's CSV default limit): no export field is longer,
+so a longer one is a broken row (a quote left open, binary data), rejected alone."""
+_CSV_FIELD_LIMIT: Final = 2**31 - 1
 
 
 @dataclass
@@ -55,9 +67,12 @@ def read_table(
     encoding: str = "auto",
     sheet: str | None = None,
     is_header: HeaderTest | None = None,
+    text_encodings: tuple[str, ...] = CHINESE_TEXT,
 ) -> Table:
     """Read ``path`` as a table. ``is_header`` picks the header row when a preamble (a title,
-    a date range) precedes it; by default the first non-empty row is the header."""
+    a date range) precedes it; by default the first non-empty row is the header. A text
+    file's ``encoding`` is detected (``auto``: a BOM, then ``text_encodings`` in order, then
+    charset detection) or given, and then checked against the file's first bytes."""
     file = str(path)
     try:
         with path.open("rb") as handle:
@@ -71,7 +86,10 @@ def read_table(
         return _read_parquet(path)
     if kind in ("xlsx", "xls"):
         return _read_excel(path, kind, sheet, is_header)
-    chosen = encoding if encoding != "auto" else detect_encoding(head, file)
+    if encoding == "auto":
+        chosen = detect_encoding(head, file, text_encodings)
+    else:
+        chosen = _checked_encoding(head, encoding, file)
     if kind == "html" or _looks_like_html(head, chosen):
         return _read_html(path, chosen, is_header)
     return _read_delimited(path, chosen, head, is_header)
@@ -93,29 +111,48 @@ def sniff_format(head: bytes) -> str:
     return "text"
 
 
-def detect_encoding(head: bytes, file: str) -> str:
-    """The text encoding of a sample: BOMs first, then strict UTF-8, then GB18030, then
-    charset detection. Raises when nothing decodes the sample cleanly."""
+def detect_encoding(head: bytes, file: str, candidates: tuple[str, ...] = CHINESE_TEXT) -> str:
+    """The text encoding of a sample: BOMs first, then the ``candidates`` in order (strict),
+    then charset detection. Raises when nothing decodes the sample cleanly."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for candidate in ("utf-8", "gb18030"):
+    for candidate in candidates:
         if _decodes(head, candidate):
             return candidate
     best = from_bytes(head).best()
     if best is not None and best.encoding and _decodes(head, best.encoding):
         return str(best.encoding)
+    tried = ", ".join(candidates)
     raise UnreadableFileError(
-        "cannot decode the file: it is not UTF-8, UTF-16 or GB18030 text", file=file
+        f"cannot decode the file: it is not UTF-16 or {tried} text, and its encoding could "
+        "not be detected (save it as UTF-8, or name its encoding)",
+        file=file,
     )
+
+
+def _checked_encoding(head: bytes, encoding: str, file: str) -> str:
+    """``encoding`` when it is known and decodes the file's first bytes; else a clear error
+    (a UTF-16 codec on a file without a BOM, a UTF-8 file said to be UTF-16)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise UnreadableFileError(f"unknown encoding {encoding!r}", file=file) from None
+    if not _decodes(head, encoding):
+        raise UnreadableFileError(
+            f"the file is not {encoding} text, the encoding it was said to be in (check the "
+            "mapping's encoding, or leave it out to detect it)",
+            file=file,
+        )
+    return "utf-8-sig" if name == "utf-8" and head.startswith(codecs.BOM_UTF8) else encoding
 
 
 def _decodes(head: bytes, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
         decoder.decode(head, final=False)  # a sample may end inside a multibyte character
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return False
     return True
 
@@ -130,6 +167,9 @@ def _read_delimited(path: Path, encoding: str, head: bytes, is_header: HeaderTes
     sample = head.decode(encoding, errors="ignore")
     delimiter = _sniff_delimiter(sample)
     size = path.stat().st_size
+    # Cells longer than csv's default limit are read, then rejected with their row and
+    # column (see row_problem), instead of failing the whole file as "truncated".
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     handle = path.open("r", encoding=encoding, errors="strict", newline="")
     reader = csv.reader(handle, delimiter=delimiter, strict=True)
     lines = _guarded(reader, file, handle, delimiter)
@@ -160,6 +200,10 @@ def _guarded(
             file=file,
             row=bad_row,
         ) from error
+    except UnicodeError as error:  # a codec that refuses the stream itself (UTF-16, no BOM)
+        raise UnreadableFileError(
+            f"the file cannot be decoded: {error}", file=file, row=row + 1
+        ) from error
     except csv.Error as error:
         raise UnreadableFileError(
             f"broken CSV ({error}); the file may be truncated", file=file, row=row + 1
@@ -176,12 +220,51 @@ def row_of_bad_bytes(path: Path, encoding: str, delimiter: str) -> int | None:
     try:
         data.decode(encoding)
     except UnicodeDecodeError as error:
-        prefix = data[: error.start].decode(encoding)
+        prefix = data[: error.start].decode(encoding, errors="replace")
     else:
         return None
     rows = sum(1 for _ in csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter))
     at_row_start = not prefix or prefix.endswith(("\n", "\r"))
     return rows + 1 if at_row_start else rows
+
+
+def header_width(headers: list[str]) -> int:
+    """The number of columns the header names: up to its last non-blank cell (a trailing
+    delimiter is no column)."""
+    filled = [position for position, header in enumerate(headers) if header.strip()]
+    return filled[-1] + 1 if filled else 0
+
+
+def row_problem(cells: list[str], width: int) -> tuple[int | None, str] | None:
+    """Why a data row cannot be read, with the position of the bad cell (None for the row as
+    a whole), or None when it can: a cell longer than :data:`MAX_CELL_CHARS`, a NUL
+    character (no database stores one in text), cells beyond the header's ``width``."""
+    joined = "".join(cells)
+    if len(joined) > MAX_CELL_CHARS or "\x00" in joined:
+        for position, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                return position, (
+                    f"the cell holds {len(cell):,} characters, more than any export field "
+                    f"({MAX_CELL_CHARS:,}): a quote left open or data that is not text"
+                )
+            if "\x00" in cell:
+                return position, (
+                    "the cell holds a NUL character (\\x00), which no database stores in "
+                    "text: the file is damaged or holds binary data"
+                )
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        return None, (
+            f"the row has {len(cells)} cells but the header has {width}: a cell holds an "
+            "unquoted delimiter, or the columns are shifted"
+        )
+    return None
+
+
+def header_at(headers: list[str], position: int | None) -> str | None:
+    """The header of a cell's column, None for the row as a whole or a cell past the header."""
+    if position is None or position >= len(headers):
+        return None
+    return headers[position].strip() or None
 
 
 def refuse_garbled_headers(table: Table) -> None:
@@ -235,12 +318,25 @@ def _find_header(
     raise UnreadableFileError("no header row found (is this the right kind of export?)", file=file)
 
 
+_XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
 def _read_html(path: Path, encoding: str, is_header: HeaderTest | None) -> Table:
-    from lxml import html
+    from lxml import etree, html
 
     file = str(path)
-    text = path.read_bytes().decode(encoding, errors="strict")
-    tables = html.fromstring(text).xpath("//table")
+    try:
+        text = path.read_bytes().decode(encoding, errors="strict")
+    except UnicodeDecodeError as error:
+        reason = f"the file is not valid {encoding} text (wrong encoding?)"
+        raise UnreadableFileError(reason, file=file) from error
+    # The text is decoded already: an XML declaration naming an encoding (gb2312) would
+    # make lxml refuse a str, so it goes; a <meta charset> is ignored on a str anyway.
+    text = _XML_DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
+    try:
+        tables = html.fromstring(text).xpath("//table")
+    except (etree.ParserError, ValueError) as error:
+        raise UnreadableFileError(f"cannot read the HTML table: {error}", file=file) from error
     if not tables:
         raise UnreadableFileError("the file looks like HTML but holds no table", file=file)
     rows = [

@@ -14,12 +14,13 @@ column (or with an empty cell) the status is inferred, see
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from winback.errors import ImportFileError
-from winback.ingest.cleaning import map_headers
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, map_headers
 from winback.ingest.order_gathering import read_orders
 from winback.ingest.orders_common import (
     Evidence,
@@ -77,6 +78,7 @@ def parse(
     progress: RowProgress | None = None,
     columnar: bool = False,
     streaming: bool = False,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse a Taobao/Tmall order report or item report (told apart by the headers).
 
@@ -87,15 +89,20 @@ def parse(
     it comes back as one :class:`OrderStream`, read chunk by chunk while it is stored.
     """
     with reading(path) as table:
-        if is_item_report(table.headers):
-            return parse_item_table(table, tz=tz, platform=platform, progress=progress)
+        if is_item_report(table.headers, file=table.file):
+            return parse_item_table(table, tz=tz, platform=platform, progress=progress, dates=dates)
         if columnar:
             parsed = _read_columns(
-                table, tz=tz, platform=platform, progress=progress, streaming=streaming
+                table,
+                tz=tz,
+                platform=platform,
+                progress=progress,
+                streaming=streaming,
+                dates=dates,
             )
             if parsed is not None:
                 return parsed
-        return _parse_order_table(table, tz=tz, platform=platform, progress=progress)
+        return _parse_order_table(table, tz=tz, platform=platform, progress=progress, dates=dates)
 
 
 STREAM_MIN_ROWS = 100_000
@@ -109,8 +116,9 @@ def _read_columns(
     platform: Platform,
     progress: RowProgress | None,
     streaming: bool,
+    dates: DateWindow,
 ) -> ParsedFile | None:
-    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz, dates)
     records: list[Parsed]
     try:
         if streaming and table.estimated_rows >= STREAM_MIN_ROWS:
@@ -139,14 +147,15 @@ def parse_pair(
     tz: ZoneInfo,
     platform: Platform = Platform.TAOBAO,
     progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Parse an order report and its item report together: each order gets its lines.
 
     Lines of orders the order report does not hold stay :class:`OrderLinesRecord` values
     (the store may know the order from an earlier import).
     """
-    orders = parse(order_report, tz=tz, platform=platform, progress=progress)
-    items = parse(item_report, tz=tz, platform=platform, progress=progress)
+    orders = parse(order_report, tz=tz, platform=platform, progress=progress, dates=dates)
+    items = parse(item_report, tz=tz, platform=platform, progress=progress, dates=dates)
     if orders.kind != "order_report" or items.kind != "item_report":
         _refuse_mixed_up(order_report, orders.kind, item_report, items.kind)
     lines = {r.order_id: r for r in items.records if isinstance(r, OrderLinesRecord)}
@@ -177,18 +186,23 @@ def _refuse_mixed_up(
     raise ImportFileError(f"expected the other kind of report, found an {kind}", file=file)
 
 
-def is_item_report(headers: list[str]) -> bool:
+def is_item_report(headers: list[str], *, file: str | None = None) -> bool:
     """An item report has title, price and quantity columns and no order total."""
-    items = map_headers(headers, ITEM_ALIASES)
-    orders = map_headers(headers, {"total_amount": ORDER_ALIASES["total_amount"]})
+    items = map_headers(headers, ITEM_ALIASES, file=file)
+    orders = map_headers(headers, {"total_amount": ORDER_ALIASES["total_amount"]}, file=file)
     has_lines = all(items.has(name) for name in ("title", "unit_price", "quantity"))
     return has_lines and not orders.has("total_amount")
 
 
 def _parse_order_table(
-    table: Table, *, tz: ZoneInfo, platform: Platform, progress: RowProgress | None
+    table: Table,
+    *,
+    tz: ZoneInfo,
+    platform: Platform,
+    progress: RowProgress | None,
+    dates: DateWindow,
 ) -> ParsedFile:
-    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz)
+    columns = columns_for(table, ORDER_ALIASES, ORDER_REQUIRED, tz, dates)
     return read_orders(
         table,
         columns,
@@ -201,8 +215,10 @@ def _parse_order_table(
 
 def order_from_row(row: Row, platform: Platform) -> OrderRecord:
     """One order report row as an order (lines come from the item report)."""
-    paid_raw = row.amount("paid_amount")
+    total = row.required_amount("total_amount")
+    paid_column = row.amount("paid_amount")
     refund = row.amount("refund_amount") or ZERO
+    paid = gross_paid(paid_column, refund, total)
     paid_at = row.time("paid_at")
     shipped_at = row.time("shipped_at")
     settled_at = row.time("settled_at")
@@ -210,20 +226,22 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
     if close_reason in NOT_CLOSED:
         close_reason = None
     evidence = Evidence(
-        paid=paid_at is not None or bool(paid_raw) or refund > 0 or "退款" in (close_reason or ""),
+        paid=paid_at is not None
+        or bool(paid_column)
+        or refund > 0
+        or "退款" in (close_reason or ""),
         shipped=shipped_at is not None or row.text("tracking_no") is not None,
         settled=settled_at is not None,
         closed=close_reason is not None,
-        refunded_in_full=refund > 0 and refund >= (paid_raw or ZERO),
+        refunded_in_full=refund > 0 and refund >= (total if paid is None else paid),
     )
     raw_status = row.text("status")
     status = order_status(raw_status, evidence, row.columns)
-    total = row.required_amount("total_amount")
     goods = row.amount("goods_amount")
     shipping = row.amount("shipping_fee") or ZERO
     return OrderRecord(
         platform=platform,
-        order_id=row.required_text("order_id"),
+        order_id=row.required_id("order_id"),
         status=status,
         created_at=row.required_time("created_at"),
         total_amount=total,
@@ -231,7 +249,7 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
         goods_amount=goods,
         shipping_fee=shipping,
         discount=max(goods + shipping - total, ZERO) if goods is not None else ZERO,
-        paid_amount=paid_raw if status.was_paid else None,
+        paid_amount=paid if status.was_paid else None,
         refund_amount=refund,
         paid_at=paid_at,
         shipped_at=shipped_at,
@@ -241,7 +259,17 @@ def order_from_row(row: Row, platform: Platform) -> OrderRecord:
         close_reason=close_reason,
         raw_status=raw_status,
         source=row.source(),
+        status_inferred=raw_status is None,
     )
+
+
+def gross_paid(paid: Decimal | None, refund: Decimal, total: Decimal) -> Decimal | None:
+    """The amount paid before refunds. Some Tmall/Taobao exports write 买家实际支付金额 net
+    of the refund: on a row with a refund where paid + refund equals the total, the column
+    is net and the gross amount is the total; otherwise the column is the gross amount."""
+    if paid is not None and refund > 0 and paid + refund == total:
+        return total
+    return paid
 
 
 def _buyer(row: Row) -> Buyer:

@@ -10,9 +10,12 @@ combination of status text and evidence. The result is an :class:`OrderTable` ho
 orders the row reader would have produced.
 
 All or nothing: a file this reader cannot take with certainty — not a plain CSV with its
-header on row 1, rows of another width, an undecodable byte, a bad or empty required cell,
-an order id twice, an unknown status, an amount in fractions of a cent — raises
-:class:`NotColumnar`, and the row reader reads it, reporting each problem with its row and column.
+header on row 1, rows of another width, an undecodable byte, a NUL byte, a cell longer than
+:data:`~winback.ingest.tables.MAX_CELL_CHARS`, a bad or empty required cell, a date outside
+the accepted window, an order id Excel turned into a number, an order id twice, an unknown
+status, an amount in fractions of a cent — raises :class:`NotColumnar`, and the row reader
+reads it, reporting each problem with its row and column. Every such check is one Arrow
+compute call over a column (or a byte count over the file), never a Python call per row.
 
 One leniency remains: Arrow reads a stray character after a closing quote (``"x"y``) as
 part of the cell, where Python's strict CSV reader calls the file broken.
@@ -43,7 +46,7 @@ from winback.ingest.cleaning import (
 )
 from winback.ingest.orders_common import Columns, Evidence, RowRejected, region_of
 from winback.ingest.records import ORDER_TABLE_SCHEMA, OrderTable
-from winback.ingest.tables import Table
+from winback.ingest.tables import MAX_CELL_CHARS, Table, header_width
 from winback.ingest.taobao_status import NOT_CLOSED, order_status
 from winback.model import OrderStatus, Platform
 
@@ -64,6 +67,7 @@ _EMPTY: Final = pa.array(sorted(EMPTY_MARKERS))
 _EXCEL_GUARD: Final = '(?s)^="(.*)"$'
 _PLAIN_TIME: Final = r"^\d{4}-[01]\d-[0-3]\d ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
 _MASKED: Final = r"\*{3,}|^#{2}|^\${2}"
+_NUMERIC_ID: Final = r"^[+-]?\d+(\.\d+)?[eE][+-]\d+$|^\d+\.0+$"
 _HOUR_US: Final = 3_600_000_000
 _EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 (local wall-clock arithmetic)
 
@@ -138,25 +142,28 @@ def _check_plain(table: Table, min_rows: int) -> int:
         raise NotColumnar("not a plain CSV with its header on row 1")
     if table.estimated_rows < min_rows:
         raise NotColumnar("a small file")
-    quotes, lines = _count_quotes_and_lines(table.file)
+    quotes, lines, nuls = _count_quotes_lines_and_nuls(table.file)
     if quotes % 2 == 1:
         # A quoted cell never closed: Arrow would read it as a cell running to the end of
         # the file where Python's strict CSV reader reports a truncated file.
         raise NotColumnar("a quoted cell runs to the end of the file (a truncated file)")
+    if nuls:
+        raise NotColumnar("a NUL byte: the row reader names its row")
     return lines
 
 
-def _count_quotes_and_lines(file: str) -> tuple[int, int]:
-    """Quote marks and lines of a file. (GB18030 and UTF-8 never use the bytes ``"`` or
-    ``\\n`` inside a multibyte character, so counting bytes counts characters.)"""
-    quotes = newlines = 0
+def _count_quotes_lines_and_nuls(file: str) -> tuple[int, int, int]:
+    """Quote marks, lines and NUL bytes of a file. (GB18030 and UTF-8 never use the bytes
+    ``"``, ``\\n`` or NUL inside a multibyte character, so counting bytes counts characters.)"""
+    quotes = newlines = nuls = 0
     last = b""
     with Path(file).open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 24), b""):
             quotes += chunk.count(b'"')
             newlines += chunk.count(b"\n")
+            nuls += chunk.count(b"\x00")
             last = chunk
-    return quotes, newlines + (1 if last and not last.endswith(b"\n") else 0)
+    return quotes, newlines + (1 if last and not last.endswith(b"\n") else 0), nuls
 
 
 def _read_csv(table: Table) -> pa.Table:
@@ -226,7 +233,42 @@ class _Cells:
         return _by_value(self.text(field), _hundredths, pa.int64())
 
     def time(self, field: str) -> pa.Array:
-        return instants(self.text(field), self.columns.tz)
+        """The instants of ``field``; a time outside the accepted window declines the file."""
+        values = instants(self.text(field), self.columns.tz)
+        if values.null_count < len(values):
+            earliest, latest = self.columns.dates.instants(self.columns.tz)
+            bounds = pc.min_max(values)
+            low, high = bounds["min"].as_py(), bounds["max"].as_py()
+            if low < earliest or high >= latest:
+                raise NotColumnar(f"a {field} outside the accepted dates")
+        return values
+
+    def refuse_huge_cells(self) -> None:
+        """Decline a chunk holding a cell the row reader would reject as too long."""
+        for column in self.raw.columns:
+            # Bytes come from the offsets for free; characters only when the bytes exceed.
+            longest = pc.max(pc.binary_length(column)).as_py()
+            if longest is not None and longest > MAX_CELL_CHARS:
+                characters = pc.max(pc.utf8_length(column)).as_py()
+                if characters is not None and characters > MAX_CELL_CHARS:
+                    raise NotColumnar("a cell longer than any export field")
+
+    def refuse_unheaded_cells(self) -> None:
+        """Decline a chunk with a filled cell under a blank header past the last named column
+        (a trailing delimiter in the header): the row reader rejects such a row."""
+        width = header_width(self.columns.headers)
+        for column in self.raw.columns[width:]:
+            if pc.any(pc.not_equal(pc.utf8_trim_whitespace(column), "")).as_py():
+                raise NotColumnar("a row longer than the header")
+
+    def refuse_numeric_ids(self, ids: pa.Array) -> None:
+        """Decline ids Excel turned into numbers (``2.1E+18``, ``1234.0``): Taobao ids are
+        digits, so only the ids that are not are matched against the pattern."""
+        if pc.all(pc.utf8_is_digit(ids)).as_py():
+            return
+        others = pc.filter(ids, pc.invert(pc.utf8_is_digit(ids)))
+        if pc.any(pc.match_substring_regex(others, _NUMERIC_ID)).as_py():
+            raise NotColumnar("an order id Excel turned into a number")
 
 
 def clean_texts(cells: pa.Array) -> pa.Array:
@@ -311,9 +353,9 @@ def instants(texts: pa.Array, tz: ZoneInfo) -> pa.Array:
         offsets = np.array([_hour_offset(int(h), tz) for h in unique], dtype=np.int64)
         cell_offsets = offsets[index]
         changing = cell_offsets == _CHANGING
-        utc[valid] = local_us[valid] - cell_offsets
-        positions = np.flatnonzero(valid)[changing]
-        slow[positions] = True
+        steady = np.flatnonzero(valid)[~changing]
+        utc[steady] = local_us[steady] - cell_offsets[~changing]
+        slow[np.flatnonzero(valid)[changing]] = True
     if slow.any():
         for position in np.flatnonzero(slow):
             utc[position] = _python_instant(texts[int(position)].as_py(), tz)
@@ -357,7 +399,10 @@ _UTC_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _orders(raw: pa.Table, columns: Columns, platform: Platform) -> OrderTable:
     cells = _Cells(raw, columns)
+    cells.refuse_huge_cells()
+    cells.refuse_unheaded_cells()
     order_id = cells.required_text("order_id")
+    cells.refuse_numeric_ids(order_id)
     if pc.count_distinct(order_id).as_py() != len(order_id):
         raise NotColumnar("an order id occurs twice")
     created = cells.time("created_at")
@@ -366,6 +411,12 @@ def _orders(raw: pa.Table, columns: Columns, platform: Platform) -> OrderTable:
         raise NotColumnar("an empty creation time or total")
     paid_raw = cells.amount("paid_amount")
     refund = pc.fill_null(cells.amount("refund_amount"), 0)
+    # taobao.gross_paid: a paid column net of a refund (paid + refund = total) is read back
+    # to the gross amount, the total.
+    net = pc.fill_null(
+        pc.and_(pc.greater(refund, 0), pc.equal(pc.add(paid_raw, refund), total)), False
+    )
+    paid_gross = pc.if_else(net, total, paid_raw)
     paid_at, shipped_at, settled_at = (
         cells.time(f) for f in ("paid_at", "shipped_at", "settled_at")
     )
@@ -384,7 +435,7 @@ def _orders(raw: pa.Table, columns: Columns, platform: Platform) -> OrderTable:
         "settled": pc.is_valid(settled_at),
         "closed": pc.is_valid(close_reason),
         "refunded_in_full": pc.and_(
-            pc.greater(refund, 0), pc.greater_equal(refund, pc.fill_null(paid_raw, 0))
+            pc.greater(refund, 0), pc.greater_equal(refund, pc.coalesce(paid_gross, total))
         ),
     }
     raw_status = cells.text("status")
@@ -424,11 +475,12 @@ def _orders(raw: pa.Table, columns: Columns, platform: Platform) -> OrderTable:
         "goods_amount": goods,
         "shipping_fee": shipping,
         "discount": discount,
-        "paid_amount": pc.if_else(was_paid, paid_raw, pa.scalar(None, pa.int64())),
+        "paid_amount": pc.if_else(was_paid, paid_gross, pa.scalar(None, pa.int64())),
         "refund_amount": refund,
         **_contact("phone", phone),
         **_contact("email", nothing),
         **_contact("address", address),
+        "status_inferred": pc.is_null(raw_status),
     }
     arrays = [pa.array(data[f.name]).cast(f.type) for f in ORDER_TABLE_SCHEMA]
     return OrderTable(platform, pa.Table.from_arrays(arrays, schema=ORDER_TABLE_SCHEMA))

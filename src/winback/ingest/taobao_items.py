@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.orders_common import (
     Evidence,
     Row,
@@ -58,10 +59,15 @@ class _Order:
 
 
 def parse_item_table(
-    table: Table, *, tz: ZoneInfo, platform: Platform, progress: RowProgress | None
+    table: Table,
+    *,
+    tz: ZoneInfo,
+    platform: Platform,
+    progress: RowProgress | None,
+    dates: DateWindow = PLAUSIBLE_DATES,
 ) -> ParsedFile:
     """Read an item report already opened by :func:`~winback.ingest.tables.read_table`."""
-    columns = columns_for(table, ITEM_ALIASES, ITEM_REQUIRED, tz)
+    columns = columns_for(table, ITEM_ALIASES, ITEM_REQUIRED, tz, dates)
     stream = RowStream(table, columns, progress)
     orders: dict[str, _Order] = {}
     for row in stream:
@@ -100,18 +106,18 @@ def parse_item_table(
 def _line_from_row(
     row: Row, orders: dict[str, _Order]
 ) -> tuple[str, OrderLineRecord, OrderStatus | None]:
-    order_id = row.required_text("order_id")
+    order_id = row.required_id("order_id")
     known = orders.get(order_id)
     position = 1 + (len(known.lines) if known is not None else 0)
     refund = row.amount("refund_amount") or ZERO
     refund_status = row.text("refund_status") or ""
     line = OrderLineRecord(
-        line_id=row.text("line_id") or str(position),
+        line_id=row.id("line_id") or str(position),
         title=row.required_text("title"),
         quantity=row.required_count("quantity"),
         unit_price=row.required_amount("unit_price"),
         sku=row.text("sku"),
-        product_id=row.text("product_id"),
+        product_id=row.id("product_id"),
         attributes=row.spec("attributes"),
         refund_amount=refund,
     )

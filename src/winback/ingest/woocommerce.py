@@ -12,27 +12,36 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from winback.errors import UnreadableFileError
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow
 from winback.ingest.records import ParsedFile, RowProgress
 from winback.ingest.rows import rows_closed
-from winback.ingest.tables import read_table
+from winback.ingest.tables import WESTERN_TEXT, read_table
 from winback.ingest.woocommerce_csv import parse_csv
 from winback.ingest.woocommerce_json import order_status, parse_json
 
 __all__ = ["order_status", "parse"]
 
 
-def parse(path: Path, *, tz: ZoneInfo, progress: RowProgress | None = None) -> ParsedFile:
-    """Parse a WooCommerce orders file (REST JSON or CSV export)."""
+def parse(
+    path: Path,
+    *,
+    tz: ZoneInfo,
+    progress: RowProgress | None = None,
+    encoding: str = "auto",
+    dates: DateWindow = PLAUSIBLE_DATES,
+) -> ParsedFile:
+    """Parse a WooCommerce orders file (REST JSON or CSV export). A CSV's encoding is
+    detected (UTF-8, else cp1252) unless ``encoding`` names it; JSON is UTF-8."""
     try:
         with path.open("rb") as handle:
             head = handle.read(1024)
             if is_json(head):
-                return parse_json(str(path), head + handle.read(), tz, progress)
+                return parse_json(str(path), head + handle.read(), tz, progress, dates)
     except OSError as error:
         reason = f"cannot open the file: {error.strerror}"
         raise UnreadableFileError(reason, file=str(path)) from error
-    with rows_closed(read_table(path)) as table:
-        return parse_csv(table, tz, progress)
+    with rows_closed(read_table(path, encoding=encoding, text_encodings=WESTERN_TEXT)) as table:
+        return parse_csv(table, tz, progress, dates)
 
 
 def is_json(head: bytes) -> bool:

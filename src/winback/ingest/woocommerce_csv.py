@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from winback.ingest.cleaning import map_headers
+from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, map_headers
 from winback.ingest.records import (
     ZERO,
     Buyer,
@@ -23,10 +23,10 @@ from winback.ingest.records import (
 )
 from winback.ingest.rows import (
     Columns,
+    DataRows,
     FieldError,
     Row,
     RowGroup,
-    counted,
     group_rows,
     require_columns,
 )
@@ -67,15 +67,22 @@ ORDER_LEVEL = tuple(
 DEFAULT_CURRENCY = "USD"
 
 
-def parse_csv(table: Table, tz: ZoneInfo, progress: RowProgress | None) -> ParsedFile:
+def parse_csv(
+    table: Table,
+    tz: ZoneInfo,
+    progress: RowProgress | None,
+    dates: DateWindow = PLAUSIBLE_DATES,
+) -> ParsedFile:
     """Orders from an already opened WooCommerce orders CSV."""
-    header_map = map_headers(table.headers, ORDER_COLUMNS)
-    columns = Columns.found(table.file, table.headers, header_map)
+    header_map = map_headers(table.headers, ORDER_COLUMNS, file=table.file)
+    columns = Columns.found(table.file, table.headers, header_map, dates=dates)
     require_columns(columns, REQUIRED_COLUMNS, ORDER_COLUMNS)
     parsed = ParsedFile(table.file, Platform.WOOCOMMERCE, "orders")
     parsed.unmapped_columns = header_map.unmapped
-    rows = list(counted(table.numbered_rows(), progress))
-    parsed.rows_read = len(rows)
+    data = DataRows(table, progress)
+    rows = list(data)
+    parsed.rows_read = data.read
+    parsed.rejections.extend(data.rejections)
     groups = group_rows(
         rows, columns, key="order_id", order_fields=ORDER_LEVEL, rejections=parsed.rejections
     )
@@ -106,7 +113,7 @@ def order_record(group: RowGroup, tz: ZoneInfo) -> OrderRecord:
         shipping_fee=first.amount("shipping") or ZERO,
         discount=first.amount("discount") or ZERO,
         paid_amount=total if paid_at is not None else None,
-        refund_amount=abs(first.amount("refund") or ZERO),
+        refund_amount=abs(first.amount("refund", signed=True) or ZERO),
         paid_at=paid_at,
         shipped_at=first.time("completed_at", tz),
         payment_method=first.text("payment_method"),
@@ -139,12 +146,12 @@ def _lines(rows: list[Row]) -> tuple[OrderLineRecord, ...]:
         try:
             quantity = row.integer("line_quantity")
             line = OrderLineRecord(
-                line_id=row.text("line_id") or str(len(lines) + 1),
+                line_id=row.id("line_id") or str(len(lines) + 1),
                 title=title,
                 quantity=1 if quantity is None else quantity,
                 unit_price=row.required_amount("line_price"),
                 sku=row.text("line_sku"),
-                product_id=row.text("line_product_id"),
+                product_id=row.id("line_product_id"),
             )
         except FieldError as error:
             error.row = row.number

@@ -4,6 +4,12 @@ The body is a JSON list of order objects. Times come twice: ``date_created`` in 
 zone without an offset and ``date_created_gmt`` in UTC; the ``*_gmt`` field wins, the local one
 (read in the store's zone) is the fallback. Amounts are strings (``"12.50"``), line prices
 numbers; both are read as exact decimals. The status table is in ``docs/importers.md``.
+
+Each order object is read alone: an item that is not an object, or an order whose fields have
+the wrong shape (a list where an object belongs, a ``meta_data`` that is not a list of
+objects, an amount too large for the store), is rejected with its position and the key, and
+the other orders are read. Only a body that is not JSON, or not a list of orders, fails the
+file.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from winback.errors import MissingColumnError, UnreadableFileError
-from winback.ingest.cleaning import CellError, clean_text, parse_amount, parse_datetime
+from winback.ingest.cleaning import (
+    PLAUSIBLE_DATES,
+    CellError,
+    DateWindow,
+    clean_text,
+    parse_amount,
+    parse_datetime,
+    parse_id,
+)
 from winback.ingest.records import (
     ZERO,
     Buyer,
@@ -30,6 +44,7 @@ from winback.ingest.records import (
     SourceRef,
 )
 from winback.ingest.rows import PROGRESS_EVERY, FieldError, FirstSeen, duplicate_reason
+from winback.ingest.tables import MAX_CELL_CHARS
 from winback.model import OrderStatus, Platform
 
 REQUIRED_KEYS = ("id", "status", "date_created", "total")
@@ -68,40 +83,55 @@ def order_status(raw: str, *, paid: bool) -> OrderStatus:
     return STATUSES[slug]
 
 
-def parse_json(file: str, data: bytes, tz: ZoneInfo, progress: RowProgress | None) -> ParsedFile:
+def parse_json(
+    file: str,
+    data: bytes,
+    tz: ZoneInfo,
+    progress: RowProgress | None,
+    dates: DateWindow = PLAUSIBLE_DATES,
+) -> ParsedFile:
     """Orders from the bytes of a REST API response saved to ``file``."""
     orders = load_orders(file, data)
     parsed = ParsedFile(file, Platform.WOOCOMMERCE, "orders", rows_read=len(orders))
-    parsed.unmapped_columns = sorted({key for order in orders[:1] for key in order} - READ_KEYS)
+    first = next(order for order in orders if isinstance(order, dict))
+    parsed.unmapped_columns = sorted(set(first) - READ_KEYS)
     seen = FirstSeen()
     for position, order in enumerate(orders, start=1):
         if progress is not None and position % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
         try:
-            record = order_record(order, tz, SourceRef(file, position))
+            record = order_record(
+                _object(order, f"item {position}"), tz, SourceRef(file, position), dates
+            )
         except FieldError as error:
             parsed.rejections.append(Rejection(file, position, error.field, error.reason))
             continue
-        verdict, first = seen.verdict(record.order_id, replace(record, source=None), position)
+        verdict, first_seen = seen.verdict(record.order_id, replace(record, source=None), position)
         if verdict == "new":
             parsed.records.append(record)
         elif verdict == "conflict":
-            reason = duplicate_reason("order", record.order_id, first)
+            reason = duplicate_reason("order", record.order_id, first_seen)
             parsed.rejections.append(Rejection(file, position, "id", reason))
     if progress is not None and len(orders) % PROGRESS_EVERY:
         progress(len(orders) % PROGRESS_EVERY)
     return parsed
 
 
-def load_orders(file: str, data: bytes) -> list[Json]:
-    """The order objects of a response body; raises when it is not a list of orders."""
+def load_orders(file: str, data: bytes) -> list[Any]:
+    """The items of a response body (each an order object, or rejected when read); raises
+    when the body is not JSON, not a list, or holds no order object."""
     try:
-        body = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+        # Numbers as exact decimals: no float rounding, no OverflowError for 1e400 and no
+        # limit on the digits of an integer (Python refuses ints over 4,300 digits).
+        body = json.loads(data.decode("utf-8-sig"), parse_float=Decimal, parse_int=Decimal)
     except UnicodeDecodeError as error:
         raise UnreadableFileError("the JSON file is not UTF-8 text", file=file) from error
     except json.JSONDecodeError as error:
         reason = f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         raise UnreadableFileError(f"{reason} (the file may be truncated)", file=file) from error
+    except RecursionError as error:
+        reason = "the JSON is nested too deeply to be an order list (brackets inside brackets)"
+        raise UnreadableFileError(reason, file=file) from error
     if isinstance(body, dict) and isinstance(body.get("orders"), list):
         body = body["orders"]  # the legacy v1–v3 API wrapped the list in {"orders": [...]}
     expected = "expected a JSON list of WooCommerce order objects (GET /wp-json/wc/v3/orders)"
@@ -109,15 +139,15 @@ def load_orders(file: str, data: bytes) -> list[Json]:
         raise UnreadableFileError(f"{expected}, found {_kind(body)}", file=file)
     if not body:
         raise UnreadableFileError(f"{expected}, found an empty list", file=file)
-    for position, item in enumerate(body, start=1):
-        if not isinstance(item, dict):
-            reason = f"{expected}; item {position} is {_kind(item)}"
-            raise UnreadableFileError(reason, file=file, row=position)
-    missing = [key for key in REQUIRED_KEYS if key not in body[0]]
+    first = next((item for item in body if isinstance(item, dict)), None)
+    if first is None:
+        raise UnreadableFileError(f"{expected}; no item is an object", file=file)
+    missing = [key for key in REQUIRED_KEYS if key not in first]
     if missing:
-        found = ", ".join(sorted(body[0])) or "none"
+        found = ", ".join(sorted(first)) or "none"
+        row = body.index(first) + 1
         reason = f"{expected}; the first object has no {missing[0]!r} (its keys: {found})"
-        raise MissingColumnError(reason, file=file, row=1, column=missing[0])
+        raise MissingColumnError(reason, file=file, row=row, column=missing[0])
     return body
 
 
@@ -126,17 +156,35 @@ def _kind(value: object) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | Decimal) else "null")
 
 
-def order_record(order: Json, tz: ZoneInfo, source: SourceRef) -> OrderRecord:
+def _object(value: object, where: str) -> Json:
+    """``value`` when it is a JSON object; rejects the order naming ``where`` otherwise."""
+    if not isinstance(value, dict):
+        raise FieldError(where, f"{where} is {_kind(value)}, not an object")
+    return value
+
+
+def _objects(value: object, where: str) -> list[Json]:
+    """``value`` when it is a list of JSON objects (null is an empty list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise FieldError(where, f"{where} is not a list of objects")
+    return value
+
+
+def order_record(
+    order: Json, tz: ZoneInfo, source: SourceRef, dates: DateWindow = PLAUSIBLE_DATES
+) -> OrderRecord:
     """One REST order object; raises :class:`FieldError` naming the key of a bad value."""
-    paid_at = woo_time(order, "date_paid", tz)
+    paid_at = woo_time(order, "date_paid", tz, dates)
     status = order_status(_text(order, "status") or "", paid=paid_at is not None)
-    modified = woo_time(order, "date_modified", tz)
+    modified = woo_time(order, "date_modified", tz, dates)
     total = _required_amount(order, "total")
     return OrderRecord(
         platform=Platform.WOOCOMMERCE,
-        order_id=_required(_text(order, "id"), "id"),
+        order_id=_required(_id(order, "id"), "id"),
         status=status,
-        created_at=_required(woo_time(order, "date_created", tz), "date_created"),
+        created_at=_required(woo_time(order, "date_created", tz, dates), "date_created"),
         total_amount=total,
         buyer=_buyer(order),
         currency=_text(order, "currency") or "USD",
@@ -145,7 +193,7 @@ def order_record(order: Json, tz: ZoneInfo, source: SourceRef) -> OrderRecord:
         paid_amount=total if paid_at is not None else None,
         refund_amount=_refunded(order),
         paid_at=paid_at,
-        shipped_at=woo_time(order, "date_completed", tz),
+        shipped_at=woo_time(order, "date_completed", tz, dates),
         closed_at=modified if status in (OrderStatus.CLOSED, OrderStatus.CANCELLED) else None,
         refunded_at=modified if status is OrderStatus.REFUNDED else None,
         payment_method=_text(order, "payment_method_title") or _text(order, "payment_method"),
@@ -156,14 +204,16 @@ def order_record(order: Json, tz: ZoneInfo, source: SourceRef) -> OrderRecord:
     )
 
 
-def woo_time(data: Json, name: str, tz: ZoneInfo) -> datetime | None:
+def woo_time(
+    data: Json, name: str, tz: ZoneInfo, dates: DateWindow = PLAUSIBLE_DATES
+) -> datetime | None:
     """``name_gmt`` read as UTC when present, else ``name`` in the site's zone ``tz``."""
     for key, zone in ((f"{name}_gmt", ZoneInfo("UTC")), (name, tz)):
         text = _text(data, key)
         if text is None:
             continue
         try:
-            value = parse_datetime(text, zone)
+            value = parse_datetime(text, zone, window=dates)
         except CellError as error:
             raise FieldError(key, str(error)) from None
         return value
@@ -171,7 +221,7 @@ def woo_time(data: Json, name: str, tz: ZoneInfo) -> datetime | None:
 
 
 def _buyer(order: Json) -> Buyer:
-    billing = order.get("billing") or {}
+    billing = _object(order.get("billing") or {}, "billing")
     email = Contact(_text(billing, "email"))
     phone = Contact(_text(billing, "phone"))
     customer = _text(order, "customer_id")
@@ -190,25 +240,22 @@ def _buyer(order: Json) -> Buyer:
 
 
 def _items(order: Json) -> list[Json]:
-    items = order.get("line_items") or []
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise FieldError("line_items", "line_items is not a list of objects")
-    return items
+    return _objects(order.get("line_items"), "line_items")
 
 
 def _line(item: Json, where: str) -> OrderLineRecord:
-    quantity = _text(item, "quantity")
-    if quantity is None or not quantity.lstrip("-").isdigit():
+    quantity = _text(item, "quantity", where)
+    if quantity is None or not quantity.isdigit() or len(quantity) > 9:
         raise FieldError(f"{where}.quantity", f"not a whole number: {quantity!r}")
-    product = _text(item, "product_id")
+    product = _id(item, "product_id", where)
     return OrderLineRecord(
-        line_id=_text(item, "id") or "",
-        title=_text(item, "name") or "",
+        line_id=_id(item, "id", where) or "",
+        title=_text(item, "name", where) or "",
         quantity=int(quantity),
         unit_price=_required_amount(item, "price", where),
-        sku=_text(item, "sku"),
+        sku=_text(item, "sku", where),
         product_id=product if product not in (None, "0") else None,
-        attributes=line_attributes(item.get("meta_data") or []),
+        attributes=line_attributes(_objects(item.get("meta_data"), f"{where}.meta_data")),
     )
 
 
@@ -232,26 +279,65 @@ _ATTRIBUTE_KEYS = {"color": "colour", "colour": "colour", "size": "size"}
 
 
 def _refunded(order: Json) -> Decimal:
-    refunds = order.get("refunds") or []
+    """The sum of the refunds, which the API writes as negative totals (``"-5.00"``)."""
     total = ZERO
-    for position, refund in enumerate(refunds):
-        amount = (
-            _amount(refund, "total", f"refunds[{position}]") if isinstance(refund, dict) else None
-        )
+    for position, refund in enumerate(_objects(order.get("refunds"), "refunds")):
+        amount = _amount(refund, "total", f"refunds[{position}]", signed=True)
         total += abs(amount or ZERO)
     return total
 
 
-def _text(data: Json, key: str) -> str | None:
+def _text(data: Json, key: str, where: str | None = None) -> str | None:
+    """A scalar value as clean text; a list or object where a value belongs, a NUL
+    character or a value longer than any field rejects the order."""
     value = data.get(key)
-    if value is None or isinstance(value, dict | list):
+    if value is None:
         return None
-    return clean_text(str(value))
+    name = f"{where}.{key}" if where else key
+    if isinstance(value, dict | list):
+        raise FieldError(name, f"{name} is {_kind(value)}, not a value")
+    if isinstance(value, Decimal):
+        value = _plain_number(value, name)
+    text = str(value)
+    if "\x00" in text:
+        raise FieldError(name, "the value holds a NUL character (\\x00), which no database stores")
+    if len(text) > MAX_CELL_CHARS:
+        raise FieldError(name, f"the value holds {len(text):,} characters, more than any field")
+    return clean_text(text)
 
 
-def _amount(data: Json, key: str, where: str | None = None) -> Decimal | None:
+def _plain_number(value: Decimal, name: str) -> str:
+    """A JSON number as the digits it stands for (``1E+2`` → ``100``), refused when it
+    could not be an amount, a quantity or an id (``1e400``)."""
+    if not value.is_finite() or value.adjusted() > 30:
+        raise FieldError(name, f"the number {value} is too large for any field")
+    return format(value, "f")
+
+
+def _id(data: Json, key: str, where: str | None = None) -> str | None:
+    """An id; a JSON number written with a fraction or an exponent (``2.1E+18``,
+    ``1234.0``) is an id some program read as a float, refused like Excel's."""
+    value = data.get(key)
+    name = f"{where}.{key}" if where else key
     try:
-        return parse_amount(str(data.get(key) if data.get(key) is not None else ""))
+        if isinstance(value, Decimal) and value.as_tuple().exponent != 0:
+            raise CellError(
+                f"the id {value} is a number with a fraction or an exponent: a program read "
+                "the ids as floats, and long ids lose their last digits that way; export the "
+                "ids as text"
+            )
+        text = _text(data, key, where)
+        return None if text is None else parse_id(text)
+    except CellError as error:
+        raise FieldError(name, str(error)) from None
+
+
+def _amount(
+    data: Json, key: str, where: str | None = None, *, signed: bool = False
+) -> Decimal | None:
+    text = _text(data, key, where)
+    try:
+        return None if text is None else parse_amount(text, signed=signed)
     except CellError as error:
         raise FieldError(f"{where}.{key}" if where else key, str(error)) from None
 

@@ -89,7 +89,7 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
     for report in reports:
         _print_rejections(console, report)
         if report.unmapped_columns:
-            names = ", ".join(report.unmapped_columns)
+            names = escape(", ".join(report.unmapped_columns))
             console.print(f"[dim]{_name(report)}: columns not mapped: {names}[/]", soft_wrap=True)
     for note in dict.fromkeys(note for report in reports for note in report.notes):
         console.print(f"[yellow]{reports[-1].store}: {escape(note)}[/]", soft_wrap=True)
@@ -100,7 +100,7 @@ def _print_rejections(console: Console, report: ImportReport) -> None:
         return
     console.print(f"[red]{_name(report)}: {report.rejected:,} rows rejected[/]")
     for rejection in report.rejections[:SHOWN_REJECTIONS]:
-        console.print(f"  {rejection}", highlight=False, soft_wrap=True)
+        console.print(f"  {escape(str(rejection))}", highlight=False, soft_wrap=True)
     hidden = report.rejected - SHOWN_REJECTIONS
     if hidden > 0:
         console.print(f"  … and {hidden:,} more (use --json for all)")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +26,8 @@ from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
 from winback.config import Settings
 from winback.errors import ImportFileError
+from winback.ingest.cleaning import DateWindow
+from winback.ingest.generic import load_mapping
 from winback.ingest.records import OrderRecord, OrderTable, ParsedFile, Rejection
 from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.ingest.taobao_columns import NotColumnar, OrderStream
@@ -99,14 +101,17 @@ def import_path(
     so a folder with both reports imports in one call.
     """
     target = import_target(app, source, store)
+    window = _date_window(target, app.clock.now())
     deferred: list[tuple[ParsedFile, Digest, float]] = []
     reports: list[ImportReport] = []
     # The file's SHA-256 is taken beside the import (hashlib lets go of the GIL).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="winback-sha256") as hashing:
-        for file, item_report in pair_reports(files_in(path), source):
+        for file, item_report in pair_reports(_importable(path, source, mapping), source):
             started = time.perf_counter()
             digest: Digest = hashing.submit(_sha256, file).result
-            parsed = _parse(target, file, source, mapping, item_report, progress, streaming=True)
+            parsed = _parse(
+                target, file, source, mapping, item_report, progress, window, streaming=True
+            )
             if parsed.kind == "item_report":
                 deferred.append((parsed, digest, started))
                 continue
@@ -116,7 +121,7 @@ def import_path(
                 # A streamed report turned out to need the row reader part-way: what was
                 # written is rolled back, and the file is read again, row by row.
                 parsed = _parse(
-                    target, file, source, mapping, item_report, progress, streaming=False
+                    target, file, source, mapping, item_report, progress, window, streaming=False
                 )
                 report = _apply(app, target, parsed, digest, started, progress)
             reports.append(report)
@@ -132,6 +137,7 @@ def _parse(
     mapping: Path | None,
     item_report: Path | None,
     progress: ImportProgress | None,
+    dates: DateWindow,
     *,
     streaming: bool,
 ) -> ParsedFile:
@@ -147,6 +153,7 @@ def _parse(
         item_report=item_report,
         progress=advance,
         streaming=streaming,
+        dates=dates,
     )
 
 
@@ -232,6 +239,23 @@ def _check_currency(parsed: ParsedFile, currency: str, store: str) -> None:
                 file=parsed.file,
                 row=where.row if where is not None else None,
             )
+
+
+def _date_window(target: Settings, now: datetime) -> DateWindow:
+    """The dates a file may hold: from ``imports.earliest_date`` to a little after now."""
+    settings = target.imports
+    latest = (now + settings.future_margin).astimezone(target.store.zone).date()
+    return DateWindow(settings.earliest_date, latest + timedelta(days=1))
+
+
+def _importable(path: Path, source: Platform, mapping: Path | None) -> list[Path]:
+    """The files to import from ``path``; in a folder, a generic mapping's joined files
+    (its ``[files.NAME]`` tables) are read with the main file, not imported on their own."""
+    files = files_in(path)
+    if source is not Platform.GENERIC or mapping is None or not path.is_dir():
+        return files
+    joined = {Path(join.path).name for join in load_mapping(mapping).files}
+    return [file for file in files if file.name not in joined]
 
 
 def _record_count(record: object) -> int:
