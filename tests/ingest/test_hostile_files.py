@@ -5,6 +5,7 @@ encoding, buyer text that looks like a formula, and an impossible date on both d
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -177,6 +178,8 @@ def test_impossible_dates_and_nul_bytes_never_reach_either_database(
         repo.apply_records(conn, store, parsed.records, source_file=str(path))
     with engine.connect() as conn:
         stored = repo.orders_table(conn, store).to_pylist()  # read back: no OverflowError
-        summary = repo.store_summary(conn, store)
+        summary = repo.store_summary(
+            conn, store, as_of=datetime.now(UTC), close_after=timedelta(hours=24)
+        )
     assert [row["order_id"] for row in stored] == ["1001"]
     assert summary is not None

@@ -99,10 +99,16 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object
     with gzip.open(ONLINE_RETAIL, "rb") as source, csv_path.open("wb") as target:
         shutil.copyfileobj(source, target)
     database = f"sqlite:///{folder / 'winback.db'}"
+    settings = folder / "winback.toml"  # the wholesaler's store: its zone and its money
+    settings.write_text(
+        '[store]\nname = "UK gift-ware"\nplatform = "generic"\ntimezone = "Europe/London"\n'
+        'currency = "GBP"\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(
         cli,
-        ["--database", database, "import", str(csv_path), "--source", "generic",
-         "--mapping", str(MAPPING), "--json"],
+        ["--config", str(settings), "--database", database, "import", str(csv_path),
+         "--source", "generic", "--mapping", str(MAPPING), "--json"],
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
