@@ -439,3 +439,58 @@ def test_each_action_speaks_in_the_voice_and_currency_of_its_own_store(
         bodies[mail.recipients[0]] = part.get_content()
     assert "您在俏艺旗舰店的订单1000（¥99.00）" in bodies["b0@example.com"]
     assert "您在Qiaoyi Global的订单G1（US$99.00）" in bodies["g0@example.com"]
+
+
+def test_each_store_sends_through_its_own_channels_never_another_stores(
+    engine: Engine, shop: Shop, tmp_path: Path
+) -> None:
+    """Two stores with their own SMS gateways and signatures ([stores.NAME.channels]): each
+    store's reminders leave through its own gateway, signed with its own name."""
+    with engine.begin() as conn:
+        other = repo.ensure_store(
+            conn, name="天猫店", platform="tmall", timezone="Asia/Shanghai", currency="CNY", now=NOW
+        )
+        order = unpaid_order("T1", "b7", platform=Platform.TMALL)
+        repo.apply_records(conn, other, [order], source_file="tmall.csv", now=NOW)
+        b7 = conn.execute(select(customers.c.id).where(customers.c.store_id == other)).scalar_one()
+    enqueue(
+        engine,
+        sms_reminder(shop, "1000", "b0"),
+        planned_action(other, "T1", customer_id=b7, template="unpaid_new_buyer",
+                       params={"pay_before": "16:00"}),
+    )  # fmt: skip
+    received: list[httpx.Request] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, json={"code": "0", "id": f"m-{len(received)}"})
+
+    def sms(url: str, sign: str) -> dict[str, Any]:
+        return {"sms": {"provider": "http", "url": url, "sign_name": sign,
+                        "success_field": "code", "id_field": "id"}}  # fmt: skip
+
+    settings = Settings.model_validate(
+        {
+            "stores": {
+                SHOP_NAME: Settings.model_validate(
+                    {"store": {"name": SHOP_NAME}, "channels": sms("https://a.example/sms", "俏艺")}
+                ),
+                "天猫店": Settings.model_validate(
+                    {
+                        "store": {"name": "天猫店", "platform": "tmall"},
+                        "channels": sms("https://b.example/sms", "天猫店"),
+                    }
+                ),
+            },
+        }
+    )
+    app = App(settings=settings, engine=engine, cwd=tmp_path, clock=FixedClock(NOW))
+    client = httpx.Client(transport=httpx.MockTransport(gateway))
+    dispatch(app, channels=lambda a: default_channels(a, env={}, client=client))
+    client.close()
+    by_url = {str(r.url): json.loads(r.content) for r in received}
+    assert set(by_url) == {"https://a.example/sms", "https://b.example/sms"}
+    assert by_url["https://a.example/sms"]["to"] == "+8613800130000"
+    assert by_url["https://b.example/sms"]["to"] == "+8613800130007"
+    assert by_url["https://b.example/sms"]["text"].startswith("【天猫店】")
+    assert {a.status for a in actions(engine).values()} == {ActionStatus.SENT}

@@ -24,7 +24,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -42,7 +42,7 @@ from winback.act.template_check import load_library
 from winback.act.templates import TemplateError
 from winback.act.voice import StoreVoice, store_voice
 from winback.app import App
-from winback.config import PolicySettings, Settings
+from winback.config import ChannelCostSettings, PolicySettings, Settings
 from winback.model import Action, ActionChannel, ActionStatus, Purpose
 from winback.privacy import mask_contact, mask_contacts, mask_text
 from winback.store import outbox, repo
@@ -194,6 +194,9 @@ def dispatch(
     ``channels`` itself, so with several workers it must be picklable (a module-level
     function such as :func:`default_channels`, not a lambda).
 
+    Stores whose settings give them channels of their own (``[stores.NAME.channels]``: an SMS
+    signature, an e-mail sender) are sent through those, never through another store's.
+
     Raises :class:`~winback.act.channels.registry.ChannelNotConfigured` before anything is
     sent when marketing e-mail is planned and the shop cannot sign unsubscribe links.
     """
@@ -201,15 +204,17 @@ def dispatch(
     if workers > 1 and app.engine.dialect.name != "postgresql":
         note = f"SQLite runs one dispatcher worker ({workers} asked); use PostgreSQL for more"
         workers = 1
-    first = channels(app)
+    senders = _senders(app, channels)
     try:
-        waiting = _waiting(app, first)
-        _refuse_marketing_without_links(app, first)
+        waiting = [line for sender in senders for line in _waiting(sender)]
+        for sender in senders:
+            _refuse_marketing_without_links(sender)
         if workers == 1:
-            report = _work(_dispatcher(app, first), app, loop)
+            report = _work([_dispatcher(sender) for sender in senders], app, loop)
             return DispatchRun(1, report, note, waiting)
     finally:
-        first.close()
+        for sender in senders:
+            sender.found.close()
     context = multiprocessing.get_context("spawn")
     url = app.engine.url.render_as_string(hide_password=False)
     run = DispatchRun(workers, note=note, waiting=waiting)
@@ -231,18 +236,54 @@ def _worker_process(
         update={"database": settings.database.model_copy(update={"url": url})}
     )
     app = App.open(settings, cwd=cwd)
-    found = channels(app)
+    senders = _senders(app, channels)
     try:
-        return _work(_dispatcher(app, found), app, loop)
+        return _work([_dispatcher(sender) for sender in senders], app, loop)
     finally:
-        found.close()
+        for sender in senders:
+            sender.found.close()
         app.close()
 
 
-def _dispatcher(app: App, found: ChannelSet) -> Dispatcher:
+@dataclass
+class _Sender:
+    """The channels of a group of stores that send alike: the app with their settings, the
+    stores (None: every store, when all send alike) and what their channels are."""
+
+    app: App
+    store_ids: tuple[int, ...] | None
+    found: ChannelSet
+
+
+def _senders(app: App, channels: ChannelFactory) -> list[_Sender]:
+    """One sender per group of stores whose channels settings are the same (costs aside)."""
+    with app.engine.connect() as conn:
+        held = repo.list_stores(conn)
+    groups: dict[str, list[int]] = {}
+    first: dict[str, str] = {}
+    for info in held:
+        key = _channels_key(app.settings.for_store(info.name))
+        groups.setdefault(key, []).append(info.id)
+        first.setdefault(key, info.name)
+    if len(groups) <= 1:
+        return [_Sender(app, None, channels(app))]
+    senders = []
+    for key, ids in groups.items():
+        group_app = replace(app, settings=app.settings.for_store(first[key]))
+        senders.append(_Sender(group_app, tuple(ids), channels(group_app)))
+    return senders
+
+
+def _channels_key(settings: Settings) -> str:
+    sending = settings.channels.model_copy(update={"costs": ChannelCostSettings()})
+    return sending.model_dump_json()
+
+
+def _dispatcher(sender: _Sender) -> Dispatcher:
+    app, found = sender.app, sender.found
     settings = app.settings.dispatch
     return Dispatcher(
-        Outbox(app.engine),
+        Outbox(app.engine, store_ids=sender.store_ids),
         found.channels,
         clock=app.clock,
         rules=app.settings.policy,
@@ -262,26 +303,34 @@ def _store_policies(app: App) -> dict[int, PolicySettings]:
     return {info.id: app.settings.for_store(info.name).policy for info in held}
 
 
-def _waiting(app: App, found: ChannelSet) -> list[str]:
+def _waiting(sender: _Sender) -> list[str]:
     """A line for each channel that is not configured and has due actions."""
-    now = app.clock.now()
+    now = sender.app.clock.now()
     lines = []
-    with app.engine.connect() as conn:
-        for kind, problem in found.missing.items():
-            if outbox.due_actions(conn, now=now, limit=1, channels=[kind]):
+    with sender.app.engine.connect() as conn:
+        for kind, problem in sender.found.missing.items():
+            due = outbox.due_actions(
+                conn, now=now, limit=1, channels=[kind], store_ids=sender.store_ids
+            )
+            if due:
                 lines.append(f"{kind} actions stay planned: {problem}")
     return lines
 
 
-def _refuse_marketing_without_links(app: App, found: ChannelSet) -> None:
+def _refuse_marketing_without_links(sender: _Sender) -> None:
     """Marketing e-mail carries a signed unsubscribe link: refuse to start when such
     actions wait and the shop cannot sign links (rather than fail each of them)."""
+    found = sender.found
     if found.link_problem is None or ActionChannel.EMAIL not in found.channels:
         return
-    with app.engine.connect() as conn:
+    with sender.app.engine.connect() as conn:
         planned = outbox.list_actions(conn, status=ActionStatus.PLANNED)
     count = sum(
-        1 for a in planned if a.purpose is Purpose.MARKETING and a.channel is ActionChannel.EMAIL
+        1
+        for a in planned
+        if a.purpose is Purpose.MARKETING
+        and a.channel is ActionChannel.EMAIL
+        and (sender.store_ids is None or a.store_id in sender.store_ids)
     )
     if count:
         raise ChannelNotConfigured(
@@ -292,16 +341,21 @@ def _refuse_marketing_without_links(app: App, found: ChannelSet) -> None:
         )
 
 
-def _work(dispatcher: Dispatcher, app: App, loop: bool) -> DispatchReport:
+def _work(dispatchers: list[Dispatcher], app: App, loop: bool) -> DispatchReport:
+    report = DispatchReport()
     if not loop:
-        return dispatcher.drain()
+        for dispatcher in dispatchers:
+            report.add(dispatcher.drain())
+        return report
     stop = threading.Event()
     _on_stop_signals(stop)
-    report = DispatchReport()
     while not stop.is_set():
-        done = dispatcher.drain()
-        report.add(done)
-        if done.claimed == 0:
+        claimed = 0
+        for dispatcher in dispatchers:
+            done = dispatcher.drain()
+            report.add(done)
+            claimed += done.claimed
+        if claimed == 0:
             stop.wait(app.settings.dispatch.poll_interval.total_seconds())
     return report
 
@@ -338,12 +392,16 @@ def preview(
 ) -> list[Preview]:
     """The due actions and what the policy says about each, with the message that would
     go out (or why it cannot be rendered); nothing is claimed, sent or written."""
-    found = channels(app)
+    senders = _senders(app, channels)
     try:
-        shown = _dispatcher(app, found).preview(limit=limit)
+        shown = [row for sender in senders for row in _dispatcher(sender).preview(limit=limit)]
     finally:
-        found.close()
-    return [_preview(action, decision, to, message) for action, decision, to, message in shown]
+        for sender in senders:
+            sender.found.close()
+    shown.sort(key=lambda row: (row[0].due_at, row[0].id))
+    return [
+        _preview(action, decision, to, message) for action, decision, to, message in shown[:limit]
+    ]
 
 
 def _preview(

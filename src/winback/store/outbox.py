@@ -228,16 +228,18 @@ def claim_due(
     limit: int,
     worker: str,
     channels: Sequence[ActionChannel] | None = None,
+    store_ids: Sequence[int] | None = None,
 ) -> list[Action]:
     """Claim up to ``limit`` due actions for ``worker`` (planned → sending), oldest due first;
-    only actions on ``channels`` when given (the ones the worker can deliver).
+    only actions on ``channels`` when given (the ones the worker can deliver), and of
+    ``store_ids`` when given (the stores whose channels the worker holds).
 
     One statement: on PostgreSQL the inner ``SELECT … FOR UPDATE SKIP LOCKED`` passes over
     rows another worker is claiming; on SQLite run it in :func:`write_transaction` (the
     write lock is held from BEGIN). Each claim counts as an attempt.
     """
     due = (
-        _due(now, channels)
+        _due(now, channels, store_ids)
         .order_by(actions.c.due_at, actions.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -264,19 +266,24 @@ def due_actions(
     now: datetime,
     limit: int,
     channels: Sequence[ActionChannel] | None = None,
+    store_ids: Sequence[int] | None = None,
 ) -> list[Action]:
     """The actions :func:`claim_due` would claim, read without claiming (for a dry run)."""
-    ids = _due(now, channels).order_by(actions.c.due_at, actions.c.id).limit(limit)
+    ids = _due(now, channels, store_ids).order_by(actions.c.due_at, actions.c.id).limit(limit)
     query = select(actions).where(actions.c.id.in_(ids.scalar_subquery()))
     return sorted((_action(row) for row in conn.execute(query)), key=lambda a: (a.due_at, a.id))
 
 
-def _due(now: datetime, channels: Sequence[ActionChannel] | None) -> Any:
+def _due(
+    now: datetime, channels: Sequence[ActionChannel] | None, store_ids: Sequence[int] | None
+) -> Any:
     query = select(actions.c.id).where(
         actions.c.status == ActionStatus.PLANNED.value, actions.c.due_at <= now
     )
     if channels is not None:
         query = query.where(actions.c.channel.in_([str(c) for c in channels]))
+    if store_ids is not None:
+        query = query.where(actions.c.store_id.in_(list(store_ids)))
     return query
 
 

@@ -46,10 +46,13 @@ class BatchFacts:
 
 
 class Outbox:
-    """The outbox on one database; safe to share between threads of one worker process."""
+    """The outbox on one database; safe to share between threads of one worker process.
+    With ``store_ids``, only those stores' actions are claimed (a worker holding the channels
+    of some stores: see :mod:`winback.services.dispatch`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, store_ids: Sequence[int] | None = None) -> None:
         self.engine = engine
+        self.store_ids = None if store_ids is None else tuple(store_ids)
 
     @property
     def backend(self) -> str:
@@ -64,13 +67,22 @@ class Outbox:
         channels: Sequence[ActionChannel] | None = None,
     ) -> list[Action]:
         with outbox.write_transaction(self.engine) as conn:
-            return outbox.claim_due(conn, now=now, limit=limit, worker=worker, channels=channels)
+            return outbox.claim_due(
+                conn,
+                now=now,
+                limit=limit,
+                worker=worker,
+                channels=channels,
+                store_ids=self.store_ids,
+            )
 
     def due(
         self, *, now: datetime, limit: int, channels: Sequence[ActionChannel] | None = None
     ) -> list[Action]:
         with self.engine.connect() as conn:
-            return outbox.due_actions(conn, now=now, limit=limit, channels=channels)
+            return outbox.due_actions(
+                conn, now=now, limit=limit, channels=channels, store_ids=self.store_ids
+            )
 
     def facts(self, batch: Sequence[Action], *, now: datetime) -> BatchFacts:
         """Orders, contacts, consent, suppressions and caps for every action of ``batch``."""
