@@ -21,6 +21,7 @@ __all__ = [
     "MONEY",
     "ORDERS",
     "ORDER_LINES",
+    "REPORTED_EVENTS",
     "STOCK",
     "TIMESTAMP",
     "check",
@@ -103,6 +104,17 @@ STOCK: Final = pa.schema(
         ("at", TIMESTAMP),
     ]
 )
+
+REPORTED_EVENTS: Final = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("shipping", pa.bool_()),
+        ("settlement", pa.bool_()),
+    ]
+)
+"""Which later events the store's data of each source (an order's ``platform``) can tell:
+``shipping`` when any of its orders carries a ship or delivery time or a shipped/delivered
+status, ``settlement`` when any carries a settlement time or the settled status."""
 
 
 def columns(schema: pa.Schema, names: Iterable[str]) -> pa.Schema:
