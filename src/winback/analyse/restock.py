@@ -311,7 +311,7 @@ def _product_rows(
 
 def _own_demand(cell: dict[str, Any], scale: Fraction) -> int:
     """A variant's own demand over the horizon: its lookback units × horizon ÷ lookback."""
-    return math.ceil((cell["sold"] + cell["lost"]) * scale)
+    return math.ceil(Fraction(int(cell["sold"]) + int(cell["lost"])) * scale)
 
 
 def _shares(variants: dict[tuple[str, str], dict[str, Any]], axis: int) -> dict[str, Fraction]:

@@ -1,9 +1,11 @@
 """``winback diagnose`` on a terminal: the diagnosis tables drawn with rich.
 
 Every table of :func:`~winback.present.diagnosis_tables.diagnosis_tables` in reading order,
-numbers right-aligned, alert days in red, the total row under a rule, and the whole store's
-"90% of paying buyers pay within T" after the payment table. Long per-order tables show the
-first ``diagnose.top_products`` rows and say how many there are.
+numbers right-aligned, alert days in red, provisional days dimmed with a ``*``, the total row
+under a rule, what the figures cannot show in yellow under each table, and the whole store's
+"90% of paying buyers pay within T" after the payment table. Quantiles show their estimate
+only (the intervals are in ``--json``, the HTML report and Excel). Long per-order tables show
+the first ``diagnose.top_products`` rows and say how many there are.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from winback.services.diagnosis import Diagnosis
 
 __all__ = ["print_diagnosis"]
 
+CI_MARK = " [95% CI]"
 _LONG: frozenset[str] = frozenset({"chat_flag_orders", "stockouts", "restock", "lost_products"})
 _RIGHT = frozenset({"int", "money", "ratio", "duration", "interval", "flag"})
 
@@ -44,8 +47,10 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
         else:
             console.print(f"[bold]{escape(table.title)}[/]")
         if table.note:
-            style = "red" if any(table.alerts) else "dim"
-            console.print(f"[{style}]{table.note}[/]", highlight=False)
+            style = "red" if any(table.alerts) and table.key == "lost_ratio" else "dim"
+            console.print(f"[{style}]{escape(table.note)}[/]", highlight=False)
+        for warning in table.warnings:
+            console.print(f"[yellow]{escape(warning)}[/]", highlight=False)
         if table.key == "payment":
             console.print(f"[bold]{payment_sentence(diagnosis)}[/]", highlight=False)
         console.print()
@@ -73,16 +78,23 @@ def _rich_table(table: TableData, d: Diagnosis, limit: int | None) -> Table:
         if column.kind == "sentence":
             continue
         numeric = column.kind in _RIGHT
-        header = f"{column.header} ({symbol})" if column.kind == "money" else column.header
+        header = column.header.replace(CI_MARK, "")
+        header = f"{header} ({symbol})" if column.kind == "money" else header
         rich.add_column(
             header,
             justify="right" if numeric else "left",
             overflow="ellipsis" if numeric else "fold",
             no_wrap=column.kind in ("date", "money", "int", "ratio"),
+            min_width=6 if column.kind == "date" else None,  # MM-DD and a provisional *
         )
     alerts = table.alerts or (False,) * len(table.rows)
-    for row, alert in zip(shown, alerts, strict=False):
-        rich.add_row(*_cells(table, row, d), style="red" if alert else None)
+    marks = table.provisional or (False,) * len(table.rows)
+    for row, alert, mark in zip(shown, alerts, marks, strict=False):
+        cells = _cells(table, row, d)
+        if mark:
+            cells[0] += "*"
+        style = "red" if alert else "dim italic" if mark else None
+        rich.add_row(*cells, style=style)
     if table.total is not None:
         rich.add_section()
         rich.add_row(*_cells(table, table.total, d), style="bold")
