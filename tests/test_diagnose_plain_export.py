@@ -203,3 +203,56 @@ def test_a_chinese_store_says_it_in_chinese(tmp_path: Path) -> None:
     assert "已付款（数据中无发货信息）" in shown or "来源generic的数据中没有发货和回款信息" in shown
     assert "异常大额订单：huge" in shown
     assert "已付款未发货" not in shown
+
+
+SLIP_MAPPING = MAPPING + 'payment_method = "method"\n'
+
+
+@pytest.fixture(scope="module")
+def slip_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Point 5: 20 days of 20 orders; alipay buyers pay within the half hour, bank-slip
+    buyers mostly too, but every fourth slip payment clears four days later, after the 72 h
+    deadline; the unpaid orders are closed without a close time."""
+    folder = tmp_path_factory.mktemp("slip")
+    rows = []
+    for day in range(20):
+        for n in range(20):
+            placed = datetime.combine(START + timedelta(days=day), datetime.min.time())
+            placed += timedelta(hours=10, minutes=n * 7)
+            method = "slip" if n % 2 else "alipay"
+            delay = timedelta(days=4) if method == "slip" and n % 8 == 1 else timedelta(minutes=n)
+            status, paid = ("closed", "") if n % 5 == 0 else ("paid", f"{placed + delay}")
+            rows.append([f"s{day:02d}{n:02d}", f"b{n}", f"{placed}", paid, status, "99.00",
+                         "0.00", method])  # fmt: skip
+    with (folder / "orders.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "buyer", "created", "paid", "status", "total", "refund", "method"])
+        writer.writerows(rows)
+    (folder / "orders.toml").write_text(SLIP_MAPPING, encoding="utf-8")
+    (folder / "winback.toml").write_text(SETTINGS.format(language="en"), encoding="utf-8")
+    imported = run(
+        folder, "import", str(folder / "orders.csv"), "--source", "generic",
+        "--mapping", str(folder / "orders.toml"),
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    return folder
+
+
+SLIP_PERIOD = ("--from", "2026-10-01", "--to", "2026-10-20", "--as-of", "2026-10-31")
+
+
+def test_payments_after_the_deadline_are_counted_and_warned_about(slip_store: Path) -> None:
+    result = run(slip_store, "diagnose", *SLIP_PERIOD, "--json")
+    assert result.exit_code == 0, result.output
+    segments = {
+        (row["dimension"], row["segment"]): row
+        for row in json.loads(result.stdout)["payment"]["segments"]
+    }
+    slip = segments[("payment_method", "slip")]
+    assert slip["n_paid_after_deadline"] == 60  # n = 1, 9, 17 of 20 days
+    assert slip["longest_payment_s"] == 4 * 86400
+    assert slip["payers_p50_s"] < 3600  # the payers' median is not dragged past the deadline
+    assert slip["payers_p99_s"] == 4 * 86400
+    shown = " ".join(run(slip_store, "diagnose", *SLIP_PERIOD).output.split())
+    assert "Payment method slip: 60 of 160 payments (37.5%) came after the 3 d deadline" in shown
+    assert "Payers' P50" in shown and "Payers' P99" in shown

@@ -10,6 +10,8 @@ the first ``diagnose.top_products`` rows and say how many there are.
 
 from __future__ import annotations
 
+from rich import box
+from rich.cells import cell_len as cell_width
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -29,6 +31,7 @@ __all__ = ["print_diagnosis"]
 CI_MARK = " [95% CI]"
 _LONG: frozenset[str] = frozenset({"chat_flag_orders", "stockouts", "restock", "lost_products"})
 _RIGHT = frozenset({"int", "money", "ratio", "duration", "interval", "flag"})
+_FIGURES = frozenset({"int", "money", "ratio", "duration", "interval", "date", "flag"})
 
 
 def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
@@ -43,7 +46,7 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
     for table in diagnosis_tables(diagnosis):
         limit = diagnosis.settings.top_products if table.key in _LONG else None
         if table.rows or table.total is not None:
-            console.print(_rich_table(table, diagnosis, limit))
+            console.print(_fitted(console, _rich_table(table, diagnosis, limit)), crop=False)
         else:
             console.print(f"[bold]{escape(table.title)}[/]")
         if table.note:
@@ -54,6 +57,15 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
         if table.key == "payment":
             console.print(f"[bold]{payment_sentence(diagnosis)}[/]", highlight=False)
         console.print()
+
+
+def _fitted(console: Console, table: Table) -> Table:
+    """``table`` as wide as its figures need when the output is not a terminal (a file, a
+    pipe: rich would otherwise cut every line at 80 columns); a terminal's width is kept."""
+    if not console.is_terminal:
+        needed = console.measure(table, options=console.options.update(width=10_000)).maximum
+        table.width = max(console.width, min(needed, 240))
+    return table
 
 
 def _heading(d: Diagnosis) -> str:
@@ -71,33 +83,46 @@ def _heading(d: Diagnosis) -> str:
 
 
 def _rich_table(table: TableData, d: Diagnosis, limit: int | None) -> Table:
+    """The table for a terminal: figures keep their full width (their headers wrap instead),
+    text columns wrap, provisional rows are dimmed and marked ``*``."""
     shown = table.rows if limit is None else table.rows[:limit]
-    rich = Table(title=table.title, title_justify="left", title_style="bold")
-    symbol = SYMBOLS.get(d.store.currency, d.store.currency)
-    for column in table.columns:
-        if column.kind == "sentence":
-            continue
-        numeric = column.kind in _RIGHT
-        header = column.header.replace(CI_MARK, "")
-        header = f"{header} ({symbol})" if column.kind == "money" else header
-        rich.add_column(
-            header,
-            justify="right" if numeric else "left",
-            overflow="ellipsis" if numeric else "fold",
-            no_wrap=column.kind in ("date", "money", "int", "ratio"),
-            min_width=6 if column.kind == "date" else None,  # MM-DD and a provisional *
-        )
+    rich = Table(
+        title=table.title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,  # no vertical rules: more room for the figures on 80 columns
+        pad_edge=False,
+    )
     alerts = table.alerts or (False,) * len(table.rows)
     marks = table.provisional or (False,) * len(table.rows)
-    for row, alert, mark in zip(shown, alerts, marks, strict=False):
+    body = []
+    for row, mark in zip(shown, marks, strict=False):
         cells = _cells(table, row, d)
         if mark:
             cells[0] += "*"
-        style = "red" if alert else "dim italic" if mark else None
-        rich.add_row(*cells, style=style)
-    if table.total is not None:
+        body.append(cells)
+    total = _cells(table, table.total, d) if table.total is not None else None
+    symbol = SYMBOLS.get(d.store.currency, d.store.currency)
+    columns = [column for column in table.columns if column.kind != "sentence"]
+    for index, column in enumerate(columns):
+        header = column.header.replace(CI_MARK, "")
+        header = f"{header} ({symbol})" if column.kind == "money" else header
+        figure = column.kind in _FIGURES
+        widest = max((cell_width(cells[index]) for cells in [*body, *([total] if total else [])]),
+                     default=1)  # fmt: skip
+        word = max((cell_width(part) for part in header.split()), default=1)
+        rich.add_column(
+            header,
+            justify="right" if column.kind in _RIGHT else "left",
+            overflow="fold",
+            # a figure is never cut: its header wraps between words instead
+            min_width=max(widest, word) if figure else None,
+        )
+    for cells, alert, mark in zip(body, alerts, marks, strict=False):
+        rich.add_row(*cells, style="red" if alert else "dim italic" if mark else None)
+    if total is not None:
         rich.add_section()
-        rich.add_row(*_cells(table, table.total, d), style="bold")
+        rich.add_row(*total, style="bold")
     if len(shown) < len(table.rows):
         rich.caption = text("rows_shown", d.language, shown=len(shown), total=len(table.rows))
     return rich
