@@ -27,7 +27,6 @@ from winback.analyse.lost_orders import lost_order_ratio
 from winback.analyse.lost_products import fill_product_ids, top_lost_products
 from winback.analyse.outliers import amount_outliers
 from winback.analyse.payment_time import PaymentTimeReport, PaymentTimeSettings, payment_time
-from winback.analyse.reasons import default_classifier
 from winback.analyse.restock import restock_proposal, stockout_losses
 from winback.app import App
 from winback.config import DiagnoseSettings, Settings
@@ -35,6 +34,7 @@ from winback.errors import WinbackError
 from winback.privacy import mask_contacts
 from winback.services.known import orders_known
 from winback.services.stores import find_store, store_settings
+from winback.services.text_reasons import remembering_classifier
 from winback.store import frames, repo
 from winback.store.types import StoreInfo
 
@@ -222,7 +222,7 @@ def diagnose(
         orders,
         chats,
         feedback,
-        classify=default_classifier().predict,
+        classify=remembering_classifier(app, info.id),
         timezone=tz,
         min_confidence=settings.min_reason_confidence,
         **span,
