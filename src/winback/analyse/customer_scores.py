@@ -113,6 +113,14 @@ def score_customers(
     repeat = (f > 0) & (m > 0)
     try:
         purchases_model.fit(f, r, t)
+        expected = purchases_model.conditional_expected_purchases(horizon_days / WEEK, f, r, t)
+        _check_identified(  # before the spend model: a degenerate one is slow and useless
+            model,
+            asdict(purchases_model.params_),
+            asdict(purchases_model.standard_errors_),
+            _History.of(f, r, t),
+            collapsed=bool(np.all(np.asarray(expected) <= 1e-9)),
+        )
         spend_model.fit(f[repeat], m[repeat])
         average = spend_model.conditional_expected_average_profit(f, m)
         clv = spend_model.customer_lifetime_value(
@@ -124,14 +132,6 @@ def score_customers(
         raise TooLittleHistoryError(
             f"the customer models cannot be fitted on this history: {error}"
         ) from error
-    expected = purchases_model.conditional_expected_purchases(horizon_days / WEEK, f, r, t)
-    _check_identified(
-        model,
-        asdict(purchases_model.params_),
-        asdict(purchases_model.standard_errors_),
-        _History.of(f, r, t),
-        collapsed=bool(np.all(np.asarray(expected) <= 1e-9)),
-    )
     table = pa.table(
         {
             "customer_key": summary.column("customer_key"),

@@ -12,7 +12,10 @@ An order is an **outlier** when, among the store's orders up to the moment (at l
 * far out on the log scale: its modified z-score ``0.6745 · (ln a − median ln a) / MAD``
   (Iglewicz & Hoaglin 1993, *How to Detect and Handle Outliers*, §2.2; the median absolute
   deviation of the log amounts) is above :data:`MAX_SCORE` — so a shop whose orders range
-  widely (a wholesaler) needs a larger gap than one that sells at one price.
+  widely (a wholesaler) needs a larger gap than one that sells at one price. Their cut for
+  roughly normal data is 3.5; order amounts are heavier-tailed even on the log scale, and on
+  a year of the UCI wholesaler 3.5 flagged 116 invoices (down to £6,549, 22 times the median)
+  where 5 flags the six from £31,698 up, the two largest of them cancelled.
 
 Each row says how many times the median it is and what share of its day's amount it makes.
 """
@@ -33,8 +36,8 @@ MIN_ORDERS: Final = 20
 MIN_TIMES: Final = 20.0
 """An outlier is at least this many times the median order (a coat in a shop of scarves is
 not an outlier)."""
-MAX_SCORE: Final = 3.5
-"""Iglewicz and Hoaglin's cut for the modified z-score."""
+MAX_SCORE: Final = 5.0
+"""The cut for the modified z-score of the log amount (see the module)."""
 
 REQUIRED: Final = columns(ORDERS, ("order_id", "status", "created_at", "total_amount"))
 
