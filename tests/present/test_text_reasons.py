@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_shop import FIRST_DAY, NOW
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 import winback.analyse.reasons as reasons
 from conftest import open_app
 from winback.services import text_reasons as service
 from winback.services.diagnosis import diagnose
+from winback.store import repo
+from winback.store import text_reasons as memory
 from winback.store.schema import chat_messages, text_reasons
 
 
@@ -95,3 +98,21 @@ def test_the_memory_holds_digests_of_masked_texts_never_a_text(shop: Path) -> No
     assert service.text_digest("call me at 13812345678") == service.text_digest(
         "call me at 138****5678"
     )
+
+
+def test_the_store_remembers_and_forgets_answers_on_both_backends(engine: Engine) -> None:
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="shop", platform="taobao", timezone="Asia/Shanghai", currency="CNY",
+            now=datetime(2026, 12, 1, tzinfo=UTC),
+        )  # fmt: skip
+    answers = {f"{n:064x}": ("extra_costs", 0.9) for n in range(1200)}  # over one chunk
+    assert memory.remember_reasons(engine, store, "one", answers)
+    assert memory.remember_reasons(engine, store, "one", answers)  # again: nothing doubles
+    with engine.connect() as conn:
+        known = memory.known_reasons(conn, store, "one", [*answers, "f" * 64])
+    assert known == answers
+    assert memory.remember_reasons(engine, store, "two", {"a" * 64: ("unknown", 0.0)})
+    with engine.connect() as conn:
+        assert memory.known_reasons(conn, store, "one", list(answers)) == {}
+        assert memory.known_reasons(conn, store, "two", ["a" * 64]) == {"a" * 64: ("unknown", 0.0)}
