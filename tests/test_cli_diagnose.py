@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -141,3 +143,18 @@ def test_a_period_without_orders_says_so_everywhere(shop: Path, tmp_path: Path) 
         data["decomposition"]["total"]["orders"] == 0
         and data["lost_ratio"]["total"]["lost_ratio"] is None
     )
+
+
+def test_the_diagnosis_modules_load_without_scipy_stats_scikit_learn_or_jieba() -> None:
+    """Issue 10, point 8: these cost about 2 s of every `winback diagnose` before it starts."""
+    probe = (
+        "import sys\n"
+        "import winback.services.diagnosis, winback.present.diagnosis_terminal\n"
+        "import winback.present.html_report, winback.present.xlsx_report\n"
+        "heavy = ('scipy.stats', 'sklearn', 'jieba', 'winback.services.importing')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == ""

@@ -10,7 +10,13 @@ import pyarrow as pa
 import pytest
 from diagnostic_frames import SHANGHAI, T0, order, orders
 
-from winback.analyse.decomposition import PARTS, decompose
+from winback.analyse.decomposition import (
+    PARTS,
+    SEED_PARTS,
+    decompose,
+    parts_shown,
+    reported_events,
+)
 
 H = timedelta(hours=1)
 D = timedelta(days=1)
@@ -169,9 +175,133 @@ def test_the_worked_example_of_the_docs_adds_up() -> None:
         order("F", "settled", amount="90.00", paid=D, shipped=48 * H, settled=6 * D),
     )
     day = one_day(decompose(table, timezone=SHANGHAI, as_of=T0 + 2 * D))
-    amounts = [day[f"{part}_amount"] for part in PARTS]
+    amounts = [day[f"{part}_amount"] for part in SEED_PARTS]
     assert day["amount"] == Decimal("740.00")
     assert amounts == [Decimal(v) for v in ("100", "290", "120", "0", "80", "150")]
-    assert [day[f"{part}_orders"] for part in PARTS] == [1, 2, 1, 0, 1, 1]
+    assert [day[f"{part}_orders"] for part in SEED_PARTS] == [1, 2, 1, 0, 1, 1]
     later = one_day(decompose(table, timezone=SHANGHAI, as_of=T0 + 7 * D))
     assert later["settled_amount"] == Decimal("90.00")
+
+
+def six_years_of_paid_orders(platform: str = "generic") -> pa.Table:
+    """An export with order, date and paid amount only: every order paid, none shipped."""
+    return orders(
+        *(
+            {**order(f"g{n}", "paid", at=-6 * 365 * D + n * D, paid=H), "platform": platform}
+            for n in range(3)
+        )
+    )
+
+
+def totals(table: pa.Table) -> dict[str, Any]:
+    return {
+        name: sum(table[name].to_pylist())
+        for name in table.column_names
+        if name.endswith(("_amount", "_orders"))
+    }
+
+
+def test_paid_orders_of_a_source_without_shipping_data_are_not_called_paid_not_shipped() -> None:
+    """Issue 10, point 2: six-year-old paid orders of a file with no shipping or settlement
+    columns are one "paid (shipping not in the data)" part, not ¥ "waiting to ship"."""
+    table = six_years_of_paid_orders()
+    reported = reported_events(table)
+    assert reported.to_pylist() == [{"platform": "generic", "shipping": False, "settlement": False}]
+    result = decompose(table, timezone=SHANGHAI, as_of=LATER, reported=reported)
+    sums = totals(result)
+    assert sums["paid_not_shipped_amount"] == sums["shipped_amount"] == Decimal(0)
+    assert (sums["paid_shipping_unknown_orders"], sums["paid_shipping_unknown_amount"]) == (
+        3,
+        Decimal("300.00"),
+    )
+    assert parts_shown(reported) == (
+        "unpaid",
+        "paid_shipping_unknown",
+        "closed_before_payment",
+        "refunded",
+    )
+
+
+def test_a_source_that_ships_but_never_says_settled_merges_shipped_and_settled() -> None:
+    table = orders(
+        {**order("s", "shipped", paid=H, shipped=D), "platform": "generic"},
+        {**order("p", "paid", paid=H), "platform": "generic"},
+    )
+    reported = reported_events(table)
+    assert reported.to_pylist() == [{"platform": "generic", "shipping": True, "settlement": False}]
+    sums = totals(decompose(table, timezone=SHANGHAI, as_of=LATER, reported=reported))
+    assert sums["shipped_settlement_unknown_amount"] == Decimal("100.00")
+    assert sums["paid_not_shipped_amount"] == Decimal("100.00")  # shipping is in the data
+    assert parts_shown(reported) == (
+        "unpaid",
+        "paid_not_shipped",
+        "shipped_settlement_unknown",
+        "closed_before_payment",
+        "refunded",
+    )
+
+
+def test_each_source_of_a_mixed_store_is_read_with_what_its_own_data_tells() -> None:
+    full = orders(
+        {**order("t1", "paid", paid=H), "platform": "taobao"},
+        {**order("t2", "settled", paid=H, shipped=D, settled=3 * D), "platform": "taobao"},
+    )
+    table = pa.concat_tables([six_years_of_paid_orders(), full])
+    reported = reported_events(table)
+    sums = totals(decompose(table, timezone=SHANGHAI, as_of=LATER, reported=reported))
+    assert sums["paid_shipping_unknown_amount"] == Decimal("300.00")
+    assert sums["paid_not_shipped_amount"] == sums["settled_amount"] == Decimal("100.00")
+    assert parts_shown(reported) == PARTS[:5] + PARTS[6:]
+
+
+def test_without_reported_events_every_source_is_taken_to_report_everything() -> None:
+    sums = totals(decompose(six_years_of_paid_orders(), timezone=SHANGHAI, as_of=LATER))
+    assert sums["paid_not_shipped_amount"] == Decimal("300.00")
+    assert parts_shown(None) == SEED_PARTS
+
+
+def test_a_refunded_order_that_kept_its_shipping_fee_refunds_only_the_stored_refund() -> None:
+    """Issue 10, point 3: D1 counted the whole amount of every refunded order as refunded,
+    above the data's refund sum; only the stored refund went back."""
+    row = order(
+        "r", "refunded", amount="110.00", refund="100.00", paid=H, shipped=D, refunded=4 * D
+    )
+    day = one_day(decompose(orders(row), timezone=SHANGHAI, as_of=LATER))
+    assert day["refunded_amount"] == Decimal("100.00")
+    assert (day["shipped_orders"], day["shipped_amount"]) == (1, Decimal("10.00"))
+    assert day["refunded_orders"] == 0
+
+
+def test_the_refunded_part_equals_the_stored_refund_sum_for_full_partial_and_no_refunds() -> None:
+    table = orders(
+        order("full", "refunded", amount="80.00", refund="80.00", paid=H, refunded=D),
+        order("cancel", "cancelled", amount="50.00", refund="50.00", paid=H, refunded=2 * H),
+        order("part-of-refunded", "refunded", amount="99.90", refund="59.90", paid=H, refunded=D),
+        order("partial", "settled", amount="200.00", refund="25.50", paid=H, settled=3 * D),
+        order("none", "settled", amount="70.00", paid=H, settled=3 * D),
+        order("unpaid", "pending", amount="30.00"),
+    )
+    table = table.set_column(
+        table.schema.get_field_index("refunded_at"),
+        "refunded_at",
+        pa.array([T0 + D] * table.num_rows, pa.timestamp("us", tz="UTC")),
+    )
+    day = one_day(decompose(table, timezone=SHANGHAI, as_of=LATER))
+    stored = sum(table["refund_amount"].to_pylist(), Decimal(0))
+    assert day["refunded_amount"] == stored == Decimal("215.40")
+    assert sum(day[f"{part}_amount"] for part in PARTS) == day["amount"]
+    assert day["refunded_orders"] == 2  # the ones that went back in full
+
+
+def test_days_whose_orders_may_still_close_are_provisional() -> None:
+    table = orders(*(order(f"o{i}", "pending", at=i * D) for i in range(4)))
+    as_of = T0 + 3 * D + 12 * H  # 8/2 12:00 Shanghai; orders close 24 h after they are placed
+    rows = decompose(table, timezone=SHANGHAI, as_of=as_of, close_after=24 * H).to_pylist()
+    assert [(row["day"], row["provisional"]) for row in rows] == [
+        (date(2024, 7, 30), False),
+        (date(2024, 7, 31), False),
+        (date(2024, 8, 1), True),  # an order at 23:59 stays open until 8/2 23:59
+        (date(2024, 8, 2), True),
+    ]
+    unmarked = decompose(table, timezone=SHANGHAI, as_of=as_of).to_pylist()
+    assert not any(row["provisional"] for row in unmarked)

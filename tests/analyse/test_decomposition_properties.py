@@ -103,3 +103,61 @@ def test_once_every_event_has_happened_each_order_is_in_its_status_part(
     for part in PARTS:
         expected = sum(PART_OF_STATUS[order["status"]] == part for order in mix)
         assert sum(row[f"{part}_orders"] for row in rows) == expected
+
+
+@st.composite
+def refunded_mixes(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Orders as above, where every cancelled or refunded order carries its refund: in full,
+    or part of it (a refund without the shipping fee)."""
+    mix = draw(order_mixes())
+    for row in mix:
+        if row["status"] in ("cancelled", "refunded") and row["total_amount"] > 0:
+            full = draw(st.booleans())
+            low = Decimal("0.01")
+            part = draw(st.decimals(min_value=low, max_value=row["total_amount"], places=2))
+            row["refund_amount"] = row["total_amount"] if full else part
+    return mix
+
+
+def refund_done(row: dict[str, Any], as_of: datetime) -> bool:
+    """Whether the stored refund of ``row`` is known as of ``as_of`` (the order was paid,
+    and its refund or, without one, its close was at or before the moment)."""
+    if row["created_at"] > as_of or row["status"] in ("pending", "closed"):
+        return False
+    paid = next(
+        (row.get(f"{e}_at") for e in ("paid", "shipped", "delivered", "settled", "refunded")
+         if row.get(f"{e}_at") is not None),
+        None,
+    )  # fmt: skip
+    if paid is not None and paid > as_of:
+        return False
+    when = row.get("refunded_at")
+    return when is None or when <= as_of
+
+
+@settings(max_examples=80, deadline=None)
+@given(mix=refunded_mixes(), zone=ZONES, as_of=AS_OF)
+def test_the_refunded_part_is_the_stored_refund_sum(
+    mix: list[dict[str, Any]], zone: str, as_of: datetime
+) -> None:
+    """Issue 10, point 3: full and partial refunds alike, D1 refunds what the data refunded."""
+    rows = decompose(orders(*mix), timezone=zone, as_of=as_of).to_pylist()
+    stored = sum(
+        (
+            min(row["refund_amount"], row["total_amount"])
+            for row in mix
+            if refund_done(row, as_of) and (row["status"] != "cancelled" or row["refund_amount"])
+        ),
+        Decimal(0),
+    )
+    stored += sum(
+        (
+            row["total_amount"]
+            for row in mix
+            if refund_done(row, as_of)
+            and row["status"] in ("cancelled", "refunded")
+            and not row["refund_amount"]
+        ),
+        Decimal(0),
+    )
+    assert sum(row["refunded_amount"] for row in rows) == stored

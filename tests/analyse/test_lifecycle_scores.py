@@ -9,7 +9,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from winback.analyse.customer_scores import TooLittleHistoryError, score_customers
+from winback.analyse.customer_scores import (
+    NotIdentifiedError,
+    TooLittleHistoryError,
+    score_customers,
+)
 from winback.analyse.lifecycle import customer_segments
 from winback.analyse.winback_targets import TargetRules, ago, reason, winback_targets
 
@@ -165,3 +169,42 @@ def test_segments_and_scores_meet_on_the_customer_key(days: pa.Table) -> None:
 )
 def test_time_since_the_last_purchase_reads_naturally(days: int, text: str) -> None:
     assert ago(days) == text
+
+
+def a_month_of_a_small_store(seed: int = 7) -> pa.Table:
+    """150 buyers over 30 days; a fifth came back once or twice within days."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, date, Decimal]] = []
+    start = AS_OF - timedelta(days=30)
+    for c in range(150):
+        first = int(rng.integers(0, 30))
+        bought = {first}
+        if rng.random() < 0.2:
+            for _ in range(int(rng.integers(1, 3))):
+                bought.add(min(29, first + int(rng.integers(1, 10))))
+        rows += [
+            (f"c{c}", start + timedelta(days=d), Decimal(int(rng.integers(50, 300))))
+            for d in bought
+        ]
+    keys, days_, amounts = zip(*rows, strict=True)
+    return pa.table(
+        {
+            "customer_key": list(keys),
+            "day": pa.array(days_, pa.date32()),
+            "amount": pa.array(amounts, MONEY),
+        }
+    )
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "paretonbd"])
+def test_a_degenerate_fit_on_a_month_of_a_small_store_says_what_is_missing(model: str) -> None:
+    """Issue 10, point 9: BG/NBD on 30 days of a small store returned a = 3.0e6 and every
+    CLV 0.00 without a word."""
+    with pytest.raises(NotIdentifiedError) as raised:
+        score_customers(a_month_of_a_small_store(), as_of=AS_OF, horizon_days=90, model=model)  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert "not identified by this history" in message
+    assert "a longer history: 30 days of purchases" in message
+    assert "at least 90 days" in message and "No scores were stored" in message
+    assert "更长的历史：现有 30 天的购买记录" in raised.value.zh
+    assert isinstance(raised.value, TooLittleHistoryError)  # callers that catch it still do

@@ -182,3 +182,20 @@ def test_the_shipped_classifier_reads_chinese_and_english_reasons() -> None:
     assert rows["ship"]["reason"] == "extra_costs"
     assert rows["timeout"]["reason"] == "unknown"
     assert by_reason(reasons)["unknown"]["orders"] == 1
+
+
+def test_each_distinct_text_is_classified_once_and_answered_for_every_order() -> None:
+    placed = orders(
+        *(order(f"o{n}", "closed", close_reason="运费太贵了") for n in range(5)),
+        order("other", "closed", close_reason="缺货"),
+    )
+    asked: list[list[str]] = []
+
+    def counting(texts: list[str]) -> Any:
+        asked.append(list(texts))
+        return keyword_classify(texts)
+
+    _, assignments = run(placed, classify=counting)
+    assert asked == [["运费太贵了", "缺货"]]
+    reasons = [row["reason"] for row in assignments.to_pylist()]
+    assert reasons == ["extra_costs"] * 5 + ["out_of_stock"]

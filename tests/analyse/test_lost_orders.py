@@ -158,3 +158,74 @@ def test_a_threshold_outside_zero_to_one_is_refused() -> None:
 def test_chats_without_a_sender_column_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="chats frame lacks the column\\(s\\): sender"):
         lost_order_ratio(orders(), chats().drop_columns(["sender"]), timezone=SHANGHAI)
+
+
+def steady_store(days: int, orders_per_day: int, closed_per_day: int) -> list[dict[str, Any]]:
+    """``days`` days from 7/30, each with ``closed_per_day`` of ``orders_per_day`` closed."""
+    return [
+        order(f"d{day}-{n}", "closed" if n < closed_per_day else "settled", at=day * D + 10 * H)
+        for day in range(days)
+        for n in range(orders_per_day)
+    ]
+
+
+def test_provisional_days_are_marked_and_kept_out_of_the_trend_and_the_alerts() -> None:
+    """Issue 10, point 9: the last days' unpaid orders have not closed yet; their ratio read
+    12-16% against a 33% norm and pulled the 7-day trend down."""
+    history = steady_store(30, 30, 10)
+    last = [
+        order(f"late{day}-{n}", "closed" if n < 4 else "pending", at=day * D + 10 * H)
+        for day in (30, 31, 32)
+        for n in range(30)
+    ]
+    as_of = T0 + 32 * D + 20 * H  # 8/31 20:00 in Shanghai
+    rows = lost_order_ratio(
+        orders(*history, *last),
+        chats(),
+        timezone=SHANGHAI,
+        threshold=0.1,
+        as_of=as_of,
+        close_after=48 * H,
+    ).to_pylist()
+    provisional = [row["day"] for row in rows if row["provisional"]]
+    assert provisional == [date(2024, 8, 29), date(2024, 8, 30), date(2024, 8, 31)]
+    final = [row for row in rows if not row["provisional"]]
+    assert all(row["lost_ratio_7d"] == pytest.approx(1 / 3) for row in final[6:])
+    tail = [row for row in rows if row["provisional"]]
+    assert all(row["lost_ratio_7d"] is None and not row["alert"] for row in tail)
+    assert all(row["above_threshold"] for row in tail)  # 13% > 10%, but not judged
+
+
+def test_a_store_above_the_line_every_day_alerts_only_on_days_unusual_for_it() -> None:
+    """Issue 10, point 9: the demo's 30% line fired on 43 of 60 days of a store whose norm is
+    33%; alert against the store's own baseline as well as the fixed threshold."""
+    placed = steady_store(60, 100, 33)
+    bad_day = [
+        order(f"bad-{n}", "closed" if n < 52 else "settled", at=60 * D + 10 * H) for n in range(100)
+    ]
+    rows = lost_order_ratio(orders(*placed, *bad_day), chats(), timezone=SHANGHAI).to_pylist()
+    assert sum(row["above_threshold"] for row in rows) == 61
+    assert [row["day"] for row in rows if row["alert"]] == [
+        *(date(2024, 7, 30) + timedelta(days=day) for day in range(7)),  # no baseline yet
+        date(2024, 9, 28),
+    ]
+    assert rows[-1]["baseline_ratio"] == pytest.approx(0.33)
+
+
+def test_a_jump_under_the_line_is_unusual_for_the_store_but_no_alert() -> None:
+    placed = steady_store(30, 100, 5)
+    jump = [
+        order(f"j-{n}", "closed" if n < 20 else "settled", at=30 * D + 10 * H) for n in range(100)
+    ]
+    last = lost_order_ratio(orders(*placed, *jump), chats(), timezone=SHANGHAI).to_pylist()[-1]
+    assert (last["above_baseline"], last["above_threshold"], last["alert"]) == (True, False, False)
+
+
+def test_the_baseline_reads_the_days_before_the_period() -> None:
+    placed = steady_store(40, 100, 33)
+    rows = lost_order_ratio(
+        orders(*placed), chats(), timezone=SHANGHAI, start=date(2024, 9, 1), end=date(2024, 9, 7)
+    ).to_pylist()
+    assert rows[0]["day"] == date(2024, 9, 1) and len(rows) == 7
+    assert all(row["baseline_ratio"] == pytest.approx(0.33) for row in rows)
+    assert not any(row["alert"] for row in rows)

@@ -93,10 +93,11 @@ def test_an_order_closed_unpaid_is_censored_at_its_close() -> None:
     assert by_id(report)["a"]["duration_s"] == 3 * 3600.0
 
 
-def test_a_closed_order_without_a_close_time_closes_at_the_deadline() -> None:
+def test_a_closed_order_without_a_close_time_stays_at_risk_until_the_cutoff() -> None:
+    """Not censored at a guessed close (the deadline): payments may come after it."""
     settings = PaymentTimeSettings(payment_deadline=timedelta(hours=24))
     report = payment_time(table(order("a", status="closed")), CUTOFF, settings)
-    assert by_id(report)["a"]["duration_s"] == 24 * 3600.0
+    assert by_id(report)["a"]["duration_s"] == timedelta(days=10).total_seconds()
 
 
 def test_the_never_pay_alternative_keeps_closed_orders_at_risk_until_the_cutoff() -> None:
@@ -381,3 +382,65 @@ def test_hundreds_of_band_edges_still_give_each_amount_its_own_band() -> None:
     amounts = pa.array([Decimal("0.50"), Decimal("150.00"), Decimal("300.00"), None])
     labels = amount_bands(amounts, edges).to_pylist()
     assert labels == ["<1", "150–151", "≥300", "unknown"]
+
+
+def bank_slip_store() -> pa.Table:
+    """One payment method whose payers mostly pay within the hour, some after about 20 h and
+    some days after the 24 h deadline (bank slips clear late); 40 never pay, and the data
+    gives no close time for them (the close is inferred at the deadline)."""
+    rows = [
+        *(
+            order(f"quick{i}", paid=timedelta(minutes=10 + i % 30), method="slip")
+            for i in range(40)
+        ),
+        *(order(f"day{i}", paid=timedelta(hours=19 + i % 3), method="slip") for i in range(8)),
+        *(order(f"late{i}", paid=timedelta(days=2 + i % 4), method="slip") for i in range(12)),
+    ]
+    never = [
+        {
+            **order(f"never{i}", status="closed", method="slip"),
+            "closed_at": T0 + timedelta(hours=24),
+        }
+        for i in range(40)
+    ]
+    inferred = pa.array([False] * len(rows) + [True] * len(never))
+    return table(*rows, *never).append_column("close_inferred", inferred)
+
+
+def test_payments_after_the_deadline_keep_the_payers_quantiles_right_and_are_counted() -> None:
+    """Issue 10, point 5: closed orders without a close time were censored at the deadline,
+    so after it only the late payers were at risk and one method's payers' median moved from
+    about 0.4 h to days, silently."""
+    settings = PaymentTimeSettings(payment_deadline=timedelta(hours=24))
+    slip = payment_time(bank_slip_store(), CUTOFF, settings).segment("payment_method", "slip")
+    assert slip is not None
+    payers = sorted(
+        [10 + i % 30 for i in range(40)] + [60 * (19 + i % 3) for i in range(8)]
+        + [1440 * (2 + i % 4) for i in range(12)]
+    )  # fmt: skip
+
+    # the payers' own quantiles (an exact tie at 50% or 90% may land on the next payer)
+    def between(value: float, share: float) -> bool:
+        low, high = (
+            60 * np.quantile(payers, q, method="inverted_cdf") for q in (share, share + 0.02)
+        )
+        return bool(low <= value <= high)
+
+    assert between(slip["payers_p50_s"], 0.5) and slip["payers_p50_s"] < 3600
+    assert between(slip["payers_p90_s"], 0.9)
+    assert (slip["n_paid_after_deadline"], slip["longest_payment_s"]) == (12, 5 * 86400.0)
+
+
+def test_an_inferred_close_is_not_a_time_to_censor_at() -> None:
+    settings = PaymentTimeSettings(payment_deadline=timedelta(hours=24))
+    report = payment_time(bank_slip_store(), CUTOFF, settings)
+    assert by_id(report)["never0"]["duration_s"] == timedelta(days=10).total_seconds()
+    known = table(order("a", closed=timedelta(hours=3)))
+    assert by_id(payment_time(known, CUTOFF, settings))["a"]["duration_s"] == 3 * 3600.0
+
+
+def test_payers_quantiles_p95_and_p99_are_reported() -> None:
+    rows = [order(f"p{i}", paid=timedelta(minutes=i + 1)) for i in range(100)]
+    store = payment_time(table(*rows), CUTOFF).segment("all", "all")
+    assert store is not None
+    assert (store["payers_p95_s"], store["payers_p99_s"]) == (95 * 60.0, 99 * 60.0)

@@ -199,3 +199,49 @@ def test_largest_remainder_sums_exactly_and_stays_within_one_of_the_exact_share(
     assert sum(split) == total
     for part, weight in zip(split, weights, strict=True):
         assert abs(part - total * weight / sum(weights)) < 1
+
+
+def test_a_sold_out_colour_and_size_is_restocked_on_its_own() -> None:
+    """Issue 10, point 9 (seed 002's MK103410): D5 said "nothing to restock" right above a
+    sold-out 白色 XL with 103 lost orders, because the product's other sizes had stock."""
+    placed, bought = mk103410_sales()
+    lost = [
+        order(f"lost{n}", "closed", at=20 * D + n * H, close_reason="白色XL断码了")
+        for n in range(103)
+    ]
+    all_orders = pa.concat_tables([placed, orders(*lost)])
+    all_lines = pa.concat_tables(
+        [bought, lines(*(line(f"lost{n}", "白色", "XL") for n in range(103)))]
+    )
+    levels = stock(
+        {"sku": "MK103410-白色-XL", "product_id": "MK103410", "colour": "白色", "size": "XL",
+         "quantity": 0, "at": T0 + 15 * D},
+        {"sku": "MK103410-黑色-M", "product_id": "MK103410", "colour": "黑色", "size": "M",
+         "quantity": 500, "at": T0 + 15 * D},
+    )  # fmt: skip
+    table = restock_proposal(all_lines, all_orders, levels, as_of=AS_OF)
+    cells = by_variant(table)
+    white_xl = cells[("白色", "XL")]
+    sold_white_xl = sum(
+        1 for row in bought.to_pylist() if (row["colour"], row["size"]) == ("白色", "XL")
+    )
+    assert white_xl["sold_out"] is True
+    assert white_xl["variant_on_hand"] == 0
+    assert white_xl["quantity"] == sold_white_xl + 103  # its own 30 days of demand
+    assert white_xl["to_order"] == sum(row["quantity"] for row in cells.values())
+    assert not cells[("黑色", "M")]["sold_out"]
+    assert cells[("黑色", "M")]["quantity"] == 0  # the product as a whole is stocked
+
+
+def test_a_variant_with_stock_left_is_not_sold_out() -> None:
+    placed, bought = mk103410_sales()
+    levels = stock(
+        {"sku": "MK103410-白色-XL", "product_id": "MK103410", "colour": "白色", "size": "XL",
+         "quantity": 3, "at": T0},
+        {"sku": "x", "product_id": "MK103410", "quantity": 500, "at": T0},
+    )  # fmt: skip
+    table = restock_proposal(bought, placed, levels, as_of=AS_OF)
+    assert not any(table["sold_out"].to_pylist())
+    assert set(table["quantity"].to_pylist()) == {0}
+    assert by_variant(table)[("白色", "XL")]["variant_on_hand"] == 3
+    assert by_variant(table)[("白色", "M")]["variant_on_hand"] is None

@@ -8,7 +8,10 @@ see :func:`columns`) and returns it with exactly the contract's columns and type
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable, Mapping
+from functools import cache
 from importlib import resources
 from typing import Final
 
@@ -21,6 +24,7 @@ __all__ = [
     "MONEY",
     "ORDERS",
     "ORDER_LINES",
+    "REPORTED_EVENTS",
     "STOCK",
     "TIMESTAMP",
     "check",
@@ -104,6 +108,17 @@ STOCK: Final = pa.schema(
     ]
 )
 
+REPORTED_EVENTS: Final = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("shipping", pa.bool_()),
+        ("settlement", pa.bool_()),
+    ]
+)
+"""Which later events the store's data of each source (an order's ``platform``) can tell:
+``shipping`` when any of its orders carries a ship or delivery time or a shipped/delivered
+status, ``settlement`` when any carries a settlement time or the settled status."""
+
 
 def columns(schema: pa.Schema, names: Iterable[str]) -> pa.Schema:
     """The part of ``schema`` made of ``names``, in that order (what one analysis needs)."""
@@ -144,10 +159,34 @@ def _cast(column: pa.ChunkedArray, field: pa.Field, frame: str) -> pa.ChunkedArr
 
 def run_query(sql_file: str, params: Mapping[str, object], **frames: pa.Table) -> pa.Table:
     """Run the named file of ``winback/analyse/sql/`` over ``frames`` (registered under their
-    keyword names) in a fresh in-memory DuckDB, and return the result as Arrow."""
-    query = resources.files("winback.analyse").joinpath(f"sql/{sql_file}").read_text("utf-8")
-    with duckdb.connect() as conn:
+    keyword names, and unregistered after) in this thread's in-memory DuckDB, and return the
+    result as Arrow."""
+    conn = _connection()
+    registered = []
+    try:
         for name, frame in frames.items():
             conn.register(name, frame)
-        result: pa.Table = conn.sql(query, params=params).to_arrow_table()
+            registered.append(name)
+        result: pa.Table = conn.sql(_query(sql_file), params=params).to_arrow_table()
         return result
+    finally:
+        for name in registered:
+            conn.unregister(name)
+
+
+@cache
+def _query(sql_file: str) -> str:
+    return resources.files("winback.analyse").joinpath(f"sql/{sql_file}").read_text("utf-8")
+
+
+_LOCAL: Final = threading.local()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for this thread and process, opened on first use: opening one
+    costs about 15 ms, and a diagnosis runs some twenty queries. The queries only read the
+    frames registered for them, so nothing carries over from one to the next."""
+    held: tuple[int, duckdb.DuckDBPyConnection] | None = getattr(_LOCAL, "held", None)
+    if held is None or held[0] != os.getpid():  # a forked child opens its own
+        held = _LOCAL.held = (os.getpid(), duckdb.connect())
+    return held[1]

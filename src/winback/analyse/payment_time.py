@@ -2,11 +2,16 @@
 
 Time to payment is survival data. An order paid by the cut-off is an *event* at
 ``paid_at − created_at``. An order not paid by then is *censored*, not dropped: at the
-cut-off while it is open, at ``closed_at`` if it was closed unpaid (it can no longer pay; a
-closed order without a close time is taken to close at ``payment_deadline`` after creation,
-else at the cut-off). Orders placed after the cut-off are left out, and so are orders whose
-status says paid but whose payment time is missing (counted in the report). Times before
-creation (clock skew) count as 0.
+cut-off while it is open, at ``closed_at`` if it was closed unpaid at a time the data gives
+(it can no longer pay). A close time the data does not give — none, or one inferred at the
+deadline (``close_inferred``, :mod:`winback.analyse.orders_as_of`) — is no time to censor
+at: such an order stays at risk, unpaid, until the cut-off. Censoring it at the deadline
+left, after the deadline, only the buyers who paid late at risk; when payments do come after
+the deadline (bank slips clear days later) the payers' curve then reached 1 on them and one
+method's payers' median moved from 0.37 h to 20.6 h (issue 10). When every payment comes
+before the deadline the two readings give the same payers' quantiles. Orders placed after
+the cut-off are left out, and so are orders whose status says paid but whose payment time is
+missing (counted in the report). Times before creation (clock skew) count as 0.
 
 Censoring closed orders treats the platform's auto-close as independent of the buyer's
 wish to pay, so ``1 − S(t)`` estimates when buyers *would* pay if orders never closed. The
@@ -17,11 +22,14 @@ alternative, ``closed_orders="never_pay"``, keeps closed orders at risk until th
 Segments: ``all``; ``buyer_type`` (``returning`` when the same ``customer_key`` has another
 order paid strictly before this order was placed; no key means ``new``); ``amount_band``
 (edges in the order currency); ``payment_method``; ``platform``. Per segment: the
-Kaplan–Meier curve (:mod:`winback.analyse.survival`), P50/P90 with Brookmeyer–Crowley
-intervals, and the *payers'* P50/P90: since not every buyer pays, ``1 − S`` plateaus below 1,
-and "90% of paying buyers pay within T" is the 0.9 quantile of ``F(t) / F(τ)``, the time to
-payment given payment by the end of follow-up ``τ`` (:func:`~winback.analyse.survival.
-susceptible_curve`).
+Kaplan–Meier curve (:mod:`winback.analyse.survival`), P50/P90/P95/P99 with Brookmeyer–Crowley
+intervals, and the *payers'* P50/P90/P95/P99: since not every buyer pays, ``1 − S``
+plateaus below 1, and "90% of paying buyers pay within T" is the 0.9 quantile of
+``F(t) / F(τ)``, the time to payment given payment by the end of follow-up ``τ``
+(:func:`~winback.analyse.survival.susceptible_curve`). With ``payment_deadline``, each
+segment also counts its payments that came after the deadline (``n_paid_after_deadline``)
+and gives the longest delay (``longest_payment_s``): the figures behind the warning that the
+deadline is too short for this segment.
 
 A segment with fewer than ``min_payers`` payers is flagged ``sufficient=False``;
 :meth:`PaymentTimeReport.reminder_delay` then falls back to the whole store, and if that is
@@ -80,8 +88,8 @@ REQUIRED_COLUMNS = (
     "platform",
 )
 _TIMES = ("created_at", "paid_at", "closed_at")
-_QUANTILES = (("p50", 0.5), ("p90", 0.9))
-_COUNTS = ("removed", "events", "mature", "mature_events")
+_QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99))
+_COUNTS = ("removed", "events", "mature", "mature_events", "late_events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,12 +356,18 @@ def _per_order(
 ) -> pa.Table:
     """payment_time.sql over a view of ``orders``: one row per order placed by the
     cut-off, in no particular order (``_row`` is the row in ``orders``)."""
+    inferred = (
+        pc.fill_null(orders["close_inferred"], False)
+        if "close_inferred" in orders.column_names
+        else pa.nulls(orders.num_rows, pa.bool_()).fill_null(False)
+    )
     view = pa.table(
         {
             "_row": pa.array(np.arange(orders.num_rows, dtype=np.int64)),
             "customer_key": orders["customer_key"],
             "status": orders["status"],
             **{name.replace("_at", "_us"): _epoch_us(orders[name]) for name in _TIMES},
+            "close_inferred": inferred,
             "band": pa.array(codes.band),
             "method": codes.method,
             "platform": codes.platform,
@@ -482,6 +496,8 @@ def _segment_row(
         "payment_rate": n_paid / n_orders if n_orders else math.nan,
         "n_mature": n_mature,
         "mature_payment_rate": counts["mature_events"] / n_mature if n_mature else math.nan,
+        "n_paid_after_deadline": counts["late_events"],
+        "longest_payment_s": _longest_event(curves[0]),
     }
     for prefix, source in zip(("", "payers_"), curves, strict=True):
         for name, q in _QUANTILES:
@@ -492,6 +508,12 @@ def _segment_row(
             row["payers_p90_s"], lang, payers=n_paid, enough=settings.min_payers
         )
     return row
+
+
+def _longest_event(curve: SurvivalCurve) -> float:
+    """The longest time to payment among the payers (NaN without one)."""
+    paid = curve.timeline[curve.events > 0]
+    return float(paid.max()) if paid.size else math.nan
 
 
 def _quantile_columns(name: str, quantile: Quantile) -> dict[str, float]:

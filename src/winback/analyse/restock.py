@@ -24,6 +24,7 @@ Restock proposal (seed 002: 按照所售商品的颜色比例和尺码比例来�
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from itertools import product
@@ -95,21 +96,40 @@ def restock_proposal(
     lost = _lost_between(order_frame, since, as_of)
     lost_lines = _stockout_lines(lost, line_frame, stock_frame)
     on_hand = run_query("stock_on_hand.sql", {"as_of": as_of}, stock=stock_frame)
+    by_variant = run_query(
+        "stock_on_hand_variants.sql", {"as_of": as_of}, stock=stock_frame, lines=line_frame
+    )
     demand = _demand(sold, lost_lines, product_id)
     stocked = dict(
         zip(on_hand["product_id"].to_pylist(), on_hand["on_hand"].to_pylist(), strict=True)
     )
+    variant_stock = {
+        (row["product_id"], row["colour"], row["size"]): int(row["on_hand"])
+        for row in by_variant.to_pylist()
+    }
     rows = [
         row
         for product_id_, variants in sorted(demand.items())
         for row in _product_rows(
             product_id_,
             variants,
-            int(stocked.get(product_id_) or 0),
+            _Stock(int(stocked.get(product_id_) or 0), variant_stock),
             Fraction(horizon_days, lookback_days),
         )
     ]
     return pa.Table.from_pylist(rows, schema=PROPOSAL)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stock:
+    """Units on hand: the product's total, and per (product, colour, size) where the stock
+    rows name the variant."""
+
+    product: int
+    variants: dict[tuple[str, str, str], int]
+
+    def variant(self, product_id: str, colour: str, size: str) -> int | None:
+        return self.variants.get((product_id, colour, size))
 
 
 PROPOSAL: Final = pa.schema(
@@ -126,6 +146,8 @@ PROPOSAL: Final = pa.schema(
         ("colour_share", pa.float64()),
         ("size_share", pa.float64()),
         ("quantity", pa.int64()),
+        ("variant_on_hand", pa.int64()),
+        ("sold_out", pa.bool_()),
     ]
 )
 
@@ -238,18 +260,31 @@ def _demand(sold: pa.Table, lost_lines: pa.Table, only: str | None) -> Demand:
 
 
 def _product_rows(
-    product_id: str, variants: dict[tuple[str, str], dict[str, Any]], on_hand: int, scale: Fraction
+    product_id: str,
+    variants: dict[tuple[str, str], dict[str, Any]],
+    on_hand: _Stock,
+    scale: Fraction,
 ) -> list[dict[str, Any]]:
     sold = sum(cell["sold"] for cell in variants.values())
     lost = sum(cell["lost"] for cell in variants.values())
     expected = math.ceil((sold + lost) * scale)
-    to_order = max(0, expected - on_hand)
     colours, sizes = _shares(variants, 0), _shares(variants, 1)
     colour_order, size_order = _ranked(colours), _ranked(sizes)
-    per_colour = largest_remainder(to_order, [colours[c] for c in colour_order])
+    per_colour = largest_remainder(
+        max(0, expected - on_hand.product), [colours[c] for c in colour_order]
+    )
     size_weights = [sizes[s] for s in size_order]
     grid = list(product(colour_order, size_order))
     split = [q for total in per_colour for q in largest_remainder(total, size_weights)]
+    counts = [on_hand.variant(product_id, colour, size) for colour, size in grid]
+    sold_out = [
+        count is not None and count <= 0 and (colour or size) != "" and (colour, size) in variants
+        for (colour, size), count in zip(grid, counts, strict=True)
+    ]
+    quantities = [
+        max(quantity, _own_demand(variants[variant], scale)) if out else quantity
+        for variant, quantity, out in zip(grid, split, sold_out, strict=True)
+    ]
     title = next(cell["title"] for cell in variants.values())
     return [
         {
@@ -260,14 +295,23 @@ def _product_rows(
             "sold": sold,
             "lost_to_stockout": lost,
             "expected_demand": expected,
-            "on_hand": on_hand,
-            "to_order": to_order,
+            "on_hand": on_hand.product,
+            "to_order": sum(quantities),
             "colour_share": float(colours[colour]),
             "size_share": float(sizes[size]),
             "quantity": quantity,
+            "variant_on_hand": count,
+            "sold_out": out,
         }
-        for (colour, size), quantity in zip(grid, split, strict=True)
+        for (colour, size), quantity, count, out in zip(
+            grid, quantities, counts, sold_out, strict=True
+        )
     ]
+
+
+def _own_demand(cell: dict[str, Any], scale: Fraction) -> int:
+    """A variant's own demand over the horizon: its lookback units × horizon ÷ lookback."""
+    return math.ceil(Fraction(int(cell["sold"]) + int(cell["lost"])) * scale)
 
 
 def _shares(variants: dict[tuple[str, str], dict[str, Any]], axis: int) -> dict[str, Fraction]:

@@ -23,10 +23,10 @@ arithmetic (``exp(Σ log((n − d) / n))``) and the same band. The tests hold th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -168,7 +168,7 @@ def log_log_band(
 ) -> tuple[FloatArray, FloatArray]:
     """The pointwise band ``exp(−exp(log(−log S) ∓ z·√Var(log S) / log S))``
     (Kalbfleisch & Prentice), 1 where ``S = 1`` and 0 where ``S = 0``, as lifelines."""
-    z = float(norm.ppf(1.0 - alpha / 2.0))
+    z = NormalDist().inv_cdf(1.0 - alpha / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.log(survival)
         spread = z * np.sqrt(var_log) / v

@@ -72,6 +72,9 @@ class Series:
     colour: str | None = None
     markers: bool = True
     """Line charts: a dot per value (red above the threshold); off for a trend line."""
+    highlights: Sequence[bool] | None = None
+    """Line charts: which dots are drawn red (the alert days); default: those above the
+    threshold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +185,8 @@ def line_chart(
 ) -> str:
     """Series as lines with a dot per value over the categories (a missing value breaks the
     line), and an optional dashed ``threshold`` (named in the legend); dots above the
-    threshold are drawn red. A series with ``markers=False`` is a plain line."""
+    threshold, or those a series' ``highlights`` names, are drawn red. A series with
+    ``markers=False`` is a plain line."""
     values = [_num(v) for s in series for v in s.values if v is not None]
     top = max([*values, threshold or 0.0, 0.0])
     ticks = nice_ticks(y_max if y_max is not None else top)
@@ -210,7 +214,10 @@ def line_chart(
                 'stroke-linejoin="round"/>'
             )
         for x, y, value, i in points if item.markers else ():
-            above = threshold is not None and value > threshold
+            if item.highlights is not None:
+                above = bool(item.highlights[i])
+            else:
+                above = threshold is not None and value > threshold
             tip = f"{item.name} · {categories[i]}: {y_format(value)}"
             parts.append(
                 f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{4 if above else 2.5}" '

@@ -15,8 +15,7 @@ from datetime import date
 from typing import Any, Literal
 
 from winback.analyse.chat_flags import FLAGS
-from winback.analyse.decomposition import PARTS
-from winback.present.labels import part_label, segment_label, text
+from winback.present.labels import part_label, segment_label, status_label, text
 from winback.present.numbers import duration, money, percent
 from winback.privacy import mask_contacts
 from winback.services.diagnosis import Diagnosis
@@ -43,7 +42,9 @@ class Column:
 @dataclass(frozen=True, slots=True)
 class TableData:
     """A titled table: ``rows`` of raw values, an optional ``total`` row, per-row
-    ``alerts`` (rows to highlight) and a ``note`` shown under it."""
+    ``alerts`` (rows to highlight) and ``provisional`` (rows whose figures will still move,
+    marked ``*``), a ``note`` shown under it and ``warnings``: what the figures cannot show
+    (parts the data cannot tell apart, outliers, late payments), one sentence each."""
 
     key: str
     title: str
@@ -52,6 +53,8 @@ class TableData:
     total: tuple[Any, ...] | None = None
     alerts: tuple[bool, ...] = field(default=())
     note: str = ""
+    warnings: tuple[str, ...] = field(default=())
+    provisional: tuple[bool, ...] = field(default=())
 
 
 def cell_text(
@@ -71,7 +74,7 @@ def cell_text(
     if kind == "duration":
         return duration(value, language)
     if kind == "interval":
-        return _interval(value, language)
+        return duration(value[0], language) if compact else _interval(value, language)
     if kind == "date":
         if not isinstance(value, date):
             return str(value)
@@ -111,18 +114,80 @@ def diagnosis_tables(diagnosis: Diagnosis) -> list[TableData]:
 
 
 def decomposition_table(d: Diagnosis) -> TableData:
+    """D1 per day, with the parts the store's data can fill (merged where it cannot tell
+    them apart), provisional days marked, outliers named."""
     lang = d.language
     columns = (
         Column(text("day", lang), "date"),
         Column(text("orders", lang), "int"),
         Column(text("amount", lang), "money"),
-        *(Column(part_label(part, lang), "money") for part in PARTS),
+        *(Column(part_label(part, lang), "money") for part in d.parts),
     )
-    keys = ["orders", "amount", *(f"{part}_amount" for part in PARTS)]
-    rows = tuple((day["day"], *(day[key] for key in keys)) for day in d.decomposition.to_pylist())
+    keys = ["orders", "amount", *(f"{part}_amount" for part in d.parts)]
+    days = d.decomposition.to_pylist()
+    rows = tuple((day["day"], *(day[key] for key in keys)) for day in days)
     totals = d.decomposition_totals()
     total = (text("all_days", lang, n=len(rows)), *(totals[key] for key in keys))
-    return TableData("decomposition", text("decomposition", lang), columns, rows, total)
+    provisional = tuple(bool(day["provisional"]) for day in days)
+    warnings = (
+        *not_reported_sentences(d),
+        *outlier_sentences(d),
+        *provisional_sentences(d, provisional, [day["day"] for day in days]),
+    )
+    title = text("decomposition", lang)
+    return TableData(
+        "decomposition", title, columns, rows, total, warnings=warnings, provisional=provisional
+    )
+
+
+def not_reported_sentences(d: Diagnosis) -> list[str]:
+    """Per source whose data lacks shipping or settlement: which parts are merged."""
+    lang, sentences = d.language, []
+    for row in d.reported.to_pylist():
+        if row["shipping"] and row["settlement"]:
+            continue
+        if not row["shipping"]:
+            events = "events_both" if not row["settlement"] else "events_shipping"
+            merged = text("merged_paid", lang, part=part_label("paid_shipping_unknown", lang))
+        else:
+            events = "events_settlement"
+            merged = text(
+                "merged_shipped", lang, part=part_label("shipped_settlement_unknown", lang)
+            )
+        source = row["platform"] or "—"
+        sentences.append(
+            text("not_reported", lang, source=source, events=text(events, lang), merged=merged)
+        )
+    return sentences
+
+
+def outlier_sentences(d: Diagnosis) -> list[str]:
+    lang, currency = d.language, d.store.currency
+    return [
+        text(
+            "outlier",
+            lang,
+            order=row["order_id"],
+            amount=money(row["amount"], currency),
+            day=f"{row['day']:%m-%d}",
+            status=status_label(row["status"], lang),
+            median=money(row["median_amount"], currency),
+            times=f"{row['times_median']:,.0f}",
+            share=percent(row["share_of_day"], 0),
+        )
+        for row in d.outliers.to_pylist()[:SHOWN_ALERTS]
+    ]
+
+
+def provisional_sentences(
+    d: Diagnosis, provisional: tuple[bool, ...], days: list[Any]
+) -> list[str]:
+    marked = [day for day, mark in zip(days, provisional, strict=True) if mark]
+    if not marked:
+        return []
+    span = f"{marked[0]:%m-%d}" if len(marked) == 1 else f"{marked[0]:%m-%d}–{marked[-1]:%m-%d}"
+    deadline = duration(d.close_after.total_seconds(), d.language)
+    return [text("provisional_days", d.language, days=span, deadline=deadline)]
 
 
 def lost_ratio_table(d: Diagnosis) -> TableData:
@@ -134,6 +199,7 @@ def lost_ratio_table(d: Diagnosis) -> TableData:
         Column(text("lost_ratio_col", lang), "ratio"),
         Column(text("lost_amount_ratio", lang), "ratio"),
         Column(text("trend_7d", lang), "ratio"),
+        Column(text("baseline", lang), "ratio"),
         Column(text("consulted", lang), "int"),
         Column(text("self_service", lang), "int"),
         Column(text("alert", lang), "flag"),
@@ -142,15 +208,15 @@ def lost_ratio_table(d: Diagnosis) -> TableData:
     rows = tuple(
         (
             day["day"], day["orders"], day["closed_orders"], day["lost_ratio"],
-            day["lost_amount_ratio"], day["lost_ratio_7d"], day["closed_consulted_orders"],
-            day["closed_self_service_orders"], bool(day["alert"]),
+            day["lost_amount_ratio"], day["lost_ratio_7d"], day["baseline_ratio"],
+            day["closed_consulted_orders"], day["closed_self_service_orders"], bool(day["alert"]),
         )
         for day in days
     )  # fmt: skip
     t = d.lost_ratio_totals()
     total = (
         text("all_days", lang, n=len(rows)), t["orders"], t["closed_orders"], t["lost_ratio"],
-        t["lost_amount_ratio"], None, t["closed_consulted_orders"],
+        t["lost_amount_ratio"], None, None, t["closed_consulted_orders"],
         t["closed_self_service_orders"], None,
     )  # fmt: skip
     pct = percent(d.settings.lost_ratio_alert, 0)
@@ -163,12 +229,30 @@ def lost_ratio_table(d: Diagnosis) -> TableData:
         if flagged
         else text("no_alert_days", lang, pct=pct)
     )
+    provisional = tuple(bool(day["provisional"]) for day in days)
+    warnings = [*usual_day_sentences(d, t, pct)]
+    warnings += provisional_sentences(d, provisional, [day["day"] for day in days])
     alerts = tuple(bool(day["alert"]) for day in days)
     title = text("lost_ratio", lang)
-    return TableData("lost_ratio", title, columns, rows, total, alerts, note)
+    return TableData(
+        "lost_ratio", title, columns, rows, total, alerts, note, tuple(warnings), provisional
+    )
+
+
+def usual_day_sentences(d: Diagnosis, totals: dict[str, Any], pct: str) -> list[str]:
+    """Days above the line that were usual for the store: said, not alerted."""
+    crossed, alerted = totals["above_threshold_days"], totals["alert_days"]
+    usual = totals["usual_lost_ratio"]
+    if crossed <= alerted:
+        return []
+    if usual is not None and usual > d.settings.lost_ratio_alert:
+        return [text("usual_above_line", d.language, usual=percent(usual), pct=pct, days=crossed)]
+    return [text("usual_days", d.language, days=crossed - alerted, pct=pct)]
 
 
 def payment_table(d: Diagnosis) -> TableData:
+    """D6 per segment: the payers' P50, P90, P95 and P99, each labelled, and the payments
+    that came after the deadline."""
     lang = d.language
     columns = (
         Column(text("dimension", lang)),
@@ -176,10 +260,11 @@ def payment_table(d: Diagnosis) -> TableData:
         Column(text("orders", lang), "int"),
         Column(text("paid", lang), "int"),
         Column(text("payment_rate", lang), "ratio"),
-        Column(text("p50", lang), "interval"),
-        Column(text("payers_p90", lang), "interval"),
+        *(Column(text(f"payers_{q}", lang), "interval") for q in PAYER_QUANTILES),
+        Column(text("paid_after_deadline", lang), "int"),
         Column(text("sentence", lang), "sentence"),
     )
+    segments = d.payment.segments.to_pylist()
     rows = tuple(
         (
             segment_label(row["dimension"], lang),
@@ -187,15 +272,51 @@ def payment_table(d: Diagnosis) -> TableData:
             row["n_orders"],
             row["n_paid"],
             None if math.isnan(row["payment_rate"]) else row["payment_rate"],
-            (row["p50_s"], row["p50_lower_s"], row["p50_upper_s"]),
-            (row["payers_p90_s"], row["payers_p90_lower_s"], row["payers_p90_upper_s"]),
+            *(
+                (row[f"payers_{q}_s"], row[f"payers_{q}_lower_s"], row[f"payers_{q}_upper_s"])
+                for q in PAYER_QUANTILES
+            ),
+            row["n_paid_after_deadline"],
             row["sentence_zh" if lang == "zh" else "sentence_en"],
         )
-        for row in d.payment.segments.to_pylist()
+        for row in segments
     )
     skipped = d.payment.excluded_paid_time_unknown
     note = text("excluded", lang, n=skipped) if skipped else ""
-    return TableData("payment", text("payment", lang), columns, rows, note=note)
+    warnings = tuple(late_payment_sentences(d, segments))
+    return TableData("payment", text("payment", lang), columns, rows, note=note, warnings=warnings)
+
+
+PAYER_QUANTILES = ("p50", "p90", "p95", "p99")
+
+
+def late_payment_sentences(d: Diagnosis, segments: list[dict[str, Any]]) -> list[str]:
+    """The whole store, then each payment method, whose payments came after the deadline:
+    how many, the share and the latest (late payments are a payment method's habit: bank
+    slips, cash deposits)."""
+    lang = d.language
+    deadline = duration(d.close_after.total_seconds(), lang)
+    sentences = []
+    for row in segments:
+        late = row["n_paid_after_deadline"]
+        if not late or row["dimension"] not in ("all", "payment_method"):
+            continue
+        name = segment_label(row["segment"], lang)
+        if row["dimension"] != "all":
+            name = f"{segment_label(row['dimension'], lang)} {name}"
+        sentences.append(
+            text(
+                "late_payments",
+                lang,
+                segment=name,
+                paid=f"{row['n_paid']:,}",
+                late=f"{late:,}",
+                share=percent(late / row["n_paid"]),
+                deadline=deadline,
+                longest=duration(row["longest_payment_s"], lang),
+            )
+        )
+    return sentences[:SHOWN_ALERTS]
 
 
 def payment_sentence(d: Diagnosis) -> str:
@@ -304,18 +425,22 @@ def restock_table(d: Diagnosis) -> TableData:
         Column(text("lost_to_stockout", lang), "int"),
         Column(text("expected_demand", lang), "int"),
         Column(text("on_hand", lang), "int"),
+        Column(text("variant_on_hand", lang), "int"),
+        Column(text("sold_out", lang), "flag"),
         Column(text("to_order", lang), "int"),
         Column(text("variant_quantity", lang), "int"),
     )
+    proposed = [row for row in d.restock.to_pylist() if row["to_order"] > 0 and row["quantity"] > 0]
+    proposed.sort(key=lambda row: (not row["sold_out"], row["product_id"]))
     rows = tuple(
         (row["product_id"], row["title"], row["colour"], row["size"], row["sold"],
-         row["lost_to_stockout"], row["expected_demand"], row["on_hand"], row["to_order"],
-         row["quantity"])
-        for row in d.restock.to_pylist()
-        if row["to_order"] > 0
+         row["lost_to_stockout"], row["expected_demand"], row["on_hand"],
+         row["variant_on_hand"], bool(row["sold_out"]), row["to_order"], row["quantity"])
+        for row in proposed
     )  # fmt: skip
     note = "" if rows else text("no_restock", lang)
-    return TableData("restock", text("restock", lang), columns, rows, note=note)
+    alerts = tuple(bool(row["sold_out"]) for row in proposed)
+    return TableData("restock", text("restock", lang), columns, rows, alerts=alerts, note=note)
 
 
 def lost_products_table(d: Diagnosis) -> TableData:

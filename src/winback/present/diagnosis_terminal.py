@@ -1,13 +1,17 @@
 """``winback diagnose`` on a terminal: the diagnosis tables drawn with rich.
 
 Every table of :func:`~winback.present.diagnosis_tables.diagnosis_tables` in reading order,
-numbers right-aligned, alert days in red, the total row under a rule, and the whole store's
-"90% of paying buyers pay within T" after the payment table. Long per-order tables show the
-first ``diagnose.top_products`` rows and say how many there are.
+numbers right-aligned, alert days in red, provisional days dimmed with a ``*``, the total row
+under a rule, what the figures cannot show in yellow under each table, and the whole store's
+"90% of paying buyers pay within T" after the payment table. Quantiles show their estimate
+only (the intervals are in ``--json``, the HTML report and Excel). Long per-order tables show
+the first ``diagnose.top_products`` rows and say how many there are.
 """
 
 from __future__ import annotations
 
+from rich import box
+from rich.cells import cell_len as cell_width
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -24,8 +28,10 @@ from winback.services.diagnosis import Diagnosis
 
 __all__ = ["print_diagnosis"]
 
+CI_MARK = " [95% CI]"
 _LONG: frozenset[str] = frozenset({"chat_flag_orders", "stockouts", "restock", "lost_products"})
 _RIGHT = frozenset({"int", "money", "ratio", "duration", "interval", "flag"})
+_FIGURES = frozenset({"int", "money", "ratio", "duration", "interval", "date", "flag"})
 
 
 def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
@@ -40,15 +46,26 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis) -> None:
     for table in diagnosis_tables(diagnosis):
         limit = diagnosis.settings.top_products if table.key in _LONG else None
         if table.rows or table.total is not None:
-            console.print(_rich_table(table, diagnosis, limit))
+            console.print(_fitted(console, _rich_table(table, diagnosis, limit)), crop=False)
         else:
             console.print(f"[bold]{escape(table.title)}[/]")
         if table.note:
-            style = "red" if any(table.alerts) else "dim"
-            console.print(f"[{style}]{table.note}[/]", highlight=False)
+            style = "red" if any(table.alerts) and table.key == "lost_ratio" else "dim"
+            console.print(f"[{style}]{escape(table.note)}[/]", highlight=False)
+        for warning in table.warnings:
+            console.print(f"[yellow]{escape(warning)}[/]", highlight=False)
         if table.key == "payment":
             console.print(f"[bold]{payment_sentence(diagnosis)}[/]", highlight=False)
         console.print()
+
+
+def _fitted(console: Console, table: Table) -> Table:
+    """``table`` as wide as its figures need when the output is not a terminal (a file, a
+    pipe: rich would otherwise cut every line at 80 columns); a terminal's width is kept."""
+    if not console.is_terminal:
+        needed = console.measure(table, options=console.options.update(width=10_000)).maximum
+        table.width = max(console.width, min(needed, 240))
+    return table
 
 
 def _heading(d: Diagnosis) -> str:
@@ -66,26 +83,46 @@ def _heading(d: Diagnosis) -> str:
 
 
 def _rich_table(table: TableData, d: Diagnosis, limit: int | None) -> Table:
+    """The table for a terminal: figures keep their full width (their headers wrap instead),
+    text columns wrap, provisional rows are dimmed and marked ``*``."""
     shown = table.rows if limit is None else table.rows[:limit]
-    rich = Table(title=table.title, title_justify="left", title_style="bold")
+    rich = Table(
+        title=table.title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,  # no vertical rules: more room for the figures on 80 columns
+        pad_edge=False,
+    )
+    alerts = table.alerts or (False,) * len(table.rows)
+    marks = table.provisional or (False,) * len(table.rows)
+    body = []
+    for row, mark in zip(shown, marks, strict=False):
+        cells = _cells(table, row, d)
+        if mark:
+            cells[0] += "*"
+        body.append(cells)
+    total = _cells(table, table.total, d) if table.total is not None else None
     symbol = SYMBOLS.get(d.store.currency, d.store.currency)
-    for column in table.columns:
-        if column.kind == "sentence":
-            continue
-        numeric = column.kind in _RIGHT
-        header = f"{column.header} ({symbol})" if column.kind == "money" else column.header
+    columns = [column for column in table.columns if column.kind != "sentence"]
+    for index, column in enumerate(columns):
+        header = column.header.replace(CI_MARK, "")
+        header = f"{header} ({symbol})" if column.kind == "money" else header
+        figure = column.kind in _FIGURES
+        widest = max((cell_width(cells[index]) for cells in [*body, *([total] if total else [])]),
+                     default=1)  # fmt: skip
+        word = max((cell_width(part) for part in header.split()), default=1)
         rich.add_column(
             header,
-            justify="right" if numeric else "left",
-            overflow="ellipsis" if numeric else "fold",
-            no_wrap=column.kind in ("date", "money", "int", "ratio"),
+            justify="right" if column.kind in _RIGHT else "left",
+            overflow="fold",
+            # a figure is never cut: its header wraps between words instead
+            min_width=max(widest, word) if figure else None,
         )
-    alerts = table.alerts or (False,) * len(table.rows)
-    for row, alert in zip(shown, alerts, strict=False):
-        rich.add_row(*_cells(table, row, d), style="red" if alert else None)
-    if table.total is not None:
+    for cells, alert, mark in zip(body, alerts, marks, strict=False):
+        rich.add_row(*cells, style="red" if alert else "dim italic" if mark else None)
+    if total is not None:
         rich.add_section()
-        rich.add_row(*_cells(table, table.total, d), style="bold")
+        rich.add_row(*total, style="bold")
     if len(shown) < len(table.rows):
         rich.caption = text("rows_shown", d.language, shown=len(shown), total=len(table.rows))
     return rich

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from winback.present import charts
 from winback.present.diagnosis_tables import (
+    TableData,
     chat_flag_orders_table,
     chat_flag_summary_table,
     decomposition_table,
@@ -51,10 +52,14 @@ PART_COLOURS: Final = {
     "paid_not_shipped": "#2f6fbd",
     "shipped": "#2aa3b8",
     "settled": "#3a9e6f",
+    "paid_shipping_unknown": "#7b8794",
+    "shipped_settlement_unknown": "#5f9ea0",
     "closed_before_payment": "#d64550",
     "refunded": "#8a63c7",
 }
-"""D1 parts: money kept in green/blue, money at risk in amber, money lost in red/violet."""
+"""D1 parts: money kept in green/blue, money at risk in amber, money lost in red/violet;
+the parts the data cannot tell apart in grey."""
+PROVISIONAL_COLOUR: Final = "#b8c2cc"
 
 LONG_TABLE_ROWS: Final = 50
 _MINUTE, _HOUR, _DAY = 60.0, 3600.0, 86400.0
@@ -127,6 +132,7 @@ def summary_section(d: Diagnosis) -> Section:
         ),
     ]
     blocks: list[Block] = [Figures(items=figures), Paragraph(text=payment_sentence(d), strong=True)]
+    blocks += [Paragraph(text=note, warning=True) for note in d.deadline_notes]
     return Section("summary", text("summary", lang), blocks)
 
 
@@ -136,33 +142,62 @@ def decomposition_section(d: Diagnosis) -> Section:
     chart = charts.stacked_bars(
         [f"{day['day']:%m-%d}" for day in days],
         [
-            charts.Series(part_label(part, lang), [day[f"{part}_amount"] for day in days], colour)
-            for part, colour in PART_COLOURS.items()
+            charts.Series(
+                part_label(part, lang), [day[f"{part}_amount"] for day in days], PART_COLOURS[part]
+            )
+            for part in d.parts
         ],
         title=text("chart_decomposition", lang),
         y_label=text("axis_amount", lang),
         y_format=lambda value: money_axis(value, currency),
     )
-    table = html_table(decomposition_table(d), currency=currency, language=lang, collapsed=True)
-    blocks: list[Block] = [Chart(svg=Markup(chart)), table]
+    data = decomposition_table(d)
+    table = html_table(data, currency=currency, language=lang, collapsed=True)
+    blocks: list[Block] = [Chart(svg=Markup(chart)), *_warnings(data), table]
     return Section("decomposition", text("decomposition", lang), blocks)
+
+
+def _warnings(table: TableData) -> list[Block]:
+    """What the figures of ``table`` cannot show, one paragraph each, above the table."""
+    return [Paragraph(text=warning, warning=True) for warning in table.warnings]
 
 
 def lost_ratio_section(d: Diagnosis) -> Section:
     lang = d.language
     days = d.lost_ratio.to_pylist()
     threshold = d.settings.lost_ratio_alert
+    final = [None if day["provisional"] else day["lost_ratio"] for day in days]
+    series = [
+        charts.Series(
+            text("lost_ratio_col", lang),
+            final,
+            highlights=[bool(day["alert"]) for day in days],
+        ),
+        charts.Series(
+            text("trend_7d", lang),
+            [day["lost_ratio_7d"] for day in days],
+            "#8c8c8c",
+            markers=False,
+        ),
+        charts.Series(
+            text("baseline", lang),
+            [day["baseline_ratio"] for day in days],
+            "#3a9e6f",
+            markers=False,
+        ),
+    ]
+    if any(day["provisional"] for day in days):
+        series.append(
+            charts.Series(
+                text("provisional", lang),
+                [day["lost_ratio"] if day["provisional"] else None for day in days],
+                PROVISIONAL_COLOUR,
+                highlights=[False] * len(days),
+            )
+        )
     chart = charts.line_chart(
         [f"{day['day']:%m-%d}" for day in days],
-        [
-            charts.Series(text("lost_ratio_col", lang), [day["lost_ratio"] for day in days]),
-            charts.Series(
-                text("trend_7d", lang),
-                [day["lost_ratio_7d"] for day in days],
-                "#8c8c8c",
-                markers=False,
-            ),
-        ],
+        series,
         title=text("chart_lost_ratio", lang),
         y_label=text("axis_ratio", lang),
         y_format=lambda value: f"{value:.0%}",
@@ -179,6 +214,7 @@ def lost_ratio_section(d: Diagnosis) -> Section:
     blocks: list[Block] = [
         Chart(svg=Markup(chart)),
         Paragraph(text=table.note, strong=any(table.alerts)),
+        *_warnings(table),
         Paragraph(text=split),
         html_table(table, currency=d.store.currency, language=lang, collapsed=True),
     ]
@@ -222,7 +258,9 @@ def payment_section(d: Diagnosis) -> Section:
             log_x=True,
         )
         blocks.append(Chart(svg=Markup(chart)))
-    blocks.append(html_table(payment_table(d), currency=d.store.currency, language=lang))
+    table = payment_table(d)
+    blocks += _warnings(table)
+    blocks.append(html_table(table, currency=d.store.currency, language=lang))
     return Section("payment", text("payment", lang), blocks)
 
 

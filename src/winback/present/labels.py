@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["LABELS", "part_label", "segment_label", "text"]
+__all__ = ["LABELS", "part_label", "segment_label", "status_label", "text"]
 
 LABELS: Final[dict[str, tuple[str, str]]] = {
     # titles
@@ -58,8 +58,15 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "payment_rate": ("付款率", "Payment rate"),
     "p50": ("P50 [95% CI]", "P50 [95% CI]"),
     "p90": ("P90 [95% CI]", "P90 [95% CI]"),
-    "payers_p50": ("付款买家 P50", "Payers' P50"),
+    "payers_p50": ("付款买家 P50 [95% CI]", "Payers' P50 [95% CI]"),
     "payers_p90": ("付款买家 P90 [95% CI]", "Payers' P90 [95% CI]"),
+    "payers_p95": ("付款买家 P95 [95% CI]", "Payers' P95 [95% CI]"),
+    "payers_p99": ("付款买家 P99 [95% CI]", "Payers' P99 [95% CI]"),
+    "paid_after_deadline": ("期限后付款", "Paid after deadline"),
+    "baseline": ("本店基线", "Store baseline"),
+    "provisional": ("暂定", "Provisional"),
+    "sold_out": ("已售罄", "Sold out"),
+    "variant_on_hand": ("本款库存", "Variant on hand"),
     "sentence": ("结论", "In words"),
     "reason": ("原因", "Reason"),
     "share": ("占比", "Share"),
@@ -116,6 +123,55 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "({n} orders with an unknown payment time left out)",
     ),
     "rows_shown": ("显示前 {shown} 行，共 {total} 行", "first {shown} of {total} rows shown"),
+    # what the figures cannot show (issue 10)
+    "not_reported": (
+        "来源 {source} 的数据中没有{events}信息：{merged}。",
+        "The data of source {source} carries no {events}: {merged}.",
+    ),
+    "events_shipping": ("发货", "shipping"),
+    "events_settlement": ("回款", "settlement"),
+    "events_both": ("发货和回款", "shipping or settlement"),
+    "merged_paid": (
+        "其已付款订单合为一栏「{part}」，无法区分待发货与已发货",
+        "its paid orders are one part, '{part}'; winback cannot say which of them wait to ship",
+    ),
+    "merged_shipped": (
+        "其已发货订单合为一栏「{part}」，无法区分已回款与未回款",
+        "its shipped orders are one part, '{part}'; winback cannot say which were settled",
+    ),
+    "provisional_days": (
+        "* 暂定：{days} 的订单仍可能付款或关闭（未付款订单在下单 {deadline} 后关闭），"
+        "其未付款部分和流失比例还会变化，不计入趋势和预警。",
+        "* Provisional: orders of {days} can still be paid or closed (unpaid orders close "
+        "{deadline} after they are placed); their unpaid part and lost ratio will still move, "
+        "and they are kept out of the trend and the alerts.",
+    ),
+    "outlier": (
+        "异常大额订单：{order}，{amount}（{day}，{status}），是本店中位订单 {median} 的 "
+        "{times} 倍，占当天金额的 {share}。",
+        "Outlier order: {order}, {amount} ({day}, {status}), {times} times the store's median "
+        "order ({median}) and {share} of its day's amount.",
+    ),
+    "usual_above_line": (
+        "本店通常的流失比例（{usual}）高于 {pct} 预警线：{days} 天超过预警线，"
+        "但只有同时明显高于本店近 28 天基线的日子才预警。",
+        "The store's usual lost ratio ({usual}) is above the {pct} alert line: {days} days "
+        "crossed the line, but only days also clearly above the store's own 28-day baseline "
+        "raise an alert.",
+    ),
+    "usual_days": (
+        "另有 {days} 天超过 {pct} 预警线，但对本店而言并不异常（未明显高于近 28 天基线）。",
+        "{days} more days crossed the {pct} line but were usual for the store (not clearly "
+        "above its 28-day baseline).",
+    ),
+    "late_payments": (
+        "{segment}：{paid} 笔付款中有 {late} 笔（{share}）在 {deadline} 的关闭期限之后才到账，"
+        "最晚在下单后 {longest}。付款买家的分位数已计入这些付款；"
+        "没有关闭时间的已关闭订单按未付款计，不在期限处截断。",
+        "{segment}: {late} of {paid} payments ({share}) came after the {deadline} deadline, the "
+        "latest {longest} after the order. The payers' quantiles count them; closed orders "
+        "without a close time count as unpaid, not cut off at the deadline.",
+    ),
     "written": ("已写入", "Wrote"),
 }
 
@@ -125,8 +181,24 @@ _PARTS: Final[dict[str, tuple[str, str]]] = {
     "paid_not_shipped": ("已付款未发货", "Paid, not shipped"),
     "shipped": ("已发货", "Shipped"),
     "settled": ("回款", "Settled"),
+    "paid_shipping_unknown": ("已付款（数据中无发货信息）", "Paid (shipping not in the data)"),
+    "shipped_settlement_unknown": (
+        "已发货（数据中无回款信息）",
+        "Shipped (settlement not in the data)",
+    ),
     "closed_before_payment": ("付款前关闭", "Closed before payment"),
     "refunded": ("退款", "Refunded"),
+}
+
+_STATUSES: Final[dict[str, tuple[str, str]]] = {
+    "pending": ("未付款", "unpaid"),
+    "paid": ("已付款", "paid"),
+    "shipped": ("已发货", "shipped"),
+    "delivered": ("已签收", "delivered"),
+    "settled": ("交易成功", "settled"),
+    "closed": ("付款前关闭", "closed unpaid"),
+    "cancelled": ("已取消", "cancelled"),
+    "refunded": ("已退款", "refunded"),
 }
 
 _SEGMENTS: Final[dict[str, tuple[str, str]]] = {
@@ -160,4 +232,12 @@ def segment_label(value: str, language: str) -> str:
     pair = _SEGMENTS.get(value)
     if pair is None:
         return value
+    return pair[0] if language == "zh" else pair[1]
+
+
+def status_label(status: str, language: str) -> str:
+    """An order status in words (``pending`` → 未付款 / unpaid); an unknown one as it is."""
+    pair = _STATUSES.get(status)
+    if pair is None:
+        return status
     return pair[0] if language == "zh" else pair[1]

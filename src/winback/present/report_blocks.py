@@ -49,9 +49,12 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """A sentence; ``warning`` marks one that says what the figures cannot show."""
+
     kind: Literal["paragraph"] = field(default="paragraph", init=False)
     text: str = ""
     strong: bool = False
+    warning: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,8 @@ class Chart:
 @dataclass(frozen=True, slots=True)
 class HtmlTable:
     """A table with its cells already formatted; ``numeric`` columns are right-aligned.
-    ``collapsed`` tables are folded behind their title (``<details>``)."""
+    ``collapsed`` tables are folded behind their title (``<details>``); ``provisional``
+    rows (figures that will still move) are drawn faint, their first cell marked ``*``."""
 
     kind: Literal["table"] = field(default="table", init=False)
     title: str = ""
@@ -76,6 +80,7 @@ class HtmlTable:
     total: Sequence[str] | None = None
     note: str = ""
     collapsed: bool = False
+    provisional: Sequence[bool] = ()
 
 
 Block = Figures | Paragraph | Chart | HtmlTable
@@ -116,13 +121,19 @@ def html_table(
     note = table.note
     if len(rows) < len(table.rows) and more:
         note = f"{note} · {more}" if note else more
+    marks = list(table.provisional[: len(rows)])
+    drawn = [cells(row) for row in rows]
+    for row, mark in zip(drawn, marks, strict=False):
+        if mark:
+            row[0] += "*"
     return HtmlTable(
         title=table.title,
         headers=[column.header for column in table.columns],
         numeric=[kind in _NUMERIC for kind in kinds],
-        rows=[cells(row) for row in rows],
+        rows=drawn,
         alerts=list(table.alerts[: len(rows)]),
         total=cells(table.total) if table.total is not None else None,
         note=note,
         collapsed=collapsed,
+        provisional=marks,
     )

@@ -3,7 +3,9 @@
 Written with XlsxWriter. Money cells are numbers with the store currency's format (exact:
 a Decimal with two places is written as its float, which Excel shows to the cent), ratios are
 numbers with a percentage format, days are Excel dates, durations are seconds; so a shop
-team can sort, sum and chart them. Chat excerpts arrive masked from
+team can sort, sum and chart them. A table with provisional days gets a last column saying
+which; what the figures cannot show (the deadline notes, merged parts, outliers, late
+payments) is written under the table it concerns. Chat excerpts arrive masked from
 :mod:`winback.present.diagnosis_tables`.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any
 import xlsxwriter
 
 from winback.present.diagnosis_tables import Column, TableData, diagnosis_tables
+from winback.present.labels import text
 from winback.present.numbers import SYMBOLS
 from winback.services.diagnosis import Diagnosis
 
@@ -43,6 +47,8 @@ def write_xlsx(diagnosis: Diagnosis, path: Path) -> Path:
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
         for table in diagnosis_tables(diagnosis):
+            if table.key == "decomposition":
+                table = replace(table, warnings=(*diagnosis.deadline_notes, *table.warnings))
             _write_sheet(book, table, formats, diagnosis.language)
     return path
 
@@ -53,18 +59,26 @@ def _write_sheet(
     sheet = book.add_worksheet(_BAD_SHEET_CHARS.sub("_", table.key)[:31])
     sheet.write(0, 0, table.title, formats["title"])
     headers = [header for column in table.columns for header in _headers(column, language)]
+    marked = any(table.provisional)
+    if marked:
+        headers.append(text("provisional", language))
     for col, header in enumerate(headers):
         sheet.write(2, col, header, formats["header"])
         sheet.set_column(col, col, max(12, min(len(header) * 2, 40)))
     row_index = 3
-    for row in table.rows:
+    for number, row in enumerate(table.rows):
         _write_row(sheet, row_index, table.columns, row, formats)
+        if marked:
+            sheet.write_boolean(row_index, len(headers) - 1, table.provisional[number])
         row_index += 1
     if table.total is not None:
         _write_row(sheet, row_index, table.columns, table.total, formats, total=True)
         row_index += 1
-    if table.note:
-        sheet.write(row_index + 1, 0, table.note)
+    row_index += 1
+    for line in (table.note, *table.warnings):
+        if line:
+            sheet.write(row_index, 0, line)
+            row_index += 1
     sheet.freeze_panes(3, 0)
 
 

@@ -1,16 +1,23 @@
 """One function per use case; the CLI and the web app are thin shells over these.
 
 Each use-case family has its own module (``importing``, and the ones that follow it); the
-names most callers need are re-exported here.
+names most callers need are re-exported here. They are loaded on first use (PEP 562): a
+command that needs ``winback.services.diagnosis`` does not pay for the importers (pandas).
 """
 
-from winback.services.importing import (
-    ImportProgress,
-    ImportReport,
-    daily_overview,
-    import_path,
-    store_status,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from winback.services.importing import (
+        ImportProgress,
+        ImportReport,
+        daily_overview,
+        import_path,
+        store_status,
+    )
 
 __all__ = [
     "ImportProgress",
@@ -19,3 +26,9 @@ __all__ = [
     "import_path",
     "store_status",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(import_module("winback.services.importing"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

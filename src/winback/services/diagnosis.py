@@ -21,12 +21,12 @@ import pyarrow.compute as pc
 
 from winback.analyse.chat_flags import chat_flag_summary, chat_flags
 from winback.analyse.deadline_check import deadline_notes
-from winback.analyse.decomposition import PARTS, decompose
+from winback.analyse.decomposition import PARTS, decompose, parts_shown
 from winback.analyse.loss_reasons import LossReasons, loss_reasons
 from winback.analyse.lost_orders import lost_order_ratio
 from winback.analyse.lost_products import fill_product_ids, top_lost_products
+from winback.analyse.outliers import amount_outliers
 from winback.analyse.payment_time import PaymentTimeReport, PaymentTimeSettings, payment_time
-from winback.analyse.reasons import default_classifier
 from winback.analyse.restock import restock_proposal, stockout_losses
 from winback.app import App
 from winback.config import DiagnoseSettings, Settings
@@ -34,6 +34,7 @@ from winback.errors import WinbackError
 from winback.privacy import mask_contacts
 from winback.services.known import orders_known
 from winback.services.stores import find_store, store_settings
+from winback.services.text_reasons import remembering_classifier
 from winback.store import frames, repo
 from winback.store.types import StoreInfo
 
@@ -61,6 +62,9 @@ class Diagnosis:
     ``decomposition`` D1 per day; ``lost_ratio`` D2 per day; ``payment`` D6; ``reasons`` D3;
     ``chat_flags`` / ``chat_flag_summary`` D4; ``stockouts`` / ``restock`` D5;
     ``lost_products`` the products of the lost orders, largest amount first.
+    ``reported`` says per source which later events its data tells, ``parts`` the D1 parts
+    the store's data can fill (:func:`~winback.analyse.decomposition.parts_shown`);
+    ``outliers`` the orders of the period whose amount dwarfs the store's usual order.
     """
 
     store: StoreInfo
@@ -70,6 +74,9 @@ class Diagnosis:
     settings: DiagnoseSettings
     close_after: timedelta
     deadline_notes: tuple[str, ...]
+    reported: pa.Table
+    parts: tuple[str, ...]
+    outliers: pa.Table
     decomposition: pa.Table
     lost_ratio: pa.Table
     payment: PaymentTimeReport
@@ -105,7 +112,17 @@ class Diagnosis:
         orders, amount = totals["orders"], totals["amount"]
         totals["lost_ratio"] = totals["closed_orders"] / orders if orders else None
         totals["lost_amount_ratio"] = float(totals["closed_amount"] / amount) if amount else None
-        totals["alert_days"] = sum(bool(value) for value in self.lost_ratio["alert"].to_pylist())
+        days = self.lost_ratio.to_pylist()
+        totals["alert_days"] = sum(bool(day["alert"]) for day in days)
+        totals["above_threshold_days"] = sum(
+            bool(day["above_threshold"]) and not day["provisional"] for day in days
+        )
+        totals["provisional_days"] = sum(bool(day["provisional"]) for day in days)
+        final = [day for day in days if not day["provisional"]]
+        final_orders = sum(day["orders"] for day in final)
+        totals["usual_lost_ratio"] = (
+            sum(day["closed_orders"] for day in final) / final_orders if final_orders else None
+        )
         return totals
 
     def to_dict(self) -> Any:
@@ -124,8 +141,11 @@ class Diagnosis:
                 "unpaid_close_after_hours": self.close_after.total_seconds() / 3600,
                 "deadline_notes": list(self.deadline_notes),
                 "decomposition": {
+                    "parts": list(self.parts),
+                    "reported": self.reported.to_pylist(),
                     "days": self.decomposition.to_pylist(),
                     "total": self.decomposition_totals(),
+                    "outliers": self.outliers.to_pylist(),
                 },
                 "lost_ratio": {
                     "threshold": self.settings.lost_ratio_alert,
@@ -188,8 +208,10 @@ def diagnose(
         days=settings.period_days,
     )
     orders = orders_known(app, info, configured, now)
+    close_after = configured.store.close_after
     with app.engine.connect() as conn:
-        delays = repo.payment_delays(conn, info.id, configured.store.close_after)
+        delays = repo.payment_delays(conn, info.id, close_after)
+        reported = frames.reported_events_frame(conn, info.id)
         lines = frames.order_lines_frame(conn, info.id)
         chats = frames.chats_frame(conn, info.id)
         feedback = frames.feedback_frame(conn, info.id)
@@ -200,7 +222,7 @@ def diagnose(
         orders,
         chats,
         feedback,
-        classify=default_classifier().predict,
+        classify=remembering_classifier(app, info.id),
         timezone=tz,
         min_confidence=settings.min_reason_confidence,
         **span,
@@ -214,22 +236,29 @@ def diagnose(
         period=period,
         as_of=now,
         settings=settings,
-        close_after=configured.store.close_after,
+        close_after=close_after,
         deadline_notes=tuple(
             deadline_notes(
                 delays,
-                configured.store.close_after,
+                close_after,
                 configured.store.unpaid_close_after,
                 configured.store.language,
             )
         ),
-        decomposition=decompose(orders, timezone=tz, as_of=now, **span),
+        reported=reported,
+        parts=parts_shown(reported),
+        outliers=amount_outliers(orders, timezone=tz, **span),
+        decomposition=decompose(
+            orders, timezone=tz, as_of=now, reported=reported, close_after=close_after, **span
+        ),
         lost_ratio=lost_order_ratio(
             orders,
             chats,
             timezone=tz,
             threshold=settings.lost_ratio_alert,
             consult_window=settings.consult_window,
+            as_of=now,
+            close_after=close_after,
             **span,
         ),
         payment=_payment(configured, orders, period, zone, now),

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from winback.analyse.customer_scores import ModelName, Scores
+from winback.analyse.customer_scores import ModelName, NotIdentifiedError, Scores
 from winback.analyse.customer_scores import score_customers as fit_scores
 from winback.analyse.lifecycle import (
     Lifecycle,
@@ -160,21 +160,27 @@ def score_customers(
     ``as_of`` and store every buyer's scores for that day (replacing earlier ones)."""
     info = find_store(app, store)
     day = as_of or _today(app, info)
-    settings = store_settings(app, info).lifecycle
+    configured = store_settings(app, info)
+    settings = configured.lifecycle
     horizon = horizon_days if horizon_days is not None else settings.horizon.days
     if horizon <= 0:
         raise WinbackError(f"the horizon must be at least one day, not {horizon}")
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
     model: ModelName = settings.model
-    scores = fit_scores(
-        purchase_days(orders, as_of=day, time_zone=info.timezone),
-        as_of=day,
-        horizon_days=horizon,
-        model=model,
-        discount_rate=settings.discount_rate,
-        clv_months=settings.clv_months,
-    )
+    try:
+        scores = fit_scores(
+            purchase_days(orders, as_of=day, time_zone=info.timezone),
+            as_of=day,
+            horizon_days=horizon,
+            model=model,
+            discount_rate=settings.discount_rate,
+            clv_months=settings.clv_months,
+        )
+    except NotIdentifiedError as error:
+        if configured.store.language == "zh":  # said in the store's language
+            raise NotIdentifiedError(error.zh, error.zh) from None
+        raise
     rows = _score_rows(scores)
     with app.engine.begin() as conn:
         stored = scores_repo.replace_scores(

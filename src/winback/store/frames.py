@@ -15,7 +15,7 @@ from typing import Final
 import pyarrow as pa
 from sqlalchemy import Connection
 
-from winback.analyse.frames import CHATS, FEEDBACK, ORDER_LINES, ORDERS, STOCK
+from winback.analyse.frames import CHATS, FEEDBACK, ORDER_LINES, ORDERS, REPORTED_EVENTS, STOCK
 from winback.store._bulk import Bulk
 from winback.store.repo import _table
 
@@ -24,6 +24,7 @@ __all__ = [
     "feedback_frame",
     "order_lines_frame",
     "orders_frame",
+    "reported_events_frame",
     "stock_frame",
 ]
 
@@ -97,3 +98,19 @@ def stock_frame(conn: Connection, store_id: int) -> pa.Table:
         "WHERE s.store_id = :store ORDER BY s.at, s.id"
     )
     return _table(STOCK, bulk.rows(sql, store=store_id))
+
+
+def reported_events_frame(conn: Connection, store_id: int) -> pa.Table:
+    """Per source (order ``platform``), whether the store's data of it tells shipping and
+    settlement, in the ``REPORTED_EVENTS`` contract: the rule of
+    :func:`winback.analyse.decomposition.reported_events`, as one aggregate over every stored
+    order (not an as-of reading: what a source can tell does not depend on the moment)."""
+    sql = (
+        "SELECT coalesce(platform, ''), "
+        "max(CASE WHEN shipped_at IS NOT NULL OR delivered_at IS NOT NULL "
+        "OR status IN ('shipped', 'delivered') THEN 1 ELSE 0 END), "
+        "max(CASE WHEN settled_at IS NOT NULL OR status = 'settled' THEN 1 ELSE 0 END) "
+        "FROM orders WHERE store_id = :store GROUP BY coalesce(platform, '') "
+        "ORDER BY coalesce(platform, '')"
+    )
+    return _table(REPORTED_EVENTS, Bulk(conn).rows(sql, store=store_id))

@@ -598,3 +598,19 @@ customer_scores = Table(
     UniqueConstraint("store_id", "as_of", "customer_id"),
     Index(None, "customer_id"),
 )
+
+# What the loss-reason classifier answered for each distinct text of a store (D3), so that
+# `winback diagnose` classifies a text once, not on every run. Keyed by the classifier's
+# fingerprint (its code, weights and word lists) and the SHA-256 of the text with contact
+# details masked: no text is stored. A new classifier replaces the rows.
+text_reasons = Table(
+    "text_reasons",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    Column("classifier", String(64), nullable=False),
+    Column("text_sha256", String(64), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("confidence", Float(), nullable=False),
+    UniqueConstraint("store_id", "classifier", "text_sha256"),
+)

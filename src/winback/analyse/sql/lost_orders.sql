@@ -1,7 +1,10 @@
 -- D2: the lost-order ratio per day of the store's calendar: orders closed before payment ÷
--- orders placed, and the closed orders split by whether the buyer consulted customer service.
+-- orders placed, and the closed orders split by whether the buyer consulted customer service;
+-- provisional days, the store's own baseline and the alert (winback.analyse.lost_orders).
 -- Parameters: $tz (IANA zone), $window (INTERVAL), $threshold (DOUBLE),
---             $first_day, $last_day (DATE or NULL).
+--             $first_day, $last_day (DATE or NULL), $as_of (TIMESTAMPTZ or NULL),
+--             $close_after (INTERVAL or NULL), $baseline_days, $min_baseline_days,
+--             $min_baseline_orders (INTEGER), $z (DOUBLE, the one-sided normal quantile).
 -- Input relations: orders (order_id, customer_key, status, created_at, total_amount),
 --                  chats (buyer_key, sent_at, sender, order_id).
 WITH placed AS (
@@ -14,12 +17,17 @@ WITH placed AS (
         CAST(timezone($tz, created_at) AS DATE) AS day
     FROM orders
 ),
+-- the period's orders, and the days before it that its trend and baseline look back on
 in_period AS (
     SELECT * FROM placed
-    WHERE ($first_day IS NULL OR day >= $first_day) AND ($last_day IS NULL OR day <= $last_day)
+    WHERE ($last_day IS NULL OR day <= $last_day)
+      AND ($first_day IS NULL
+           OR day >= CAST($first_day AS DATE) - to_days(CAST(greatest($baseline_days, 6) AS INTEGER)))
 ),
 closed AS (
-    SELECT order_id, customer_key, created_at, day, amount FROM in_period WHERE closed
+    SELECT order_id, customer_key, created_at, day, amount
+    FROM in_period
+    WHERE closed AND ($first_day IS NULL OR day >= $first_day)
 ),
 -- only the closed orders are matched against the chats, and they carry their day and amount
 -- along, so the split needs no join back to all the orders
@@ -53,7 +61,10 @@ daily AS (
 calendar AS (
     SELECT CAST(d AS DATE) AS day
     FROM range(
-        COALESCE(CAST($first_day AS DATE), (SELECT MIN(day) FROM daily)),
+        LEAST(
+            COALESCE(CAST($first_day AS DATE), (SELECT MIN(day) FROM daily)),
+            COALESCE((SELECT MIN(day) FROM daily), CAST($first_day AS DATE))
+        ),
         COALESCE(CAST($last_day AS DATE), (SELECT MAX(day) FROM daily)) + INTERVAL 1 DAY,
         INTERVAL 1 DAY
     ) AS t(d)
@@ -70,6 +81,48 @@ filled AS (
     FROM calendar
     LEFT JOIN daily USING (day)
     LEFT JOIN consulted_daily USING (day)
+),
+-- a day is provisional while an order placed on it could still be paid or closed
+judged AS (
+    SELECT
+        *,
+        COALESCE(
+            timezone($tz, CAST(day + INTERVAL 1 DAY AS TIMESTAMP)) + $close_after > $as_of,
+            FALSE
+        ) AS provisional,
+        CAST(closed_orders AS DOUBLE) / NULLIF(orders, 0) AS lost_ratio
+    FROM filled
+),
+-- the trend and the baseline pool final days only: a provisional day's ratio is still rising
+trended AS (
+    SELECT
+        *,
+        SUM(CASE WHEN NOT provisional THEN closed_orders END) OVER week AS week_closed,
+        SUM(CASE WHEN NOT provisional THEN orders END) OVER week AS week_orders,
+        SUM(CASE WHEN NOT provisional THEN closed_orders END) OVER before AS base_closed,
+        SUM(CASE WHEN NOT provisional THEN orders END) OVER before AS base_orders,
+        COUNT(CASE WHEN NOT provisional AND orders > 0 THEN 1 END) OVER before AS base_days
+    FROM judged
+    WINDOW
+        week AS (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW),
+        before AS (ORDER BY day ROWS BETWEEN $baseline_days PRECEDING AND 1 PRECEDING)
+),
+-- a day is unusual for the store when the lower end of the one-sided Wilson score interval
+-- of its ratio is above the baseline (Wilson 1927): few orders need a larger gap
+scored AS (
+    SELECT
+        *,
+        CASE
+            WHEN base_days >= $min_baseline_days AND base_orders >= $min_baseline_orders
+                THEN CAST(base_closed AS DOUBLE) / base_orders
+        END AS baseline_ratio,
+        CASE
+            WHEN orders > 0 THEN (
+                lost_ratio + $z * $z / (2 * orders)
+                - $z * sqrt(lost_ratio * (1 - lost_ratio) / orders + $z * $z / (4 * orders * orders))
+            ) / (1 + $z * $z / orders)
+        END AS lost_ratio_low
+    FROM trended
 )
 SELECT
     day,
@@ -77,15 +130,21 @@ SELECT
     amount,
     closed_orders,
     closed_amount,
-    CAST(closed_orders AS DOUBLE) / NULLIF(orders, 0) AS lost_ratio,
+    lost_ratio,
     CAST(closed_amount AS DOUBLE) / NULLIF(CAST(amount AS DOUBLE), 0) AS lost_amount_ratio,
-    COALESCE(CAST(closed_orders AS DOUBLE) / NULLIF(orders, 0) > $threshold, FALSE) AS alert,
-    CAST(SUM(closed_orders) OVER week AS DOUBLE) / NULLIF(SUM(orders) OVER week, 0)
+    provisional,
+    COALESCE(lost_ratio > $threshold, FALSE) AS above_threshold,
+    baseline_ratio,
+    COALESCE(lost_ratio_low > baseline_ratio, FALSE) AS above_baseline,
+    NOT provisional
+        AND COALESCE(lost_ratio > $threshold, FALSE)
+        AND COALESCE(lost_ratio_low > baseline_ratio, baseline_ratio IS NULL) AS alert,
+    CASE WHEN NOT provisional THEN CAST(week_closed AS DOUBLE) / NULLIF(week_orders, 0) END
         AS lost_ratio_7d,
     closed_consulted_orders,
     closed_consulted_amount,
     closed_orders - closed_consulted_orders AS closed_self_service_orders,
     CAST(closed_amount - closed_consulted_amount AS DECIMAL(18, 2)) AS closed_self_service_amount
-FROM filled
-WINDOW week AS (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
+FROM scored
+WHERE $first_day IS NULL OR day >= $first_day
 ORDER BY day

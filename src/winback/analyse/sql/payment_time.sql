@@ -1,8 +1,8 @@
 -- Time to payment, one row per order placed at or before the cut-off (PRODUCT D6).
 -- Read by winback.analyse.payment_time (docs/payment-time.md), which documents the rules.
 --
--- Input view `orders`: _row, customer_key, status, created_us, paid_us, closed_us, band,
--- method, platform, where the *_us columns are microseconds since the epoch (UTC), so no
+-- Input view `orders`: _row, customer_key, status, created_us, paid_us, closed_us,
+-- close_inferred, band, method, platform, where the *_us columns are microseconds since the epoch (UTC), so no
 -- time-zone extension is needed, and band, method and platform are integer segment codes
 -- (passed through). The rows come back in no particular order: `_row` says which is which.
 -- Parameters:
@@ -23,12 +23,10 @@ WITH placed AS (
             AS paid_time_unknown,
         -- a payment stamped before its order (clock skew) counts as paid at once
         CASE WHEN paid_us <= $cutoff_us THEN greatest(paid_us, created_us) END AS paid_us,
-        -- a closed order without a close time closed at the deadline, if known
-        coalesce(
-            closed_us,
-            CASE WHEN status = 'closed' THEN created_us + $deadline_us END,
-            $cutoff_us
-        ) AS closed_us
+        -- a close time the data does not give (none, or inferred at the deadline) is no time
+        -- to censor at: payments may come after the deadline, so such an order stays at risk,
+        -- unpaid, until the cut-off
+        coalesce(CASE WHEN NOT close_inferred THEN closed_us END, $cutoff_us) AS closed_us
     FROM orders
     WHERE created_us <= $cutoff_us
 ),
@@ -53,6 +51,7 @@ SELECT
     ) AS BIGINT) AS duration_us,
     coalesce(first_paid_us < created_us, false) AS returning_buyer,
     coalesce(created_us <= $cutoff_us - $deadline_us, false) AS mature,
+    coalesce(paid_us - created_us > $deadline_us, false) AS paid_late,
     band,
     method,
     platform

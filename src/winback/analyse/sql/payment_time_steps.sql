@@ -4,7 +4,7 @@
 -- each segment's rows into a Kaplan–Meier curve (winback.analyse.survival).
 --
 -- Input view `per_order`: the output of payment_time.sql (duration_us, paid, returning_buyer,
--- mature, paid_time_unknown and the integer segment codes band, method, platform); the orders
+-- mature, paid_late, paid_time_unknown and the integer segment codes band, method, platform); the orders
 -- whose payment time is unknown are left out here.
 -- Output: `dimension_id` 0 (all), 1 (buyer_type), 2 (amount_band), 3 (payment_method),
 -- 4 (platform); `code` the segment's code in that dimension (0 for all; 0 new, 1 returning);
@@ -20,7 +20,8 @@ WITH steps AS (
         count(*) AS removed,
         count(*) FILTER (WHERE paid) AS events,
         count(*) FILTER (WHERE mature) AS mature,
-        count(*) FILTER (WHERE paid AND mature) AS mature_events
+        count(*) FILTER (WHERE paid AND mature) AS mature_events,
+        count(*) FILTER (WHERE paid_late) AS late_events
     FROM per_order
     WHERE NOT paid_time_unknown
     GROUP BY GROUPING SETS (
@@ -39,6 +40,7 @@ SELECT
     removed,
     events,
     mature,
-    mature_events
+    mature_events,
+    late_events
 FROM steps
 ORDER BY dimension_id, code, duration_us
