@@ -330,6 +330,7 @@ class Settings(_Section):
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
     playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
+    web: WebSettings = Field(default_factory=lambda: WebSettings())
     source_file: str | None = None
 
     @field_validator("playbooks", mode="before")
@@ -417,3 +418,58 @@ def _explain(error: ValidationError, file: Path | None) -> str:
         message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
         problems.append(f"{key}: {message.removeprefix('Value error, ')}")
     return where + "; ".join(problems)
+
+
+# -- the web app: dashboard, API, webhooks, inbound pushes (docs/web.md, docs/webhooks.md) ---
+
+InboundProvider = Literal["aliyun", "tencent", "twilio", "http"]
+
+
+class InboundSettings(_Section):
+    """Which SMS-reply routes ``winback serve`` answers. A route that is not listed in
+    ``routes`` answers 404. Aliyun and Tencent Cloud do not sign their pushes: their routes
+    also need a secret token in the callback URL (``/inbound/sms/aliyun/{token}``), read from
+    the variable ``*_token_env`` names; the generic gateway needs one unless it signs its
+    pushes (``channels.sms.signature_secret_env``); Twilio's pushes are signed."""
+
+    routes: tuple[InboundProvider, ...] = ()
+    aliyun_token_env: str | None = None
+    tencent_token_env: str | None = None
+    http_token_env: str | None = None
+
+
+class ShopifySourceSettings(_Section):
+    """The Shopify store whose webhooks and Admin API winback reads (I4)."""
+
+    shop: str | None = None
+    webhook_secret_env: str | None = None
+    access_token_env: str | None = None
+    api_version: str = "2025-01"
+
+
+class WooCommerceSourceSettings(_Section):
+    """The WooCommerce site whose webhooks and REST API winback reads (I4)."""
+
+    url: str | None = None
+    webhook_secret_env: str | None = None
+    consumer_key_env: str | None = None
+    consumer_secret_env: str | None = None
+
+
+class EventSourceSettings(_Section):
+    """Generic signed JSON events from any other source: the HMAC secret and the mapping
+    (the generic importer's format, docs/mapping.md) for each kind of record."""
+
+    secret_env: str | None = None
+    mappings: dict[str, str] = Field(default_factory=dict)
+
+
+class WebSettings(_Section):
+    """``winback serve``: request limits and the sources that push to it."""
+
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    page_size: int = Field(default=50, ge=1, le=500)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
+    shopify: ShopifySourceSettings = Field(default_factory=ShopifySourceSettings)
+    woocommerce: WooCommerceSourceSettings = Field(default_factory=WooCommerceSourceSettings)
+    events: EventSourceSettings = Field(default_factory=EventSourceSettings)

@@ -29,7 +29,7 @@ from winback.ingest.rows import (
 )
 from winback.ingest.tables import Table, read_table
 
-__all__ = ["Mapping", "load_mapping", "parse"]
+__all__ = ["Mapping", "load_mapping", "parse", "parse_table"]
 
 # Single-row kinds whose id must not repeat with different data.
 _IDS = {"customers": "customer_id", "feedback": "feedback_id"}
@@ -41,12 +41,14 @@ def parse(
     """Parse ``path`` as described by ``mapping``; naive times are in the mapping's
     ``timezone`` when it gives one, else in the store's zone ``tz``."""
     with rows_closed(read_table(path, encoding=mapping.encoding, sheet=mapping.sheet)) as table:
-        return _parse_table(table, mapping, tz, progress)
+        return parse_table(table, mapping, tz, progress)
 
 
-def _parse_table(
-    table: Table, mapping: Mapping, tz: ZoneInfo, progress: RowProgress | None
+def parse_table(
+    table: Table, mapping: Mapping, tz: ZoneInfo, progress: RowProgress | None = None
 ) -> ParsedFile:
+    """Parse an already read ``table`` as ``mapping`` describes it (a file, or the rows of a
+    JSON event: :mod:`winback.ingest.generic_events`)."""
     header_map = map_headers(table.headers, mapping.columns)
     columns = Columns.found(table.file, table.headers, header_map)
     _require_listed_columns(mapping, columns)
