@@ -8,7 +8,7 @@ The group lives in :mod:`winback.cli.base`; each module here adds the commands o
 of the product, and importing it registers them.
 """
 
-from winback.cli import customers, diagnose, dispatch, recovery, serve, store
+from winback.cli import customers, diagnose, dispatch, recovery, serve, store, tokens
 from winback.cli.base import cli
 from winback.cli.store import SOURCES
 
@@ -22,6 +22,7 @@ __all__ = [
     "recovery",
     "serve",
     "store",
+    "tokens",
 ]
 
 

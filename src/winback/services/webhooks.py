@@ -36,6 +36,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from winback.app import App
+from winback.errors import WinbackError
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
 from winback.ingest.cleaning import CellError, parse_datetime
 from winback.ingest.generic_events import Event, EventError
@@ -181,7 +182,7 @@ def event_mappings(app: App, mappings: Mapping[str, str]) -> dict[str, FileMappi
     for kind, path in mappings.items():
         mapping = load_mapping((app.cwd / Path(path)).resolve())
         if mapping.kind != kind:
-            raise EventError(f"web.events.mappings.{kind}: {path} describes {mapping.kind}")
+            raise WinbackError(f"web.events.mappings.{kind}: {path} describes {mapping.kind}")
         loaded[kind] = mapping
     return loaded
 

@@ -1,0 +1,52 @@
+"""The dashboard's precomputed panels: one JSON body per store and panel.
+
+Written by :func:`winback.services.dashboard.refresh_aggregates`, read by every page, so a
+page costs one primary-key lookup however large the store is. Takes a connection and does
+not commit: the caller's transaction decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from winback.store.schema import dashboard_panels
+
+__all__ = ["Panel", "read_panel", "write_panel"]
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    name: str
+    as_of: datetime
+    computed_at: datetime
+    body: str
+
+
+def write_panel(
+    conn: Connection, store_id: int, name: str, *, as_of: datetime, now: datetime, body: str
+) -> None:
+    """Replace the panel ``name`` of the store."""
+    conn.execute(
+        delete(dashboard_panels).where(
+            dashboard_panels.c.store_id == store_id, dashboard_panels.c.panel == name
+        )
+    )
+    conn.execute(
+        insert(dashboard_panels).values(
+            store_id=store_id, panel=name, as_of=as_of, computed_at=now, body=body
+        )
+    )
+
+
+def read_panel(conn: Connection, store_id: int, name: str) -> Panel | None:
+    row = conn.execute(
+        select(dashboard_panels).where(
+            dashboard_panels.c.store_id == store_id, dashboard_panels.c.panel == name
+        )
+    ).first()
+    if row is None:
+        return None
+    return Panel(row.panel, row.as_of, row.computed_at, row.body)
