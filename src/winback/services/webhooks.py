@@ -46,6 +46,7 @@ from winback.ingest.records import OrderRecord, SourceRef
 from winback.ingest.rows import FieldError
 from winback.ingest.woocommerce_json import order_record as woo_order_record
 from winback.ingest.woocommerce_json import woo_time
+from winback.services.per_store import settings_for
 from winback.store import outbox, repo
 from winback.store import webhooks as inbox
 from winback.store.webhooks import InboxEvent, StoredEvent
@@ -220,26 +221,31 @@ class _Snapshot:
         return when, event.triggered_at or event.received_at, event.id
 
 
-def apply_pending(
-    app: App,
-    *,
-    store_id: int | None = None,
-    mappings: Mapping[str, FileMapping] | None = None,
-    batch: int = BATCH,
-) -> ApplyReport:
+def apply_pending(app: App, *, store_id: int | None = None, batch: int = BATCH) -> ApplyReport:
     """Apply every pending event (of ``store_id``, or of every store) to the store."""
     with app.engine.connect() as conn:
         store_ids = inbox.stores_with_pending(conn)
+        names = {info.id: info.name for info in repo.list_stores(conn)}
     total = ApplyReport(0, 0, 0)
     for sid in store_ids:
         if store_id is not None and sid != store_id:
             continue
+        mappings = _store_mappings(app, names[sid])
         while True:
-            done = _apply_batch(app, sid, mappings or {}, batch)
+            done = _apply_batch(app, sid, mappings, batch)
             total += done
             if done.resources < batch:
                 break
     return total
+
+
+def _store_mappings(app: App, store: str) -> dict[str, FileMapping]:
+    """The generic events' mappings of ``store``; none when they cannot be read (its events
+    are then rejected, naming the reason)."""
+    try:
+        return event_mappings(app, settings_for(app, store).web.events.mappings)
+    except WinbackError:
+        return {}
 
 
 def _apply_batch(

@@ -67,6 +67,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
+        redirect_slashes=False,
     )
     web.state.winback = context
     web.add_middleware(BodyLimit, limit=app.settings.web.max_body_bytes)
