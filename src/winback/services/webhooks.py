@@ -274,8 +274,7 @@ def _apply_batch(
             if record is not None:
                 records.append(record)
                 group_of[record.source.row] = key
-        result = repo.apply_records(conn, store_id, records, source_file=SOURCE_FILE, now=now)
-        for rejection in result.rejections:
+        for rejection in inbox.apply_folded(conn, store_id, records, SOURCE_FILE, now=now):
             refused_key = group_of.get(rejection.row)
             if refused_key is None:
                 continue
@@ -294,9 +293,9 @@ def _snapshots(
     for event in events:
         try:
             snapshots.append(_snapshot(event, tz, mappings))
-        except (FieldError, EventError, CellError) as error:
+        except Exception as error:  # any unreadable event is rejected, never retried forever
             where = f"{error.field}: " if isinstance(error, FieldError) else ""
-            problems[event.id] = f"{where}{error}"
+            problems[event.id] = f"{where}{error}"[:2000]
     return snapshots, problems
 
 

@@ -9,19 +9,25 @@ transaction decides.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from winback.ingest.records import Rejection
+from winback.store import repo
 from winback.store.schema import webhook_events
+
+log = logging.getLogger("winback.webhooks")
 
 __all__ = [
     "InboxEvent",
     "StoredEvent",
+    "apply_folded",
     "counts_by_state",
     "events_of",
     "mark",
@@ -215,3 +221,26 @@ def _stored(row: object) -> StoredEvent:
         body=values["body"],
         state=values["state"],
     )
+
+
+def apply_folded(
+    conn: Connection, store_id: int, records: Sequence[Any], source_file: str, *, now: datetime
+) -> list[Rejection]:
+    """Store the records folded from the inbox in one go; if the store refuses the batch (a
+    value the database cannot hold), store them one by one so only the bad ones are
+    rejected: one poisoned event never blocks the inbox. Each call is its own savepoint."""
+    try:
+        return repo.apply_records(
+            conn, store_id, records, source_file=source_file, now=now
+        ).rejections
+    except Exception:
+        log.warning("a batch of webhook records was refused; storing them one by one")
+    rejections: list[Rejection] = []
+    for record in records:
+        try:
+            done = repo.apply_records(conn, store_id, [record], source_file=source_file, now=now)
+            rejections.extend(done.rejections)
+        except Exception as error:
+            row = record.source.row if record.source is not None else 0
+            rejections.append(Rejection(source_file, row, None, f"the store refused it: {error}"))
+    return rejections

@@ -19,6 +19,12 @@ __all__ = ["PREFIX", "router"]
 
 PREFIX: Final = "/api/v1"
 ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {
+        "model": Problem,
+        "description": "A value the schema allows but the store cannot use "
+        "(a period that ends before it starts, a time without its offset, a reason code that "
+        "does not exist), in words.",
+    },
     401: {"model": Problem, "description": "No token, or an invalid or revoked one."},
     403: {"model": Problem, "description": "The token is for another store, or read-only."},
     404: {"model": Problem, "description": "No such store (or order, task, buyer)."},

@@ -33,7 +33,7 @@ def list_orders(
     """Orders, newest first; filter by status and by when they were created."""
     for value in (created_from, created_to):
         if value is not None and value.utcoffset() is None:
-            raise HTTPException(422, "times need their offset, e.g. 2025-03-01T00:00:00+08:00")
+            raise HTTPException(400, "times need their offset, e.g. 2025-03-01T00:00:00+08:00")
     return browse.orders(
         ctx.app,
         access.store.name,

@@ -54,10 +54,10 @@ def get_diagnosis(
                 ctx.app, store=name, date_from=date_from, date_to=date_to, now=ctx.app.clock.now()
             )
         except WinbackError as error:
-            raise HTTPException(422, str(error)) from None
+            raise HTTPException(400, str(error)) from None
         parts, as_of, computed = found.to_dict(), found.as_of, ctx.app.clock.now()
     if "problem" in parts:
-        raise HTTPException(422, parts["problem"])
+        raise HTTPException(400, parts["problem"])
     if part is not None:
         parts = {part: parts.get(part)}
     return {"store": name, "as_of": as_of, "computed_at": computed, "parts": parts}

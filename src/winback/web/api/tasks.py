@@ -28,7 +28,6 @@ def list_tasks(access: Reader, ctx: Context, include_done: bool = False) -> Any:
 @router.post(
     "/stores/{store}/tasks/{action_id}/outcome",
     response_model=TaskOutcomeOut,
-    responses={400: {"description": "Not a task, or an unknown reason code."}},
 )
 def record_outcome(action_id: int, body: OutcomeIn, access: Writer, ctx: Context) -> Any:
     """Record what the agent achieved: paid, promised, no answer, or refused with a reason."""
