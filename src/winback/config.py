@@ -469,6 +469,7 @@ class WebSettings(_Section):
 
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     page_size: int = Field(default=50, ge=1, le=500)
+    refresh_interval: Duration = timedelta(minutes=1)
     inbound: InboundSettings = Field(default_factory=InboundSettings)
     shopify: ShopifySourceSettings = Field(default_factory=ShopifySourceSettings)
     woocommerce: WooCommerceSourceSettings = Field(default_factory=WooCommerceSourceSettings)

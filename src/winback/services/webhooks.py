@@ -198,12 +198,15 @@ class ApplyReport:
     events: int
     resources: int
     rejected: int
+    stores: tuple[str, ...] = ()
+    """The stores whose inbox had events applied (their dashboard panels are stale)."""
 
     def __add__(self, other: ApplyReport) -> ApplyReport:
         return ApplyReport(
             self.events + other.events,
             self.resources + other.resources,
             self.rejected + other.rejected,
+            tuple(dict.fromkeys((*self.stores, *other.stores))),
         )
 
 
@@ -233,6 +236,8 @@ def apply_pending(app: App, *, store_id: int | None = None, batch: int = BATCH) 
         mappings = _store_mappings(app, names[sid])
         while True:
             done = _apply_batch(app, sid, mappings, batch)
+            if done.events:
+                done = replace(done, stores=(names[sid],))
             total += done
             if done.resources < batch:
                 break

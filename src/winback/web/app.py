@@ -32,6 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from winback.app import App
+from winback.services import dashboard as dashboard_panels
 from winback.services import webhooks
 from winback.web import api, dashboard
 from winback.web.applier import InboxApplier
@@ -57,7 +58,11 @@ def create_app(
         templates=Jinja2Templates(directory=HERE / "templates"),
     )
     if background:
-        context.applier = InboxApplier(partial(webhooks.apply_pending, app))
+        context.applier = InboxApplier(
+            partial(_apply_inbox, app),
+            partial(dashboard_panels.refresh_aggregates, app),
+            refresh_every=app.settings.web.refresh_interval.total_seconds(),
+        )
     web = FastAPI(
         title="winback API",
         version="1",
@@ -80,6 +85,10 @@ def create_app(
     web.mount("/static", StaticFiles(packages=[("winback.web", "static")]), name="static")
     dashboard.install_error_pages(web)
     return web
+
+
+def _apply_inbox(app: App) -> tuple[str, ...]:
+    return webhooks.apply_pending(app).stores
 
 
 @asynccontextmanager

@@ -88,6 +88,11 @@ class WebContext:
         if self.applier is not None:
             self.applier.wake()
 
+    def figures_changed(self, store: str) -> None:
+        """The store's figures changed (an outcome recorded): refresh its panels soon."""
+        if self.applier is not None:
+            self.applier.stale(store)
+
 
 def web_context(request: Request) -> WebContext:
     context: WebContext = request.app.state.winback

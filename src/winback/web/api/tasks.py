@@ -44,6 +44,7 @@ def record_outcome(action_id: int, body: OutcomeIn, access: Writer, ctx: Context
     except WinbackError as error:
         status = 404 if str(error).startswith("no action") else 400
         raise HTTPException(status, str(error)) from None
+    ctx.figures_changed(access.store.name)
     return {
         "outcome": done.outcome,
         "reason": done.reason,

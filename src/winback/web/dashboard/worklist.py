@@ -48,6 +48,7 @@ async def record_outcome(
         )
     except WinbackError as error:
         raise HTTPException(400, str(error)) from None
+    page.ctx.figures_changed(page.store.name)
     if "hx-request" not in page.request.headers:  # a plain form post, without JavaScript
         return RedirectResponse(f"/stores/{page.store.name}/worklist", 303)
     return render(page, "_worklist_body.html", **await _state(page))
