@@ -1,6 +1,9 @@
-"""``winback serve``: the web app (inbound SMS replies, unsubscribe links) under uvicorn."""
+"""``winback serve``: the dashboard, the JSON API, the webhooks and the buyer-facing opt-out
+endpoints, in one process under uvicorn (docs/web.md)."""
 
 from __future__ import annotations
+
+import os
 
 import click
 
@@ -11,17 +14,42 @@ from winback.cli.base import Context, cli, errors
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="Port to listen on.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (PostgreSQL; SQLite has one writer at a time).")  # fmt: skip
 @click.pass_obj
-def serve(obj: Context, host: str, port: int) -> None:
-    """Serve the opt-out endpoints: POST /inbound/sms/{aliyun|tencent|twilio|http} for
-    buyers' SMS replies, GET/POST /u/{token} for one-click unsubscribe links.
+def serve(obj: Context, host: str, port: int, workers: int) -> None:
+    """Serve the team's dashboard (/), the JSON API (/api/v1, OpenAPI at
+    /api/v1/openapi.json), the webhooks (/webhooks/STORE/shopify|woocommerce|events), the
+    SMS-reply pushes (/inbound/sms/...) and the unsubscribe links (/u/TOKEN).
 
-    Put it behind an HTTPS proxy and set channels.public_url to its public address.
+    Open the dashboard with a token from `winback tokens create`. Put it behind an HTTPS
+    proxy and set channels.public_url to its public address.
     """
     import uvicorn
 
     from winback.web.app import create_app
 
     with errors(), obj.app() as app:
-        click.echo(f"winback serving on http://{host}:{port} (Ctrl+C to stop)", err=True)
-        uvicorn.run(create_app(app), host=host, port=port, log_level="info", access_log=False)
+        url = f"http://{host}:{port}"
+        click.echo(f"winback serving on {url} (dashboard {url}/, Ctrl+C to stop)", err=True)
+        if workers == 1:
+            uvicorn.run(
+                create_app(app, background=True),
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=False,
+            )
+            return
+        if obj.config is not None:
+            os.environ["WINBACK_CONFIG"] = str(obj.config.resolve())
+        os.environ["WINBACK_DATABASE_URL"] = app.settings.database_url(app.cwd)
+    uvicorn.run(
+        "winback.web.asgi:create_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )

@@ -258,6 +258,7 @@ def _apply_batch(
 ) -> ApplyReport:
     now = app.clock.now()
     with outbox.write_transaction(app.engine) as conn:
+        inbox.lock_store(conn, store_id)
         zones = outbox.store_zones(conn, [store_id])
         tz = ZoneInfo(zones.get(store_id, "UTC"))
         resources = inbox.pending_resources(conn, store_id, limit=batch)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, and_, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from winback.ingest.records import Rejection
@@ -30,6 +30,7 @@ __all__ = [
     "apply_folded",
     "counts_by_state",
     "events_of",
+    "lock_store",
     "mark",
     "pending_resources",
     "recent_events",
@@ -40,6 +41,7 @@ __all__ = [
 Source = Literal["shopify", "woocommerce", "events"]
 State = Literal["pending", "applied", "ignored", "rejected"]
 CHUNK: Final = 400
+_LOCK_BASE: Final = 0x77B_0000_0000  # "wb" inbox locks: this + store id
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,14 @@ def store_event(conn: Connection, store_id: int, event: InboxEvent, *, now: date
     )
     # RETURNING, not rowcount: psycopg reports -1 for a conflict-tolerant insert.
     return conn.execute(statement).first() is not None
+
+
+def lock_store(conn: Connection, store_id: int) -> None:
+    """Hold the store's inbox for this transaction: one applier at a time per store, so two
+    worker processes never fold the same resource at once. PostgreSQL: an advisory
+    transaction lock; SQLite: the caller's ``BEGIN IMMEDIATE`` already serialises writers."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_BASE + store_id})
 
 
 def stores_with_pending(conn: Connection) -> list[int]:
