@@ -15,6 +15,7 @@ orders and amount recovered, success rate, cost and ROI, for today and for the p
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,16 +27,24 @@ from winback.app import App
 from winback.errors import WinbackError
 from winback.measure.attribution import Costs, attribute
 from winback.privacy import mask_text
-from winback.services import lifecycle
+from winback.services import lifecycle, recovery
 from winback.services.diagnosis import diagnose, to_plain
 from winback.services.per_store import settings_for
-from winback.services.recovery import recovery_report
 from winback.services.stores import find_store
-from winback.store import aggregates, recovery, repo
+from winback.store import aggregates, repo
+from winback.store import recovery as recovery_rows
 
-__all__ = ["PANELS", "Panel", "read_panel", "refresh_aggregates", "reminder_tiles"]
+__all__ = [
+    "PANELS",
+    "Panel",
+    "read_panel",
+    "refresh_after_change",
+    "refresh_aggregates",
+    "reminder_tiles",
+]
 
 PANELS: Final = ("diagnosis", "recovery", "tiles", "customers")
+log = logging.getLogger("winback.dashboard")
 WINBACK_LIST: Final = 20
 _CENT: Final = Decimal("0.01")
 
@@ -56,7 +65,7 @@ def refresh_aggregates(app: App, store: str | None = None) -> list[str]:
     now = app.clock.now()
     built: dict[str, Callable[[], Any]] = {
         "diagnosis": lambda: diagnose(app, store=info.name, now=now).to_dict(),
-        "recovery": lambda: recovery_report(app, info.name).to_dict(),
+        "recovery": lambda: recovery.recovery_report(app, info.name).to_dict(),
         "tiles": lambda: reminder_tiles(app, info.name, now=now),
         "customers": lambda: _customers(app, info.name),
     }
@@ -68,6 +77,15 @@ def refresh_aggregates(app: App, store: str | None = None) -> list[str]:
         for name, body in bodies.items():
             aggregates.write_panel(conn, info.id, name, as_of=now, now=app.clock.now(), body=body)
     return list(bodies)
+
+
+def refresh_after_change(app: App, store: str) -> None:
+    """Refresh the store's panels at the end of an import or a plan. The import or plan has
+    already committed: a failure here is logged and never undoes or fails it."""
+    try:
+        refresh_aggregates(app, store)
+    except Exception:
+        log.exception("the dashboard of %s could not be refreshed; it shows older figures", store)
 
 
 def read_panel(app: App, store: str, name: str) -> Panel | None:
@@ -90,7 +108,7 @@ def reminder_tiles(app: App, store: str, *, now: datetime) -> dict[str, Any]:
     first = today - timedelta(days=settings.diagnose.period_days - 1)
     unpaid_books = {name for name, book in settings.playbooks.items() if book.kind == "unpaid"}
     with app.engine.connect() as conn:
-        actions = recovery.actions_frame(conn, info.id)
+        actions = recovery_rows.actions_frame(conn, info.id)
         orders = repo.orders_table(conn, info.id)
     prices = settings.channels.costs
     costs = Costs(

@@ -27,6 +27,7 @@ from winback.ingest.records import OrderTable, ParsedFile, Rejection
 from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.ingest.taobao_columns import NotColumnar, OrderStream
 from winback.model import Platform
+from winback.services import dashboard
 from winback.services.stores import find_store
 from winback.store import repo
 from winback.store.types import StoreSummary
@@ -110,6 +111,7 @@ def import_path(
             reports.append(report)
         for parsed, digest, started in deferred:
             reports.append(_apply(app, store_id, store_name, parsed, digest, started, progress))
+    dashboard.refresh_after_change(app, store_name)  # the dashboard's panels (winback serve)
     return reports
 
 

@@ -37,6 +37,7 @@ from winback.measure.attribution import Costs, recovery_table
 from winback.measure.experiments import holdout_lift
 from winback.model import Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
+from winback.services import dashboard
 from winback.services.stores import find_store
 from winback.store import outbox, recovery, repo
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
@@ -131,6 +132,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     )
     with outbox.write_transaction(app.engine) as conn:
         counts = outbox.enqueue(conn, actions, now=now)
+    dashboard.refresh_after_change(app, info.name)  # the dashboard's panels (winback serve)
     groups = Counter((a.playbook, a.step, str(a.channel), a.held_out) for a in actions)
     return PlanResult(
         store=info.name,
