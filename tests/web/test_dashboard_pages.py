@@ -112,3 +112,28 @@ def test_a_read_only_session_cannot_record_outcomes_or_refresh(
     )
     assert (post.status_code, refresh.status_code, other.status_code) == (403, 403, 404)
     assert "此令牌无权" in post.text
+
+
+def test_the_one_time_link_of_serve_open_signs_in_once(
+    engine: Engine, shop: Shop, tmp_path: Path
+) -> None:
+    app = make_app(engine, tmp_path)
+    web = create_app(app, env=ENV)
+    code = web.state.winback.one_time_login(token(app, "write"))
+
+    async def go() -> tuple[httpx.Response, httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            first = await client.get(f"/login/once/{code}")
+            page = await client.get("/stores/shop/overview")
+            again = await httpx.AsyncClient(transport=transport, base_url=BASE).get(
+                f"/login/once/{code}"
+            )
+            return first, page, again
+
+    first, page, again = asyncio.run(go())
+    assert first.status_code == 303 and first.headers["location"] == "/"
+    assert "httponly" in first.headers["set-cookie"].lower()
+    assert "samesite=strict" in first.headers["set-cookie"].lower()
+    assert page.status_code == 200
+    assert again.status_code == 303 and again.headers["location"] == "/login"

@@ -4,10 +4,18 @@ endpoints, in one process under uvicorn (docs/web.md)."""
 from __future__ import annotations
 
 import os
+import threading
+import webbrowser
+from typing import TYPE_CHECKING
 
 import click
 
+from winback.app import App
 from winback.cli.base import Context, cli, errors
+from winback.services import tokens
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @cli.command()
@@ -16,8 +24,10 @@ from winback.cli.base import Context, cli, errors
               help="Port to listen on.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (PostgreSQL; SQLite has one writer at a time).")  # fmt: skip
+@click.option("--open", "open_browser", is_flag=True,
+              help="Open the dashboard in the browser, signed in (a new write token).")  # fmt: skip
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, workers: int) -> None:
+def serve(obj: Context, host: str, port: int, workers: int, open_browser: bool) -> None:
     """Serve the team's dashboard (/), the JSON API (/api/v1, OpenAPI at
     /api/v1/openapi.json), the webhooks (/webhooks/STORE/shopify|woocommerce|events), the
     SMS-reply pushes (/inbound/sms/...) and the unsubscribe links (/u/TOKEN).
@@ -33,14 +43,19 @@ def serve(obj: Context, host: str, port: int, workers: int) -> None:
         url = f"http://{host}:{port}"
         click.echo(f"winback serving on {url} (dashboard {url}/, Ctrl+C to stop)", err=True)
         if workers == 1:
+            web = create_app(app, background=True)
+            if open_browser:
+                _open_signed_in(app, web, url)
             uvicorn.run(
-                create_app(app, background=True),
+                web,
                 host=host,
                 port=port,
                 log_level="info",
                 access_log=False,
             )
             return
+        if open_browser:
+            click.echo("--open works with one worker; sign in with a token instead", err=True)
         if obj.config is not None:
             os.environ["WINBACK_CONFIG"] = str(obj.config.resolve())
         os.environ["WINBACK_DATABASE_URL"] = app.settings.database_url(app.cwd)
@@ -53,3 +68,13 @@ def serve(obj: Context, host: str, port: int, workers: int) -> None:
         log_level="info",
         access_log=False,
     )
+
+
+def _open_signed_in(app: App, web: FastAPI, url: str) -> None:
+    """A write token for this browser, a single-use login link to it, opened once the
+    server listens (and printed, for a machine without a browser)."""
+    name = f"browser-{app.clock.now():%Y%m%d-%H%M%S}"
+    token = tokens.create_token(app, name, "write").token
+    link = f"{url}/login/once/{web.state.winback.one_time_login(token)}"
+    click.echo(f"signed-in link (single use, 5 minutes): {link}", err=True)
+    threading.Timer(1.5, webbrowser.open, args=(link,)).start()

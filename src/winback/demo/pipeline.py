@@ -124,6 +124,7 @@ def run_demo(
         f"\nThe demo store is in [bold]{folder}/winback.db[/]; try "
         f"[bold]cd {folder} && winback status[/] or [bold]winback diagnose[/]."
     )
+    out.print(f"Open it in your browser: [bold]cd {folder} && winback serve --open[/]")
     return result
 
 

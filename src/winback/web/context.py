@@ -7,7 +7,9 @@ link signer and the inbox applier. Stores are looked up by the name in the URL.
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,6 +40,7 @@ class WebContext:
     applier: InboxApplier | None = None
     _stores: dict[str, StoreInfo] = field(default_factory=dict)
     _mappings: dict[str, dict[str, FileMapping]] = field(default_factory=dict)
+    _one_time: dict[str, tuple[str, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def stores(self) -> list[StoreInfo]:
@@ -83,6 +86,19 @@ class WebContext:
                 raise HTTPException(503, f"web.events.mappings: {problem}") from None
             self._mappings[store] = loaded
         return self._mappings[store]
+
+    def one_time_login(self, token: str, *, seconds: float = 300.0) -> str:
+        """A single-use code that signs the browser in with ``token`` (``serve --open``)."""
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._one_time[code] = (token, time.monotonic() + seconds)
+        return code
+
+    def redeem(self, code: str) -> str | None:
+        """The token behind a one-time code, once, before it expires."""
+        with self._lock:
+            token, until = self._one_time.pop(code, ("", 0.0))
+        return token if token and time.monotonic() < until else None
 
     def wake_applier(self) -> None:
         if self.applier is not None:

@@ -56,17 +56,24 @@ async def login(
     if found is None:
         return _form(request, ctx, next, problem=True, status=401)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
-    response = RedirectResponse(target, 303)
+    return _session(RedirectResponse(target, 303), ctx, token.strip())
+
+
+def _session(response: Response, ctx: Context, token: str) -> Response:
     secure = (ctx.app.settings.channels.public_url or "").startswith("https://")
     response.set_cookie(
-        COOKIE,
-        token.strip(),
-        max_age=SESSION_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=secure,
+        COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="strict", secure=secure
     )
     return response
+
+
+@router.get("/login/once/{code}")
+def login_once(code: str, ctx: Context) -> Response:
+    """The single-use link ``winback serve --open`` prints and opens: a session, once."""
+    token = ctx.redeem(code)
+    if token is None:
+        return RedirectResponse("/login", 303)
+    return _session(RedirectResponse("/", 303), ctx, token)
 
 
 @router.post("/logout")
