@@ -35,6 +35,7 @@ from winback.store import aggregates, repo
 from winback.store import recovery as recovery_rows
 
 __all__ = [
+    "ACTION_PANELS",
     "PANELS",
     "Panel",
     "read_panel",
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 PANELS: Final = ("diagnosis", "recovery", "tiles", "customers")
+ACTION_PANELS: Final = ("recovery", "tiles")
+"""What a plan changes: the actions, not the orders (the diagnosis and segments stand)."""
 log = logging.getLogger("winback.dashboard")
 WINBACK_LIST: Final = 20
 _CENT: Final = Decimal("0.01")
@@ -59,8 +62,11 @@ class Panel:
     data: Any
 
 
-def refresh_aggregates(app: App, store: str | None = None) -> list[str]:
-    """Recompute every panel of ``store`` as of ``app.clock.now()``; the panels written."""
+def refresh_aggregates(
+    app: App, store: str | None = None, *, panels: Iterable[str] = PANELS
+) -> list[str]:
+    """Recompute the ``panels`` (default: every one) of ``store`` as of
+    ``app.clock.now()``; the panels written."""
     info = find_store(app, store)
     now = app.clock.now()
     built: dict[str, Callable[[], Any]] = {
@@ -69,9 +75,11 @@ def refresh_aggregates(app: App, store: str | None = None) -> list[str]:
         "tiles": lambda: reminder_tiles(app, info.name, now=now),
         "customers": lambda: _customers(app, info.name),
     }
+    wanted = set(panels)
     bodies = {
         name: json.dumps(_safely(build), ensure_ascii=False, default=str)
         for name, build in built.items()
+        if name in wanted
     }
     with app.engine.begin() as conn:
         for name, body in bodies.items():
@@ -79,11 +87,12 @@ def refresh_aggregates(app: App, store: str | None = None) -> list[str]:
     return list(bodies)
 
 
-def refresh_after_change(app: App, store: str) -> None:
-    """Refresh the store's panels at the end of an import or a plan. The import or plan has
-    already committed: a failure here is logged and never undoes or fails it."""
+def refresh_after_change(app: App, store: str, *, panels: Iterable[str] = PANELS) -> None:
+    """Refresh the store's panels at the end of an import (every panel) or a plan (the
+    panels of actions: ``ACTION_PANELS``). The import or plan has already committed: a
+    failure here is logged and never undoes or fails it."""
     try:
-        refresh_aggregates(app, store)
+        refresh_aggregates(app, store, panels=panels)
     except Exception:
         log.exception("the dashboard of %s could not be refreshed; it shows older figures", store)
 

@@ -132,7 +132,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     )
     with outbox.write_transaction(app.engine) as conn:
         counts = outbox.enqueue(conn, actions, now=now)
-    dashboard.refresh_after_change(app, info.name)  # the dashboard's panels (winback serve)
+    dashboard.refresh_after_change(app, info.name, panels=dashboard.ACTION_PANELS)
     groups = Counter((a.playbook, a.step, str(a.channel), a.held_out) for a in actions)
     return PlanResult(
         store=info.name,
