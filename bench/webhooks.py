@@ -2,16 +2,18 @@
 ``winback serve`` into SQLite and PostgreSQL, against a no-op FastAPI endpoint served the
 same way in the same run.
 
-    python bench/webhooks.py [--events 4000] [--concurrency 16] [--postgres URL]
+    python bench/webhooks.py [--seconds 10] [--concurrency 16] [--postgres URL]
 
 Ours: ``winback serve`` (uvicorn, one worker, the background applier running) takes
 ``POST /webhooks/bench/shopify``: the HMAC check, the JSON parse, the inbox insert with its
 unique key, the answer. The anchor: a FastAPI app whose one route reads the body and answers
-``{"ok": true}``, under the same uvicorn in its own process. The client (httpx, HTTP/1.1
-keep-alive, ``--concurrency`` connections) sends the same signed ``orders/*`` deliveries
-(unique event ids) to both, on loopback, and measures events per second and the p50/p99
-latency. Each backend gets a fresh database (SQLite file, PostgreSQL schema). The goal
-(issue 13) is ours ≥ 0.35 × the anchor.
+``{"ok": true}``, under the same uvicorn in its own process. The client sends the same
+signed ``orders/*`` deliveries (each a unique event id) to both, on loopback, with
+``--concurrency`` keep-alive connections, and reports events per second and the p50/p99
+latency. It is ``wrk`` (Debian's ``wrk``, a C load generator, so the client is not what is
+measured) when installed, else httpx (``--client httpx``; slower, it caps the anchor). Each
+backend gets a fresh database (SQLite file, PostgreSQL schema). The goal (issue 13) is ours
+≥ 0.35 × the anchor.
 """
 
 from __future__ import annotations
@@ -57,6 +59,84 @@ def noop_app() -> FastAPI:
 
     return app
 """
+
+
+WRK_SCRIPT = r"""
+local data = {}
+local counter = 0
+local n = 0
+local threads = 1
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+function init(args)
+  threads = tonumber(args[2])
+  for line in io.lines(args[1]) do
+    local sig, event, topic, body = line:match("^([^	]*)	([^	]*)	([^	]*)	(.*)$")
+    table.insert(data, {sig, event, topic, body})
+  end
+  n = id
+end
+
+function request()
+  local item = data[(n % #data) + 1]
+  n = n + threads
+  wrk.headers["X-Shopify-Hmac-Sha256"] = item[1]
+  wrk.headers["X-Shopify-Event-Id"] = item[2]
+  wrk.headers["X-Shopify-Topic"] = item[3]
+  wrk.headers["X-Shopify-Shop-Domain"] = "bench.myshopify.com"
+  wrk.headers["Content-Type"] = "application/json"
+  return wrk.format("POST", nil, nil, item[4])
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'JSON {"requests": %d, "seconds": %f, "p50_ms": %f, "p99_ms": %f, '
+    .. '"errors": %d, "non2xx": %d}' .. string.char(10),
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def wrk_fire(
+    url: str,
+    folder: Path,
+    batch: list[tuple[bytes, dict[str, str]]],
+    seconds: int,
+    concurrency: int,
+) -> dict[str, Any]:
+    """``wrk`` posting the deliveries (each thread takes every other one, in turn)."""
+    data = folder / "deliveries.tsv"
+    if not data.exists():
+        with data.open("w", encoding="utf-8") as out:
+            for body, headers in batch:
+                out.write(
+                    f"{headers['X-Shopify-Hmac-Sha256']}\t{headers['X-Shopify-Event-Id']}\t"
+                    f"{headers['X-Shopify-Topic']}\t{body.decode()}\n"
+                )
+    script = folder / "deliveries.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    threads = 2
+    answer = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s",
+         str(script), url, "--", str(data), str(threads)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    line = next(x for x in answer.stdout.splitlines() if x.startswith("JSON "))
+    found = json.loads(line[5:])
+    return {
+        "events": found["requests"],
+        "seconds": found["seconds"],
+        "per_second": found["requests"] / found["seconds"],
+        "p50_ms": found["p50_ms"],
+        "p99_ms": found["p99_ms"],
+        "statuses": {"errors": found["errors"], "non-2xx": found["non2xx"]},
+    }
 
 
 def free_port() -> int:
@@ -162,8 +242,13 @@ def serve_noop(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def measure(
-    start: Any, path_health: bool, batch: list[tuple[bytes, dict[str, str]]], concurrency: int
+    start: Any,
+    path_health: bool,
+    batch: list[tuple[bytes, dict[str, str]]],
+    args: argparse.Namespace,
+    folder: Path,
 ) -> dict[str, Any]:
+    concurrency = args.concurrency
     proc, base = start()
     try:
         if path_health:
@@ -180,7 +265,9 @@ def measure(
                     time.sleep(0.1)
         url = f"{base}/webhooks/bench/shopify"
         asyncio.run(fire(url, batch[:200], concurrency))  # warm up (and stored: not re-sent)
-        return asyncio.run(fire(url, batch[200:], concurrency))
+        if args.client == "wrk":
+            return wrk_fire(url, folder, batch[200:], args.seconds, concurrency)
+        return asyncio.run(fire(url, batch[200 : 200 + args.events], concurrency))
     finally:
         proc.terminate()
         try:
@@ -207,24 +294,28 @@ def pg_database(url: str) -> tuple[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=4000)
+    parser.add_argument("--events", type=int, default=4000, help="httpx client: events sent")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk client: seconds per run")
+    parser.add_argument(
+        "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgres", default=DEFAULT_PG)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    batch = deliveries(args.events + 200)
+    batch = deliveries(60_000 if args.client == "wrk" else args.events + 200)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        results["noop"] = measure(lambda: serve_noop(folder), False, batch, args.concurrency)
+        results["noop"] = measure(lambda: serve_noop(folder), False, batch, args, folder)
         sqlite_url = f"sqlite:///{folder / 'bench.db'}"
         results["sqlite"] = measure(
-            lambda: serve_winback(sqlite_url, folder), True, batch, args.concurrency
+            lambda: serve_winback(sqlite_url, folder), True, batch, args, folder
         )
         database, drop = pg_database(args.postgres)
         try:
             results["postgresql"] = measure(
-                lambda: serve_winback(database, folder), True, batch, args.concurrency
+                lambda: serve_winback(database, folder), True, batch, args, folder
             )
         finally:
             drop()
@@ -233,6 +324,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
+    print(f"client: {args.client}, {args.concurrency} connections")
     print(f"{'endpoint':<12}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  statuses")
     for name in ("noop", "sqlite", "postgresql"):
         r = results[name]

@@ -13,6 +13,7 @@ import click
 from winback.app import App
 from winback.cli.base import Context, cli, errors
 from winback.services import tokens
+from winback.web.worker import start_worker
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -42,23 +43,32 @@ def serve(obj: Context, host: str, port: int, workers: int, open_browser: bool) 
     with errors(), obj.app() as app:
         url = f"http://{host}:{port}"
         click.echo(f"winback serving on {url} (dashboard {url}/, Ctrl+C to stop)", err=True)
-        if workers == 1:
-            web = create_app(app, background=True)
-            if open_browser:
-                _open_signed_in(app, web, url)
-            uvicorn.run(
-                web,
-                host=host,
-                port=port,
-                log_level="info",
-                access_log=False,
-            )
-            return
-        if open_browser:
-            click.echo("--open works with one worker; sign in with a token instead", err=True)
-        if obj.config is not None:
-            os.environ["WINBACK_CONFIG"] = str(obj.config.resolve())
-        os.environ["WINBACK_DATABASE_URL"] = app.settings.database_url(app.cwd)
+        database = app.settings.database_url(app.cwd)
+        worker = start_worker(obj.config, database, app.cwd)  # applies webhooks, refreshes
+        try:
+            if workers == 1:
+                web = create_app(app)
+                if open_browser:
+                    _open_signed_in(app, web, url)
+                uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+                return
+            _run_workers(obj, database, host, port, workers, open_browser)
+        finally:
+            worker.terminate()
+            worker.join(timeout=30)
+
+
+def _run_workers(
+    obj: Context, database: str, host: str, port: int, workers: int, open_browser: bool
+) -> None:
+    """Several uvicorn worker processes, each building its app from the environment."""
+    import uvicorn
+
+    if open_browser:
+        click.echo("--open works with one worker; sign in with a token instead", err=True)
+    if obj.config is not None:
+        os.environ["WINBACK_CONFIG"] = str(obj.config.resolve())
+    os.environ["WINBACK_DATABASE_URL"] = database
     uvicorn.run(
         "winback.web.asgi:create_from_environment",
         factory=True,

@@ -42,6 +42,7 @@ __all__ = [
     "refresh_after_change",
     "refresh_aggregates",
     "reminder_tiles",
+    "stale_stores",
 ]
 
 PANELS: Final = ("diagnosis", "recovery", "tiles", "customers")
@@ -95,6 +96,15 @@ def refresh_after_change(app: App, store: str, *, panels: Iterable[str] = PANELS
         refresh_aggregates(app, store, panels=panels)
     except Exception:
         log.exception("the dashboard of %s could not be refreshed; it shows older figures", store)
+
+
+def stale_stores(app: App) -> list[str]:
+    """The stores whose recovery figures are older than an outcome an agent recorded since
+    (``winback serve``'s worker process refreshes them)."""
+    with app.engine.connect() as conn:
+        ids = set(aggregates.outcomes_since_panel(conn, "recovery"))
+        names = {info.id: info.name for info in repo.list_stores(conn)}
+    return sorted(names[i] for i in ids if i in names)
 
 
 def read_panel(app: App, store: str, name: str) -> Panel | None:

@@ -59,6 +59,7 @@ __all__ = [
     "event_mappings",
     "generic_event",
     "receive",
+    "receive_many",
     "shopify_event",
     "woocommerce_event",
 ]
@@ -71,14 +72,16 @@ SOURCE_FILE: Final = "webhooks"
 # -- receiving ------------------------------------------------------------------------------
 
 
-def decode(body: bytes) -> Any:
+def decode(body: bytes, *, exact: bool = True) -> Any:
     """The JSON document of a body; :class:`EventError` when it is not JSON (a 400).
 
-    Amounts are read as exact decimals; nesting deeper than Python can parse is refused
-    like any malformed body.
+    Amounts are read as exact decimals (``exact=False``: as floats, for the intake, which
+    reads only ids and times); nesting deeper than Python can parse is refused like any
+    malformed body.
     """
     try:
-        return json.loads(body.decode("utf-8"), parse_float=Decimal)
+        text = body.decode("utf-8")
+        return json.loads(text, parse_float=Decimal) if exact else json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise EventError("the body is not JSON (UTF-8)") from None
 
@@ -172,8 +175,15 @@ def generic_event(body: bytes, document: object, mappings: Mapping[str, FileMapp
 
 def receive(app: App, store_id: int, event: InboxEvent) -> bool:
     """Store ``event`` in the store's inbox; ``False`` for a redelivery (already stored)."""
-    with app.engine.begin() as conn:
-        return inbox.store_event(conn, store_id, event, now=app.clock.now())
+    return receive_many(app, [(store_id, event)])[0]
+
+
+def receive_many(app: App, events: Sequence[tuple[int, InboxEvent]]) -> list[bool]:
+    """Store several events in one transaction (one commit: the web app's group commit);
+    for each, whether it was new."""
+    now = app.clock.now()
+    with outbox.write_transaction(app.engine) as conn:  # SQLite: the write lock first
+        return inbox.store_events(conn, events, now=now)
 
 
 def event_mappings(app: App, mappings: Mapping[str, str]) -> dict[str, FileMapping]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
-from winback.store.schema import dashboard_panels
+from winback.store.schema import dashboard_panels, task_outcomes
 
-__all__ = ["Panel", "read_panel", "write_panel"]
+__all__ = ["Panel", "outcomes_since_panel", "read_panel", "write_panel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +50,24 @@ def read_panel(conn: Connection, store_id: int, name: str) -> Panel | None:
     if row is None:
         return None
     return Panel(row.panel, row.as_of, row.computed_at, row.body)
+
+
+def outcomes_since_panel(conn: Connection, panel: str) -> list[int]:
+    """The stores where an agent recorded a task outcome after ``panel`` was computed (or
+    that have outcomes and no such panel): their figures are stale."""
+    newest = (
+        select(task_outcomes.c.store_id, func.max(task_outcomes.c.recorded_at).label("at"))
+        .group_by(task_outcomes.c.store_id)
+        .subquery()
+    )
+    query = (
+        select(newest.c.store_id)
+        .outerjoin(
+            dashboard_panels,
+            and_(
+                dashboard_panels.c.store_id == newest.c.store_id, dashboard_panels.c.panel == panel
+            ),
+        )
+        .where((dashboard_panels.c.as_of.is_(None)) | (newest.c.at > dashboard_panels.c.as_of))
+    )
+    return [int(store) for store in conn.scalars(query)]

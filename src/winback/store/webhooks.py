@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final, Literal
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, text, tuple_, update
@@ -35,6 +36,7 @@ __all__ = [
     "pending_resources",
     "recent_events",
     "store_event",
+    "store_events",
     "stores_with_pending",
 ]
 
@@ -78,28 +80,54 @@ class StoredEvent:
 
 def store_event(conn: Connection, store_id: int, event: InboxEvent, *, now: datetime) -> bool:
     """Store ``event`` unless its key is already stored; ``True`` when it is new."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(webhook_events)
-        .values(
-            store_id=store_id,
-            source=event.source,
-            event_key=event.event_key[:400],
-            topic=event.topic[:100],
-            resource=event.resource,
-            resource_id=None if event.resource_id is None else event.resource_id[:100],
-            resource_updated_at=event.resource_updated_at,
-            webhook_id=None if event.webhook_id is None else event.webhook_id[:100],
-            triggered_at=event.triggered_at,
-            received_at=now,
-            body=event.body,
-            state=event.state,
-        )
+    return store_events(conn, [(store_id, event)], now=now)[0]
+
+
+def store_events(
+    conn: Connection, events: Sequence[tuple[int, InboxEvent]], *, now: datetime
+) -> list[bool]:
+    """Store the events whose (store, source, key) is not stored yet, in one multi-row
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` whatever their number; for each event,
+    whether it was new (a key repeated within ``events`` is new once)."""
+    keys = [(store_id, e.source, e.event_key[:400]) for store_id, e in events]
+    first: dict[tuple[int, str, str], int] = {}
+    rows = []
+    for position, (key, (store_id, event)) in enumerate(zip(keys, events, strict=True)):
+        if key not in first:
+            first[key] = position
+            rows.append(_row(store_id, event, now))
+    inserted = {
+        (int(row[0]), row[1], row[2])
+        for row in conn.execute(_insert_statement(conn.dialect.name), rows)
+    }
+    return [key in inserted and first[key] == position for position, key in enumerate(keys)]
+
+
+def _row(store_id: int, event: InboxEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "source": event.source,
+        "event_key": event.event_key[:400],
+        "topic": event.topic[:100],
+        "resource": event.resource,
+        "resource_id": None if event.resource_id is None else event.resource_id[:100],
+        "resource_updated_at": event.resource_updated_at,
+        "webhook_id": None if event.webhook_id is None else event.webhook_id[:100],
+        "triggered_at": event.triggered_at,
+        "received_at": now,
+        "body": event.body,
+        "state": event.state,
+    }
+
+
+@cache
+def _insert_statement(dialect: str) -> Any:
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(webhook_events)
         .on_conflict_do_nothing(index_elements=["store_id", "source", "event_key"])
-        .returning(webhook_events.c.id)
+        .returning(webhook_events.c.store_id, webhook_events.c.source, webhook_events.c.event_key)
     )
-    # RETURNING, not rowcount: psycopg reports -1 for a conflict-tolerant insert.
-    return conn.execute(statement).first() is not None
 
 
 def lock_store(conn: Connection, store_id: int) -> None:

@@ -37,6 +37,7 @@ from winback.services import webhooks
 from winback.web import api, dashboard
 from winback.web.applier import InboxApplier
 from winback.web.context import WebContext
+from winback.web.intake import Intake
 from winback.web.limits import BodyLimit
 from winback.web.routes import health, inbound, links
 from winback.web.routes import webhooks as webhook_routes
@@ -56,6 +57,7 @@ def create_app(
         app=app,
         env=os.environ if env is None else env,
         templates=Jinja2Templates(directory=HERE / "templates"),
+        intake=Intake(partial(webhooks.receive_many, app)),
     )
     if background:
         context.applier = InboxApplier(
@@ -76,10 +78,10 @@ def create_app(
     )
     web.state.winback = context
     web.add_middleware(BodyLimit, limit=app.settings.web.max_body_bytes)
+    web.router.routes.extend(webhook_routes.routes)  # first: the hot path matches at once
+    web.include_router(inbound.router)
     web.include_router(api.router)
     web.include_router(dashboard.router)
-    web.include_router(webhook_routes.router)
-    web.include_router(inbound.router)
     web.include_router(links.router)
     web.include_router(health.router)
     web.mount("/static", StaticFiles(packages=[("winback.web", "static")]), name="static")

@@ -17,8 +17,8 @@ __all__ = ["create_from_environment"]
 
 
 def create_from_environment() -> FastAPI:
-    """The web app of one worker process, with its background worker."""
+    """The web app of one worker process (the parent runs the background worker)."""
     config = os.environ.get("WINBACK_CONFIG")
     settings = load_settings(Path(config) if config else None)
     app = App.open(settings, cwd=Path.cwd())
-    return create_app(app, background=True)
+    return create_app(app)

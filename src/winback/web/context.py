@@ -28,6 +28,7 @@ from winback.services import webhooks
 from winback.services.per_store import all_stores, settings_for
 from winback.store.types import StoreInfo
 from winback.web.applier import InboxApplier
+from winback.web.intake import Intake
 
 __all__ = ["Context", "WebContext", "web_context"]
 
@@ -38,6 +39,7 @@ class WebContext:
     env: Mapping[str, str]
     templates: Jinja2Templates
     applier: InboxApplier | None = None
+    intake: Intake | None = None
     _stores: dict[str, StoreInfo] = field(default_factory=dict)
     _mappings: dict[str, dict[str, FileMapping]] = field(default_factory=dict)
     _one_time: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -110,7 +112,8 @@ class WebContext:
             self.applier.stale(store)
 
 
-def web_context(request: Request) -> WebContext:
+async def web_context(request: Request) -> WebContext:
+    """The app's context (``async``: FastAPI runs it on the event loop, not in a thread)."""
     context: WebContext = request.app.state.winback
     return context
 

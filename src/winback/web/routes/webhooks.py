@@ -19,20 +19,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
 from winback.services import webhooks
 from winback.services.webhooks import EventError
 from winback.store.webhooks import InboxEvent
-from winback.web.context import Context, WebContext
+from winback.web.context import WebContext
 
-router = APIRouter(include_in_schema=False)
+__all__ = ["routes"]
 
 
-@router.post("/webhooks/{store}/shopify")
-async def shopify(store: str, request: Request, ctx: Context) -> dict[str, object]:
+async def shopify(request: Request) -> JSONResponse:
+    ctx, store = _context(request)
     info = ctx.store(store)
     source = ctx.settings(store).web.shopify
     secret = _configured(ctx.secret(source.webhook_secret_env))
@@ -48,14 +50,14 @@ async def shopify(store: str, request: Request, ctx: Context) -> dict[str, objec
     return await _store(ctx, info.id, event)
 
 
-@router.post("/webhooks/{store}/woocommerce")
-async def woocommerce(store: str, request: Request, ctx: Context) -> dict[str, object]:
+async def woocommerce(request: Request) -> JSONResponse:
+    ctx, store = _context(request)
     info = ctx.store(store)
     secret = _configured(ctx.secret(ctx.settings(store).web.woocommerce.webhook_secret_env))
     body = await request.body()
     signature = request.headers.get("x-wc-webhook-signature")
     if woocommerce_webhooks.is_activation_ping(body, signature):
-        return {"ping": True}
+        return JSONResponse({"ping": True})
     if not woocommerce_webhooks.webhook_is_authentic(secret, body, signature):
         raise HTTPException(401, "bad or missing X-WC-Webhook-Signature")
     zone = ZoneInfo(info.timezone)
@@ -63,8 +65,8 @@ async def woocommerce(store: str, request: Request, ctx: Context) -> dict[str, o
     return await _store(ctx, info.id, event)
 
 
-@router.post("/webhooks/{store}/events")
-async def events(store: str, request: Request, ctx: Context) -> dict[str, object]:
+async def events(request: Request) -> JSONResponse:
+    ctx, store = _context(request)
     info = ctx.store(store)
     secret = _configured(ctx.secret(ctx.settings(store).web.events.secret_env))
     body = await request.body()
@@ -77,11 +79,28 @@ async def events(store: str, request: Request, ctx: Context) -> dict[str, object
     return await _store(ctx, info.id, event)
 
 
-async def _store(ctx: WebContext, store_id: int, event: InboxEvent) -> dict[str, object]:
-    new = await run_in_threadpool(webhooks.receive, ctx.app, store_id, event)
+routes = [
+    Route("/webhooks/{store}/shopify", shopify, methods=["POST"]),
+    Route("/webhooks/{store}/woocommerce", woocommerce, methods=["POST"]),
+    Route("/webhooks/{store}/events", events, methods=["POST"]),
+]
+"""Plain Starlette routes: the hot path of ``winback serve`` skips FastAPI's dependency
+injection and response models (these routes are not in the API's OpenAPI document)."""
+
+
+def _context(request: Request) -> tuple[WebContext, str]:
+    context: WebContext = request.app.state.winback
+    return context, request.path_params["store"]
+
+
+async def _store(ctx: WebContext, store_id: int, event: InboxEvent) -> JSONResponse:
+    if ctx.intake is not None:
+        new = await ctx.intake.put(store_id, event)  # group commit
+    else:
+        new = await run_in_threadpool(webhooks.receive, ctx.app, store_id, event)
     if new and event.state == "pending":
         ctx.wake_applier()
-    return {"stored": new, "duplicate": not new, "topic": event.topic}
+    return JSONResponse({"stored": new, "duplicate": not new, "topic": event.topic})
 
 
 def _configured(secret: str | None) -> str:
@@ -92,7 +111,7 @@ def _configured(secret: str | None) -> str:
 
 def _json(body: bytes) -> object:
     try:
-        return webhooks.decode(body)
+        return webhooks.decode(body, exact=False)  # the intake reads ids and times only
     except EventError as error:
         raise HTTPException(400, str(error)) from None
 
