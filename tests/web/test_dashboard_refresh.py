@@ -78,3 +78,21 @@ def woo_like(shopify_orders: list[dict[str, object]]) -> list[dict[str, object]]
         }
         for order in shopify_orders
     ]
+
+
+def test_a_large_store_is_left_to_the_servers_worker_which_finds_it_stale(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from winback.model import Platform
+    from winback.services.importing import import_path
+
+    monkeypatch.setattr(dashboard, "INLINE_ORDERS", 2)
+    orders = [json.loads(d.body) for d in order_stream(5) if d.topic == "orders/create"]
+    export = tmp_path / "orders.json"
+    export.write_text(json.dumps(woo_like(orders)), encoding="utf-8")
+    app = make_app(engine, tmp_path)
+    import_path(app, export, source=Platform.WOOCOMMERCE, store="shop")
+    assert dashboard.read_panel(app, "shop", "diagnosis") is None
+    assert dashboard.stale_stores(app) == ["shop"]
+    dashboard.refresh_aggregates(app, "shop")  # what the worker does
+    assert dashboard.stale_stores(app) == []

@@ -50,6 +50,11 @@ ACTION_PANELS: Final = ("recovery", "tiles")
 """What a plan changes: the actions, not the orders (the diagnosis and segments stand)."""
 log = logging.getLogger("winback.dashboard")
 WINBACK_LIST: Final = 20
+STAMP: Final = "stamp"
+"""A small panel: the newest import the panels were computed after (staleness, by id)."""
+INLINE_ORDERS: Final = 200_000
+"""Up to this many orders, an import or a plan refreshes the store's panels itself (a few
+seconds); beyond, ``winback serve``'s worker does it in the background."""
 _CENT: Final = Decimal("0.01")
 
 
@@ -70,13 +75,15 @@ def refresh_aggregates(
     ``app.clock.now()``; the panels written."""
     info = find_store(app, store)
     now = app.clock.now()
+    last_import = _last_import(app, info.id)  # before the work: an import meanwhile is newer
     built: dict[str, Callable[[], Any]] = {
         "diagnosis": lambda: diagnose(app, store=info.name, now=now).to_dict(),
         "recovery": lambda: recovery.recovery_report(app, info.name).to_dict(),
         "tiles": lambda: reminder_tiles(app, info.name, now=now),
         "customers": lambda: _customers(app, info.name),
+        STAMP: lambda: {"last_import": last_import},
     }
-    wanted = set(panels)
+    wanted = set(panels) | ({STAMP} if "diagnosis" in set(panels) else set())
     bodies = {
         name: json.dumps(_safely(build), ensure_ascii=False, default=str)
         for name, build in built.items()
@@ -90,20 +97,33 @@ def refresh_aggregates(
 
 def refresh_after_change(app: App, store: str, *, panels: Iterable[str] = PANELS) -> None:
     """Refresh the store's panels at the end of an import (every panel) or a plan (the
-    panels of actions: ``ACTION_PANELS``). The import or plan has already committed: a
-    failure here is logged and never undoes or fails it."""
+    panels of actions: ``ACTION_PANELS``) — at once for a store of up to
+    ``INLINE_ORDERS`` orders; a larger store's panels are left to ``winback serve``'s worker
+    process, which finds them older than the import and refreshes them in the background,
+    so a large import is not held up by its dashboard. The import or plan has already
+    committed: a failure here is logged and never undoes or fails it."""
     try:
+        info = find_store(app, store)
+        with app.engine.connect() as conn:
+            size = aggregates.order_count(conn, info.id)
+        if size > INLINE_ORDERS:
+            log.info("%s has %d orders: its panels are refreshed by winback serve", store, size)
+            return
         refresh_aggregates(app, store, panels=panels)
     except Exception:
         log.exception("the dashboard of %s could not be refreshed; it shows older figures", store)
 
 
 def stale_stores(app: App) -> list[str]:
-    """The stores whose recovery figures are older than an outcome an agent recorded since
+    """The stores whose panels are older than an import or a recorded task outcome
     (``winback serve``'s worker process refreshes them)."""
     with app.engine.connect() as conn:
         ids = set(aggregates.outcomes_since_panel(conn, "recovery"))
         names = {info.id: info.name for info in repo.list_stores(conn)}
+        for store_id, last in aggregates.last_imports(conn).items():
+            stamp = aggregates.read_panel(conn, store_id, STAMP)
+            if stamp is None or json.loads(stamp.body).get("last_import", 0) < last:
+                ids.add(store_id)
     return sorted(names[i] for i in ids if i in names)
 
 
@@ -229,6 +249,11 @@ def _target(target: lifecycle.WinbackTarget) -> dict[str, Any]:
         }
     )
     return plain
+
+
+def _last_import(app: App, store_id: int) -> int:
+    with app.engine.connect() as conn:
+        return aggregates.last_imports(conn).get(store_id, 0)
 
 
 def _safely(build: Callable[[], Any]) -> Any:

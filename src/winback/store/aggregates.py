@@ -12,9 +12,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
 
-from winback.store.schema import dashboard_panels, task_outcomes
+from winback.store.schema import dashboard_panels, imports, orders, task_outcomes
 
-__all__ = ["Panel", "outcomes_since_panel", "read_panel", "write_panel"]
+__all__ = [
+    "Panel",
+    "last_imports",
+    "order_count",
+    "outcomes_since_panel",
+    "read_panel",
+    "write_panel",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +78,16 @@ def outcomes_since_panel(conn: Connection, panel: str) -> list[int]:
         .where((dashboard_panels.c.as_of.is_(None)) | (newest.c.at > dashboard_panels.c.as_of))
     )
     return [int(store) for store in conn.scalars(query)]
+
+
+def last_imports(conn: Connection) -> dict[int, int]:
+    """The newest import's row id of each store (clock-independent: an id only grows)."""
+    query = select(imports.c.store_id, func.max(imports.c.id)).group_by(imports.c.store_id)
+    return {int(store): int(last) for store, last in conn.execute(query)}
+
+
+def order_count(conn: Connection, store_id: int) -> int:
+    return int(
+        conn.scalar(select(func.count()).select_from(orders).where(orders.c.store_id == store_id))
+        or 0
+    )

@@ -43,10 +43,11 @@ def get_diagnosis(
     name = access.store.name
     if date_from is None and date_to is None:
         panel = dashboard.read_panel(ctx.app, name, "diagnosis")
-        if panel is None:
-            dashboard.refresh_aggregates(ctx.app, name)
+        if panel is None:  # never computed yet (no import or plan since the upgrade)
+            dashboard.refresh_aggregates(ctx.app, name, panels=("diagnosis",))
             panel = dashboard.read_panel(ctx.app, name, "diagnosis")
-        assert panel is not None
+        if panel is None:
+            raise HTTPException(404, f"store {name!r} has no diagnosis yet")
         parts, as_of, computed = panel.data, panel.as_of, panel.computed_at
     else:
         try:
