@@ -52,6 +52,7 @@ log = logging.getLogger("winback.dashboard")
 WINBACK_LIST: Final = 20
 STAMP: Final = "stamp"
 """A small panel: the newest import the panels were computed after (staleness, by id)."""
+PANEL_ROWS: Final = 200
 INLINE_ORDERS: Final = 200_000
 """Up to this many orders, an import or a plan refreshes the store's panels itself (a few
 seconds); beyond, ``winback serve``'s worker does it in the background."""
@@ -77,7 +78,7 @@ def refresh_aggregates(
     now = app.clock.now()
     last_import = _last_import(app, info.id)  # before the work: an import meanwhile is newer
     built: dict[str, Callable[[], Any]] = {
-        "diagnosis": lambda: diagnose(app, store=info.name, now=now).to_dict(),
+        "diagnosis": lambda: _compact(diagnose(app, store=info.name, now=now).to_dict()),
         "recovery": lambda: recovery.recovery_report(app, info.name).to_dict(),
         "tiles": lambda: reminder_tiles(app, info.name, now=now),
         "customers": lambda: _customers(app, info.name),
@@ -189,6 +190,21 @@ def reminder_tiles(app: App, store: str, *, now: datetime) -> dict[str, Any]:
             if first <= day <= today
         ],
     }
+
+
+def _compact(diagnosis: dict[str, Any]) -> dict[str, Any]:
+    """The diagnosis as a panel: every table and total, but the per-order lists (every
+    lost order, every flagged chat) cut to their first ``PANEL_ROWS``, so a page of a
+    1,000,000-order store reads a small panel (the API's ``from``/``to`` gives them whole)."""
+    for part, key in (("reasons", "orders"), ("chat_flags", "orders")):
+        rows = diagnosis.get(part, {}).get(key)
+        if isinstance(rows, list):
+            diagnosis[part][f"{key}_total"] = len(rows)
+            diagnosis[part][key] = rows[:PANEL_ROWS]
+    for part in ("stockouts", "restock", "lost_products"):
+        if isinstance(diagnosis.get(part), list):
+            diagnosis[part] = diagnosis[part][:PANEL_ROWS]
+    return diagnosis
 
 
 def _empty() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, select, tuple_
 
 from winback.model import OrderStatus, progress
 from winback.store.schema import (
@@ -106,21 +106,24 @@ def order_page(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
 ) -> list[OrderRow]:
-    """Newest orders first (by row id), optionally of one status and creation window."""
+    """Newest orders first (by creation time), optionally of one status and creation
+    window; ``before`` is the row id of the last order of the previous page."""
     query = (
         select(orders, customers.c.customer_key)
         .outerjoin(customers, customers.c.id == orders.c.customer_id)
         .where(orders.c.store_id == store_id)
     )
-    if before is not None:
-        query = query.where(orders.c.id < before)
+    if before is not None:  # the page after order row ``before``, in the same order
+        mark = select(orders.c.created_at).where(orders.c.id == before).scalar_subquery()
+        query = query.where(tuple_(orders.c.created_at, orders.c.id) < tuple_(mark, before))
     if status is not None:
         query = query.where(orders.c.status == status)
     if created_from is not None:
         query = query.where(orders.c.created_at >= created_from)
     if created_to is not None:
         query = query.where(orders.c.created_at < created_to)
-    query = query.order_by(orders.c.id.desc()).limit(limit)
+    # Newest placed first: the (store, created_at) index gives the page without a sort.
+    query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
     return [_order(row) for row in conn.execute(query)]
 
 
