@@ -183,3 +183,9 @@ def test_a_default_store_must_be_one_of_the_stores(tmp_path: Path) -> None:
 def test_a_store_name_in_store_beside_stores_tables_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="name the default store with default_store"):
         load_settings(write(tmp_path, '[store]\nname = "x"\n' + SEVERAL), env={})
+
+
+def test_the_link_secret_and_public_address_are_shared_by_every_store(tmp_path: Path) -> None:
+    text = SEVERAL + '\n[stores."US shop".channels]\npublic_url = "https://us.example"\n'
+    with pytest.raises(SettingsError, match=r"stores\.US shop\.channels\.public_url: .*shared"):
+        load_settings(write(tmp_path, text), env={})

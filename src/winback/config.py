@@ -371,8 +371,11 @@ PER_STORE_SECTIONS: Final = (
     "playbooks",
     "policy",
     "recovery",
+    "web",
 )
-"""The sections a ``[stores.NAME]`` table may give for that store alone."""
+"""The sections a ``[stores.NAME]`` table may give for that store alone (``web``: its
+webhooks' shop, secrets and event mappings; the server's own limits are read from the top
+``[web]``)."""
 
 
 class Settings(_Section):
@@ -396,6 +399,7 @@ class Settings(_Section):
     playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
     stores: dict[str, Settings] = Field(default_factory=dict)
     default_store: str | None = None
+    web: WebSettings = Field(default_factory=lambda: WebSettings())
     source_file: str | None = None
 
     @field_validator("playbooks", mode="before")
@@ -512,6 +516,14 @@ def _store_settings(
         section: table[section] for section in PER_STORE_SECTIONS if section in table
     }
     own["store"] = {**store_keys, "name": name}
+    shared_links = {"link_secret_env", "public_url"} & set(table.get("channels", {}))
+    if shared_links:
+        where = f"{file}: " if file else "settings: "
+        raise SettingsError(
+            f"{where}stores.{name}.channels.{sorted(shared_links)[0]}: the signed links "
+            "(unsubscribe, reason forms) and winback serve's address are shared by every "
+            "store; set it in the top [channels] table"
+        )
     layered = _deep_merge(shared, own)
     if overrides:
         layered = _deep_merge(layered, {key: dict(value) for key, value in overrides.items()})
@@ -585,3 +597,59 @@ def _explain(error: ValidationError, file: Path | None, *, prefix: str = "") -> 
         message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
         problems.append(f"{key}: {message.removeprefix('Value error, ')}")
     return where + "; ".join(problems)
+
+
+# -- the web app: dashboard, API, webhooks, inbound pushes (docs/web.md, docs/webhooks.md) ---
+
+InboundProvider = Literal["aliyun", "tencent", "twilio", "http"]
+
+
+class InboundSettings(_Section):
+    """Which SMS-reply routes ``winback serve`` answers. A route that is not listed in
+    ``routes`` answers 404. Aliyun and Tencent Cloud do not sign their pushes: their routes
+    also need a secret token in the callback URL (``/inbound/sms/aliyun/{token}``), read from
+    the variable ``*_token_env`` names; the generic gateway needs one unless it signs its
+    pushes (``channels.sms.signature_secret_env``); Twilio's pushes are signed."""
+
+    routes: tuple[InboundProvider, ...] = ()
+    aliyun_token_env: str | None = None
+    tencent_token_env: str | None = None
+    http_token_env: str | None = None
+
+
+class ShopifySourceSettings(_Section):
+    """The Shopify store whose webhooks and Admin API winback reads (I4)."""
+
+    shop: str | None = None
+    webhook_secret_env: str | None = None
+    access_token_env: str | None = None
+    api_version: str = "2025-01"
+
+
+class WooCommerceSourceSettings(_Section):
+    """The WooCommerce site whose webhooks and REST API winback reads (I4)."""
+
+    url: str | None = None
+    webhook_secret_env: str | None = None
+    consumer_key_env: str | None = None
+    consumer_secret_env: str | None = None
+
+
+class EventSourceSettings(_Section):
+    """Generic signed JSON events from any other source: the HMAC secret and the mapping
+    (the generic importer's format, docs/mapping.md) for each kind of record."""
+
+    secret_env: str | None = None
+    mappings: dict[str, str] = Field(default_factory=dict)
+
+
+class WebSettings(_Section):
+    """``winback serve``: request limits and the sources that push to it."""
+
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    page_size: int = Field(default=50, ge=1, le=500)
+    refresh_interval: Duration = timedelta(minutes=1)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
+    shopify: ShopifySourceSettings = Field(default_factory=ShopifySourceSettings)
+    woocommerce: WooCommerceSourceSettings = Field(default_factory=WooCommerceSourceSettings)
+    events: EventSourceSettings = Field(default_factory=EventSourceSettings)

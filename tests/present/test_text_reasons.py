@@ -30,10 +30,14 @@ def shop(demo_folder: Path, tmp_path: Path) -> Path:
 
 
 def reason_rows(folder: Path) -> list[Any]:
+    """The remembered reasons of the diagnosed (default) store; the demo's other store keeps
+    its own."""
     app = open_app(folder)
     try:
         with app.engine.connect() as conn:
-            return list(conn.execute(select(text_reasons)))
+            (store,) = [s for s in repo.list_stores(conn) if s.name == app.settings.default_store]
+            query = select(text_reasons).where(text_reasons.c.store_id == store.id)
+            return list(conn.execute(query))
     finally:
         app.close()
 

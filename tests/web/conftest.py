@@ -13,7 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "act"))
 
 from act_factories import Shop, make_shop
 
+from winback.model import Platform
+
 
 @pytest.fixture
 def shop(engine: Engine) -> Shop:
-    return make_shop(engine)
+    """A Shopify store in dollars: the store the webhooks and the dashboard serve."""
+    return make_shop(engine, platform=Platform.SHOPIFY, currency="USD")

@@ -31,7 +31,23 @@ from winback.testing import FixedClock, MemoryChannel, planned_action
 from winback.web.app import create_app
 
 SECRET = "k" * 40
-ENV = {"LINK_SECRET": SECRET, "TWILIO_TOKEN": "twilio-auth-token", "GATEWAY_SECRET": "g" * 32}
+ENV = {
+    "LINK_SECRET": SECRET,
+    "TWILIO_TOKEN": "twilio-auth-token",
+    "GATEWAY_SECRET": "g" * 32,
+    "ALIYUN_TOKEN": "aliyun-callback-token-0123456789",
+    "TENCENT_TOKEN": "tencent-callback-token-012345678",
+    "HTTP_TOKEN": "gateway-callback-token-012345678",
+}
+INBOUND = {
+    "routes": ["aliyun", "tencent", "twilio", "http"],
+    "aliyun_token_env": "ALIYUN_TOKEN",
+    "tencent_token_env": "TENCENT_TOKEN",
+    "http_token_env": "HTTP_TOKEN",
+}
+ALIYUN = f"/inbound/sms/aliyun/{ENV['ALIYUN_TOKEN']}"
+TENCENT = f"/inbound/sms/tencent/{ENV['TENCENT_TOKEN']}"
+GATEWAY = f"/inbound/sms/http/{ENV['HTTP_TOKEN']}"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -45,6 +61,7 @@ def make_app(engine: Engine, tmp_path: Path, *, language: str = "zh", **sms: Any
                 "public_url": "https://wb.example.com",
                 "sms": {"auth_token_env": "TWILIO_TOKEN", **sms},
             },
+            "web": {"inbound": INBOUND},
         }
     )
     return App(settings=settings, engine=engine, cwd=tmp_path, clock=FixedClock(NOW))
@@ -90,7 +107,7 @@ def test_a_stop_reply_suppresses_the_number_and_the_dispatcher_then_skips_its_re
 ) -> None:
     app = make_app(engine, tmp_path)
     reply = [{"phone": "+86 138 0013 0000", "text": " 退订！"}]
-    response = call(app, "POST", "/inbound/sms/http", content=json.dumps(reply))
+    response = call(app, "POST", GATEWAY, content=json.dumps(reply))
     assert response.status_code == 200
     assert response.json() == {"replies": 1, "opt_outs": 1, "suppressed": 1}
     assert sms_suppression(engine, shop, "13800130000") is SuppressionReason.REPLY_STOP
@@ -115,7 +132,7 @@ def test_a_reply_that_is_not_an_opt_out_suppresses_nothing(
         {"phone": "13800130000", "text": "R u open today?"},
         {"phone": "13800130001", "text": "好的，马上付款"},
     ]
-    response = call(app, "POST", "/inbound/sms/http", content=json.dumps(replies))
+    response = call(app, "POST", GATEWAY, content=json.dumps(replies))
     assert response.json() == {"replies": 2, "opt_outs": 0, "suppressed": 0}
     assert suppression_rows(engine) == 0
 
@@ -127,8 +144,8 @@ def test_aliyun_and_tencent_pushes_are_read_in_their_own_shapes(
     aliyun = [{"phone_number": "13800130001", "content": "T", "send_time": "2024-03-01 10:00:00",
                "dest_code": "1", "sequence_id": 7}]  # fmt: skip
     tencent = {"mobile": "13800130002", "nationcode": "86", "text": "TD", "sign": "shop"}
-    assert call(app, "POST", "/inbound/sms/aliyun", content=json.dumps(aliyun)).status_code == 200
-    assert call(app, "POST", "/inbound/sms/tencent", content=json.dumps(tencent)).status_code == 200
+    assert call(app, "POST", ALIYUN, content=json.dumps(aliyun)).status_code == 200
+    assert call(app, "POST", TENCENT, content=json.dumps(tencent)).status_code == 200
     assert sms_suppression(engine, shop, "13800130001") is SuppressionReason.REPLY_STOP
     assert sms_suppression(engine, shop, "13800130002") is SuppressionReason.REPLY_STOP
     assert sms_suppression(engine, shop, "13800130000") is None
@@ -149,7 +166,7 @@ def test_a_signed_twilio_stop_suppresses_and_a_forged_one_is_refused(
     good = call(app, "POST", "/inbound/sms/twilio", content=urlencode(params),
                 headers={**FORM, "X-Twilio-Signature": signature})  # fmt: skip
 
-    assert (bad.status_code, unsigned.status_code) == (403, 403)
+    assert (bad.status_code, unsigned.status_code) == (401, 401)
     assert sms_suppression(engine, shop, "13800130001") is None
     assert good.status_code == 200 and good.text == "<Response></Response>"
     assert sms_suppression(engine, shop, "13800130000") is SuppressionReason.REPLY_STOP
@@ -164,7 +181,7 @@ def test_the_generic_gateway_push_must_carry_its_hmac_when_a_secret_is_set(
     refused = call(
         app, "POST", "/inbound/sms/http", content=body, headers={"X-Signature": "0" * 64}
     )
-    assert refused.status_code == 403 and suppression_rows(engine) == 0
+    assert refused.status_code == 401 and suppression_rows(engine) == 0
     accepted = call(app, "POST", "/inbound/sms/http", content=body, headers={"X-Signature": good})
     assert accepted.status_code == 200 and suppression_rows(engine) == 1
 
@@ -173,8 +190,8 @@ def test_a_push_in_the_wrong_shape_is_a_400_naming_the_problem(
     engine: Engine, tmp_path: Path
 ) -> None:
     app = make_app(engine, tmp_path)
-    response = call(app, "POST", "/inbound/sms/aliyun", content=b'{"not": "an array"}')
-    assert response.status_code == 400 and "expected a JSON array" in response.json()["error"]
+    response = call(app, "POST", ALIYUN, content=b'{"not": "an array"}')
+    assert response.status_code == 400 and "expected a JSON array" in response.json()["detail"]
     assert call(app, "POST", "/inbound/sms/carrier-pigeon", content=b"[]").status_code == 404
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import signal
 import socket
@@ -13,9 +15,10 @@ from pathlib import Path
 import httpx
 from act_factories import make_shop
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from winback.cli import cli
-from winback.model import ActionChannel, SuppressionReason
+from winback.model import ActionChannel, Platform, SuppressionReason
 from winback.store import outbox
 from winback.store.db import connect, migrate
 
@@ -38,15 +41,21 @@ def test_winback_serve_answers_and_records_a_stop_reply_then_stops_on_sigterm(
     database = f"sqlite:///{tmp_path / 'winback.db'}"
     engine = connect(database)
     migrate(engine)
-    shop = make_shop(engine)
+    shop = make_shop(engine, platform=Platform.SHOPIFY, currency="USD")
     winback = shutil.which("winback", path=str(Path(sys.executable).parent))
     assert winback
     port = free_port()
+    (tmp_path / "winback.toml").write_text(
+        '[store]\nname = "shop"\nplatform = "shopify"\ncurrency = "USD"\n'
+        '[web.inbound]\nroutes = ["http"]\nhttp_token_env = "GW_TOKEN"\n',
+        encoding="utf-8",
+    )
     proc = subprocess.Popen(
         [winback, "--database", database, "serve", "--port", str(port)],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, "GW_TOKEN": "gateway-token-0123456789"},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -60,7 +69,9 @@ def test_winback_serve_answers_and_records_a_stop_reply_then_stops_on_sigterm(
                 assert time.monotonic() < deadline, "winback serve did not start"
                 time.sleep(0.2)
         reply = httpx.post(
-            f"{base}/inbound/sms/http", json={"phone": "13800130001", "text": "T"}, timeout=10
+            f"{base}/inbound/sms/http/gateway-token-0123456789",
+            json={"phone": "13800130001", "text": "T"},
+            timeout=10,
         )
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -79,3 +90,70 @@ def test_winback_serve_answers_and_records_a_stop_reply_then_stops_on_sigterm(
     # uvicorn shuts down gracefully, then re-raises the signal it caught (exit -SIGTERM)
     assert proc.returncode in (0, -signal.SIGTERM)
     assert "Finished server process" in err.decode()
+
+
+def test_serve_with_two_workers_stores_a_webhook_and_applies_it_in_the_background(
+    tmp_path: Path,
+) -> None:
+    from shopify_stream import order_stream
+
+    from winback.store.schema import orders, webhook_events
+
+    database = f"sqlite:///{tmp_path / 'winback.db'}"
+    engine = connect(database)
+    migrate(engine)
+    make_shop(engine, platform=Platform.SHOPIFY, currency="USD")
+    (tmp_path / "winback.toml").write_text(
+        '[store]\nname = "shop"\nplatform = "shopify"\ncurrency = "USD"\n'
+        '[web.shopify]\nwebhook_secret_env = "SHOPIFY_SECRET"\n',
+        encoding="utf-8",
+    )
+    winback = shutil.which("winback", path=str(Path(sys.executable).parent))
+    assert winback
+    port = free_port()
+    delivery = order_stream(1)[0]
+    proc = subprocess.Popen(
+        [winback, "--database", database, "serve", "--port", str(port), "--workers", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SHOPIFY_SECRET": "shpss_0123456789abcdef0123456789abcdef"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[1].decode()
+                assert time.monotonic() < deadline, "winback serve did not start"
+                time.sleep(0.2)
+        url = f"{base}/webhooks/shop/shopify"
+        answers = [
+            httpx.post(url, content=delivery.body, headers=delivery.headers(), timeout=10)
+            for _ in range(2)
+        ]
+        deadline = time.monotonic() + 30
+        while True:
+            with engine.connect() as conn:
+                state = conn.scalar(select(webhook_events.c.state))
+                stored = conn.scalar(
+                    select(orders.c.status).where(orders.c.order_id == delivery.order_id)
+                )
+            if state == "applied":
+                break
+            assert time.monotonic() < deadline, "the event was not applied in the background"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        engine.dispose()
+    assert [a.json()["duplicate"] for a in answers] == [False, True]
+    expected = {"paid": "paid", "pending": "pending"}[json.loads(delivery.body)["financial_status"]]
+    assert stored == expected

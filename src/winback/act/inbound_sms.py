@@ -65,14 +65,12 @@ def parse_aliyun_sms_up(body: bytes) -> list[InboundSms]:
     items = _json(body, "Aliyun SmsUp")
     if not isinstance(items, list):
         raise InboundSmsError("Aliyun SmsUp: expected a JSON array of replies")
-    return [
-        InboundSms(
-            _phone(_field(item, "phone_number", "Aliyun SmsUp", index)),
-            _field(item, "content", "Aliyun SmsUp", index),
-            _optional(item, "sequence_id"),
-        )
-        for index, item in enumerate(items, start=1)
-    ]
+    replies = []
+    for index, item in enumerate(items, start=1):
+        number = _field(item, "phone_number", "Aliyun SmsUp", index)
+        text = _field(item, "content", "Aliyun SmsUp", index)
+        replies.append(InboundSms(_phone(number), text, _optional(item, "sequence_id")))
+    return replies
 
 
 def parse_tencent_reply(body: bytes) -> list[InboundSms]:
@@ -81,14 +79,10 @@ def parse_tencent_reply(body: bytes) -> list[InboundSms]:
     replies = []
     for index, item in enumerate(items, start=1):
         mobile = _field(item, "mobile", "Tencent reply", index)
-        nation = str(item.get("nationcode") or "86").lstrip("+")
-        replies.append(
-            InboundSms(
-                _phone(f"+{nation}{mobile}" if not mobile.startswith("+") else mobile),
-                _field(item, "text", "Tencent reply", index),
-                None,
-            )
-        )
+        text = _field(item, "text", "Tencent reply", index)
+        nation = _nation_code(item, index)
+        number = f"+{nation}{mobile}" if not mobile.startswith("+") else mobile
+        replies.append(InboundSms(_phone(number), text, None))
     return replies
 
 
@@ -97,13 +91,9 @@ def parse_twilio_inbound(body: bytes) -> list[InboundSms]:
         form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
     except UnicodeDecodeError:
         raise InboundSmsError("Twilio inbound: the form body is not UTF-8") from None
-    return [
-        InboundSms(
-            _phone(_field(form, "From", "Twilio inbound", 1)),
-            _field(form, "Body", "Twilio inbound", 1),
-            form.get("MessageSid") or None,
-        )
-    ]
+    number = _field(form, "From", "Twilio inbound", 1)
+    text = _field(form, "Body", "Twilio inbound", 1)
+    return [InboundSms(_phone(number), text, form.get("MessageSid") or None)]
 
 
 def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
@@ -135,10 +125,24 @@ def opt_outs(replies: Iterable[InboundSms]) -> list[OptOut]:
 
 
 def _json(body: bytes, source: str) -> Any:
+    """The decoded body; nesting too deep to decode is refused like any malformed body."""
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InboundSmsError(f"{source}: the body is not JSON") from None
+
+
+def _nation_code(item: Mapping[str, object], index: int) -> str:
+    """Tencent's ``nationcode`` (``"86"``, ``86``, ``"+86"``): 1–4 digits, default 86."""
+    value = item.get("nationcode")
+    if value is None or value == "":
+        return "86"
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InboundSmsError(f"Tencent reply: reply {index} has a nationcode that is not a number")
+    text = str(value).strip().lstrip("+")
+    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 4):
+        raise InboundSmsError(f"Tencent reply: reply {index} has a nationcode that is not a number")
+    return text
 
 
 def _field(item: object, name: str, source: str, index: int) -> str:
@@ -156,9 +160,13 @@ def _optional(item: Mapping[str, object], name: str) -> str | None:
 
 
 def _phone(raw: str) -> str:
+    """The sender's number in E.164. A reply from a number that is not a phone number is
+    refused: an opt-out must suppress a real number, never whatever text came in."""
     if not raw.strip():
         raise InboundSmsError("an inbound reply has an empty phone number")
     try:
         return to_e164(raw)
     except UnusablePhone:
-        return raw
+        raise InboundSmsError(
+            f"an inbound reply comes from {mask_phone(raw)!r}, which is not a phone number"
+        ) from None

@@ -8,7 +8,16 @@ The group lives in :mod:`winback.cli.base`; each module here adds the commands o
 of the product, and importing it registers them.
 """
 
-from winback.cli import customers, diagnose, dispatch, recovery, serve, store
+from winback.cli import (
+    customers,
+    diagnose,
+    dispatch,
+    reconcile,
+    recovery,
+    serve,
+    store,
+    tokens,
+)
 from winback.cli.base import cli
 from winback.cli.store import SOURCES
 
@@ -19,9 +28,11 @@ __all__ = [
     "diagnose",
     "dispatch",
     "main",
+    "reconcile",
     "recovery",
     "serve",
     "store",
+    "tokens",
 ]
 
 

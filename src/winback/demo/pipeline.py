@@ -121,16 +121,19 @@ def run_demo(
         app.close()
     out.print(f"\nThe demo store is in [bold]{folder}/winback.db[/]. Next, try:")
     out.print(f"[bold]{_next_commands(folder)}[/]", soft_wrap=True, highlight=False)
+    out.print("Open it in your browser (the dashboard, signed in):", highlight=False)
+    out.print(f"[bold]{_next_commands(folder, serve=True)}[/]", soft_wrap=True, highlight=False)
     return result
 
 
-def _next_commands(folder: Path) -> str:
+def _next_commands(folder: Path, *, serve: bool = False) -> str:
     """The commands to look at the demo store, with the virtual environment winback runs
     in activated first (the demo's ``winback`` is not on the shell's PATH otherwise)."""
     steps = []
     if sys.prefix != sys.base_prefix:  # running inside a virtual environment
         steps.append(f"source {_shown(Path(sys.prefix) / 'bin' / 'activate')}")
-    steps += [f"cd {_shown(folder)}", "winback status", "winback diagnose"]
+    steps.append(f"cd {_shown(folder)}")
+    steps += ["winback serve --open"] if serve else ["winback status", "winback diagnose"]
     return "  " + " && ".join(steps)
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from winback.errors import MissingColumnError
 from winback.ingest.cleaning import PLAUSIBLE_DATES, DateWindow, clean_text, map_headers
-from winback.ingest.generic_records import GROUPED, SINGLE, Reading
+from winback.ingest.generic_records import DEFAULT_CURRENCY, GROUPED, SINGLE, Reading
 from winback.ingest.joins import join_files
 from winback.ingest.mapping import Mapping, load_mapping
 from winback.ingest.records import ParsedFile, Rejection, RowProgress
@@ -32,7 +32,7 @@ from winback.ingest.rows import (
 from winback.ingest.status_rules import place_rules
 from winback.ingest.tables import Table, read_table
 
-__all__ = ["Mapping", "load_mapping", "parse"]
+__all__ = ["Mapping", "load_mapping", "parse", "parse_table"]
 
 # Single-row kinds whose id must not repeat with different data.
 _IDS = {"customers": "customer_id", "feedback": "feedback_id"}
@@ -46,21 +46,26 @@ def parse(
     tz: ZoneInfo,
     progress: RowProgress | None = None,
     dates: DateWindow = PLAUSIBLE_DATES,
+    currency: str = DEFAULT_CURRENCY,
 ) -> ParsedFile:
     """Parse ``path`` as described by ``mapping``; naive times are in the mapping's
     ``timezone`` when it gives one, else in the store's zone ``tz``; dates outside
-    ``dates`` reject their row."""
+    ``dates`` reject their row; amounts are in the mapping's currency, else ``currency``
+    (the store's)."""
     with rows_closed(read_table(path, encoding=mapping.encoding, sheet=mapping.sheet)) as table:
-        return _parse_table(table, mapping, tz, progress, dates)
+        return parse_table(table, mapping, tz, progress, dates, currency)
 
 
-def _parse_table(
+def parse_table(
     table: Table,
     mapping: Mapping,
     tz: ZoneInfo,
-    progress: RowProgress | None,
-    dates: DateWindow,
+    progress: RowProgress | None = None,
+    dates: DateWindow = PLAUSIBLE_DATES,
+    currency: str = DEFAULT_CURRENCY,
 ) -> ParsedFile:
+    """Parse an already read ``table`` as ``mapping`` describes it (a file, or the rows of a
+    JSON event: :mod:`winback.ingest.generic_events`)."""
     parsed = ParsedFile(table.file, mapping.platform, mapping.kind)
     data = DataRows(table, progress)
     headers: list[str] = list(table.headers)
@@ -83,7 +88,7 @@ def _parse_table(
     _require_listed_columns(mapping, columns)
     parsed.unmapped_columns = header_map.unmapped
     rules = place_rules(mapping.status_rules, headers, table.file, mapping.file)
-    reading = Reading(mapping, mapping.timezone or tz, rules)
+    reading = Reading(mapping, mapping.timezone or tz, rules, currency)
     if mapping.kind in GROUPED:
         _parse_groups(list(rows), columns, reading, parsed)
     else:

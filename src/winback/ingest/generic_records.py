@@ -49,6 +49,7 @@ class Reading:
     mapping: Mapping
     tz: ZoneInfo
     rules: tuple[PlacedRule, ...] = ()
+    default_currency: str = DEFAULT_CURRENCY
 
     def time(self, row: Row, name: str) -> datetime | None:
         return row.time(name, self.tz, self.mapping.formats.get(name))
@@ -78,7 +79,9 @@ class Reading:
 
     @property
     def currency(self) -> str:
-        return self.mapping.currency or DEFAULT_CURRENCY
+        """The mapping's currency, else the store's (the file's amounts are in the money of
+        the store it is imported into)."""
+        return self.mapping.currency or self.default_currency
 
 
 def order(rows: list[Row], reading: Reading) -> OrderRecord:

@@ -29,6 +29,7 @@ def parse_file(
     streaming: bool = False,
     dates: DateWindow = PLAUSIBLE_DATES,
     encoding: str = "auto",
+    currency: str | None = None,
 ) -> ParsedFile:
     """Parse one export file of ``source`` into canonical records (nothing is stored).
 
@@ -37,7 +38,8 @@ def parse_file(
     :class:`~winback.ingest.records.OrderChunks` the store reads while it writes.
     ``dates`` is the window of accepted dates (a date outside it rejects its row);
     ``encoding`` names a Shopify or WooCommerce CSV's encoding instead of detecting it (a
-    generic mapping names its own).
+    generic mapping names its own); ``currency`` (the store's) is a generic file's money when
+    its mapping names none.
     """
     if source is Platform.GENERIC:
         if mapping is None:
@@ -45,7 +47,8 @@ def parse_file(
                 "a generic import needs a mapping file (--mapping FILE)", file=path
             )
         loaded = generic.load_mapping(mapping)
-        return generic.parse(path, mapping=loaded, tz=tz, progress=progress, dates=dates)
+        money = {"currency": currency} if currency else {}
+        return generic.parse(path, mapping=loaded, tz=tz, progress=progress, dates=dates, **money)
     if mapping is not None:
         raise ImportFileError(
             f"--mapping is only for --source generic, not {source.value}", file=path

@@ -32,6 +32,7 @@ from winback.ingest.records import OrderRecord, OrderTable, ParsedFile, Rejectio
 from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.ingest.taobao_columns import NotColumnar, OrderStream
 from winback.model import Platform
+from winback.services import dashboard
 from winback.services.known import orders_known
 from winback.services.stores import find_store, import_target, store_settings
 from winback.store import repo
@@ -127,6 +128,7 @@ def import_path(
             reports.append(report)
         for parsed, digest, started in deferred:
             reports.append(_apply(app, target, parsed, digest, started, progress))
+    dashboard.refresh_after_change(app, target.store.name)  # the dashboard's panels
     return reports
 
 
@@ -154,6 +156,7 @@ def _parse(
         progress=advance,
         streaming=streaming,
         dates=dates,
+        currency=target.store.currency,
     )
 
 

@@ -17,6 +17,7 @@ layer's job (:mod:`winback.web.app`), before these functions are called.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,7 +32,7 @@ from winback.act.inbound_sms import (
 from winback.act.links import LinkClaims, TamperedLink
 from winback.app import App
 from winback.model import ActionChannel, SuppressionReason
-from winback.store import links, outbox, repo
+from winback.store import buyers, links, outbox, repo
 
 __all__ = [
     "SMS_PROVIDERS",
@@ -80,15 +81,21 @@ def parse_replies(provider: str, body: bytes) -> list[InboundSms]:
     raise InboundSmsError(f"unknown SMS provider {provider!r} (aliyun, tencent, twilio or http)")
 
 
-def record_sms_replies(app: App, provider: str, body: bytes) -> RepliesRecorded:
-    """Read a push of replies and suppress every number that opted out, on SMS."""
+def record_sms_replies(
+    app: App, provider: str, body: bytes, *, store_ids: Sequence[int] | None = None
+) -> RepliesRecorded:
+    """Read a push of replies and suppress every number that opted out, on SMS, in the
+    stores ``store_ids`` (default: every store; the web layer passes the stores whose
+    settings accept this provider's pushes). A push that is not in the provider's shape is
+    refused whole (:class:`InboundSmsError`) before anything is written."""
     replies = parse_replies(provider, body)
     stops = opt_outs(replies)
     added = 0
     if stops:
         now = app.clock.now()
         with app.engine.begin() as conn:
-            store_ids = [store.id for store in repo.list_stores(conn)]
+            if store_ids is None:
+                store_ids = [store.id for store in repo.list_stores(conn)]
             for stop in stops:
                 for store_id in store_ids:
                     added += outbox.add_suppression(
@@ -112,6 +119,8 @@ def unsubscribe(app: App, claims: LinkClaims) -> Unsubscribed:
     store_id, customer_id, channel = _subject(claims.subject)
     now = app.clock.now()
     with app.engine.begin() as conn:
+        if buyers.customer_store(conn, customer_id) != store_id:
+            raise TamperedLink()  # signed, but for a customer this store does not have
         if not links.consume(conn, claims.token_id, now, expires_at=claims.expires_at):
             return Unsubscribed(False, channel)
         contact = outbox.contacts_of(conn, [customer_id]).get(customer_id)

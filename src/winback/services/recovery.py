@@ -42,6 +42,7 @@ from winback.measure.attribution import Costs, recovery_table
 from winback.measure.experiments import holdout_lift
 from winback.model import Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
+from winback.services import dashboard
 from winback.services.known import orders_known, statuses_known
 from winback.services.stores import find_store, store_settings
 from winback.store import outbox, recovery
@@ -141,6 +142,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     )
     with outbox.write_transaction(app.engine) as conn:
         counts = outbox.enqueue(conn, actions, now=now)
+    dashboard.refresh_after_change(app, info.name, panels=dashboard.ACTION_PANELS)
     groups = Counter((a.playbook, a.step, str(a.channel), a.held_out) for a in actions)
     return PlanResult(
         store=info.name,

@@ -614,3 +614,87 @@ text_reasons = Table(
     Column("confidence", Float(), nullable=False),
     UniqueConstraint("store_id", "classifier", "text_sha256"),
 )
+
+# -- the web app (docs/web.md, docs/webhooks.md) ---------------------------------------------
+
+WEBHOOK_SOURCES: Final = ("shopify", "woocommerce", "events")
+WEBHOOK_STATES: Final = ("pending", "applied", "ignored", "rejected")
+TOKEN_SCOPES: Final = ("read", "write")
+
+# The webhook inbox: every verified event, raw, keyed by what the source says makes it unique
+# (Shopify: shop, topic and X-Shopify-Event-Id), so a redelivery is stored once. Events are
+# applied to the store after the request has been answered (winback.services.webhooks).
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    Column("source", String(16), nullable=False),
+    Column("event_key", String(400), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("resource", String(16), nullable=False),
+    Column("resource_id", String(100)),
+    Column("resource_updated_at", UtcDateTime()),
+    Column("webhook_id", String(100)),
+    Column("triggered_at", UtcDateTime()),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("applied_at", UtcDateTime()),
+    Column("problem", Text()),
+    UniqueConstraint("store_id", "source", "event_key"),
+    _status_check("source", WEBHOOK_SOURCES),
+    _status_check("state", WEBHOOK_STATES),
+    Index(None, "state", "store_id"),
+    Index(None, "store_id", "resource", "resource_id"),
+)
+
+# Bearer tokens for the API and the dashboard: only a SHA-256 of the secret is kept. The
+# ``prefix`` (public, in the token itself) finds the row; the hashes are compared in constant
+# time. ``store_id`` NULL: every store.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scope", String(8), nullable=False),
+    _ref("store_id", "stores.id", nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_used_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
+    _status_check("scope", TOKEN_SCOPES),
+)
+
+# What the dashboard shows, computed by winback.services.dashboard.refresh_aggregates at the
+# end of an import and a plan: one JSON body per store and panel, so a page never scans the
+# store's whole history.
+dashboard_panels = Table(
+    "dashboard_panels",
+    metadata,
+    Column(
+        "store_id",
+        _id_type(),
+        ForeignKey("stores.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("panel", String(40), primary_key=True),
+    Column("as_of", UtcDateTime(), nullable=False),
+    Column("computed_at", UtcDateTime(), nullable=False),
+    Column("body", Text(), nullable=False),
+)
+
+# A buyer's personal data erased on request (PIPL, GDPR): when, and what was changed. The
+# record names no one: the customer row it refers to keeps only an anonymous key.
+erasures = Table(
+    "erasures",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    _ref("customer_id", "customers.id"),
+    Column("requested_by", String(100)),
+    Column("erased_at", UtcDateTime(), nullable=False),
+    Column("summary", Text(), nullable=False),
+)

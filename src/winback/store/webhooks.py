@@ -1,0 +1,284 @@
+"""The webhook inbox: verified events stored raw, then applied (docs/webhooks.md).
+
+An event is stored once per (store, source, event key): a redelivery finds its key taken and
+changes nothing. Its ``state`` moves ``pending`` → ``applied`` | ``rejected`` (the problem is
+kept) and never back; ``ignored`` events (a topic winback does not use) are stored for the
+record only. Every function takes a connection and does not commit: the caller's
+transaction decides.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Final, Literal
+
+from sqlalchemy import ColumnElement, Connection, and_, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from winback.ingest.records import Rejection
+from winback.store import repo
+from winback.store.schema import webhook_events
+
+log = logging.getLogger("winback.webhooks")
+
+__all__ = [
+    "InboxEvent",
+    "StoredEvent",
+    "apply_folded",
+    "counts_by_state",
+    "events_of",
+    "lock_store",
+    "mark",
+    "pending_resources",
+    "recent_events",
+    "store_event",
+    "store_events",
+    "stores_with_pending",
+]
+
+Source = Literal["shopify", "woocommerce", "events"]
+State = Literal["pending", "applied", "ignored", "rejected"]
+CHUNK: Final = 400
+_LOCK_BASE: Final = 0x77B_0000_0000  # "wb" inbox locks: this + store id
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """An event as received: where it comes from, what makes it unique, and its raw body.
+    ``resource_updated_at`` is the resource's own last-modified time, which orders the
+    events of one resource however they arrive."""
+
+    source: Source
+    event_key: str
+    topic: str
+    resource: str
+    resource_id: str | None
+    resource_updated_at: datetime | None
+    webhook_id: str | None
+    triggered_at: datetime | None
+    body: str
+    state: State = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    source: Source
+    topic: str
+    resource: str
+    resource_id: str | None
+    resource_updated_at: datetime | None
+    triggered_at: datetime | None
+    received_at: datetime
+    body: str
+    state: State
+
+
+def store_event(conn: Connection, store_id: int, event: InboxEvent, *, now: datetime) -> bool:
+    """Store ``event`` unless its key is already stored; ``True`` when it is new."""
+    return store_events(conn, [(store_id, event)], now=now)[0]
+
+
+def store_events(
+    conn: Connection, events: Sequence[tuple[int, InboxEvent]], *, now: datetime
+) -> list[bool]:
+    """Store the events whose (store, source, key) is not stored yet, in one multi-row
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` whatever their number; for each event,
+    whether it was new (a key repeated within ``events`` is new once)."""
+    keys = [(store_id, e.source, e.event_key[:400]) for store_id, e in events]
+    first: dict[tuple[int, str, str], int] = {}
+    rows = []
+    for position, (key, (store_id, event)) in enumerate(zip(keys, events, strict=True)):
+        if key not in first:
+            first[key] = position
+            rows.append(_row(store_id, event, now))
+    inserted = {
+        (int(row[0]), row[1], row[2])
+        for row in conn.execute(_insert_statement(conn.dialect.name), rows)
+    }
+    return [key in inserted and first[key] == position for position, key in enumerate(keys)]
+
+
+def _row(store_id: int, event: InboxEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "source": event.source,
+        "event_key": event.event_key[:400],
+        "topic": event.topic[:100],
+        "resource": event.resource,
+        "resource_id": None if event.resource_id is None else event.resource_id[:100],
+        "resource_updated_at": event.resource_updated_at,
+        "webhook_id": None if event.webhook_id is None else event.webhook_id[:100],
+        "triggered_at": event.triggered_at,
+        "received_at": now,
+        "body": event.body,
+        "state": event.state,
+    }
+
+
+@cache
+def _insert_statement(dialect: str) -> Any:
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(webhook_events)
+        .on_conflict_do_nothing(index_elements=["store_id", "source", "event_key"])
+        .returning(webhook_events.c.store_id, webhook_events.c.source, webhook_events.c.event_key)
+    )
+
+
+def lock_store(conn: Connection, store_id: int) -> None:
+    """Hold the store's inbox for this transaction: one applier at a time per store, so two
+    worker processes never fold the same resource at once. PostgreSQL: an advisory
+    transaction lock; SQLite: the caller's ``BEGIN IMMEDIATE`` already serialises writers."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_BASE + store_id})
+
+
+def stores_with_pending(conn: Connection) -> list[int]:
+    """The stores that have events waiting to be applied."""
+    query = (
+        select(webhook_events.c.store_id)
+        .where(webhook_events.c.state == "pending")
+        .group_by(webhook_events.c.store_id)
+        .order_by(webhook_events.c.store_id)
+    )
+    return [int(store) for store in conn.scalars(query)]
+
+
+def pending_resources(
+    conn: Connection, store_id: int, *, limit: int
+) -> list[tuple[str, str, str | None]]:
+    """Up to ``limit`` resources (source, resource, id) with pending events, oldest first."""
+    first = func.min(webhook_events.c.id)
+    query = (
+        select(webhook_events.c.source, webhook_events.c.resource, webhook_events.c.resource_id)
+        .where(webhook_events.c.store_id == store_id, webhook_events.c.state == "pending")
+        .group_by(webhook_events.c.source, webhook_events.c.resource, webhook_events.c.resource_id)
+        .order_by(first)
+        .limit(limit)
+    )
+    return [(row.source, row.resource, row.resource_id) for row in conn.execute(query)]
+
+
+def events_of(
+    conn: Connection, store_id: int, resources: Sequence[tuple[str, str, str | None]]
+) -> list[StoredEvent]:
+    """Every pending or applied event of ``resources``, in the order they were received."""
+    found: list[StoredEvent] = []
+    keyed = [r for r in resources if r[2] is not None]
+    unkeyed = {(source, resource) for source, resource, rid in resources if rid is None}
+    conditions: list[ColumnElement[bool]] = []
+    for start in range(0, len(keyed), CHUNK):
+        chunk = keyed[start : start + CHUNK]
+        conditions.append(
+            tuple_(
+                webhook_events.c.source, webhook_events.c.resource, webhook_events.c.resource_id
+            ).in_(chunk)
+        )
+    for source, resource in unkeyed:
+        conditions.append(
+            and_(
+                webhook_events.c.source == source,
+                webhook_events.c.resource == resource,
+                webhook_events.c.resource_id.is_(None),
+                webhook_events.c.state == "pending",
+            )
+        )
+    for condition in conditions:
+        query = (
+            select(webhook_events)
+            .where(
+                webhook_events.c.store_id == store_id,
+                webhook_events.c.state.in_(("pending", "applied")),
+                condition,
+            )
+            .order_by(webhook_events.c.id)
+        )
+        found.extend(_stored(row) for row in conn.execute(query))
+    found.sort(key=lambda event: event.id)
+    return found
+
+
+def mark(
+    conn: Connection,
+    ids: Iterable[int],
+    state: State,
+    *,
+    now: datetime,
+    problem: str | None = None,
+) -> None:
+    """Move pending events to ``state`` (applied, rejected or ignored)."""
+    chosen = sorted(set(ids))
+    for start in range(0, len(chosen), CHUNK):
+        conn.execute(
+            update(webhook_events)
+            .where(
+                webhook_events.c.id.in_(chosen[start : start + CHUNK]),
+                webhook_events.c.state == "pending",
+            )
+            .values(state=state, applied_at=now, problem=problem)
+        )
+
+
+def counts_by_state(conn: Connection, store_id: int) -> dict[str, int]:
+    """How many events the store's inbox holds in each state."""
+    query = (
+        select(webhook_events.c.state, func.count())
+        .where(webhook_events.c.store_id == store_id)
+        .group_by(webhook_events.c.state)
+    )
+    return {state: int(count) for state, count in conn.execute(query)}
+
+
+def recent_events(
+    conn: Connection, store_id: int, *, limit: int, problems_only: bool = False
+) -> list[StoredEvent]:
+    """The newest events of the store (the rejected ones only, with ``problems_only``)."""
+    query = select(webhook_events).where(webhook_events.c.store_id == store_id)
+    if problems_only:
+        query = query.where(webhook_events.c.state == "rejected")
+    query = query.order_by(webhook_events.c.id.desc()).limit(limit)
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def _stored(row: object) -> StoredEvent:
+    values = row._mapping  # type: ignore[attr-defined]
+    return StoredEvent(
+        id=int(values["id"]),
+        source=values["source"],
+        topic=values["topic"],
+        resource=values["resource"],
+        resource_id=values["resource_id"],
+        resource_updated_at=values["resource_updated_at"],
+        triggered_at=values["triggered_at"],
+        received_at=values["received_at"],
+        body=values["body"],
+        state=values["state"],
+    )
+
+
+def apply_folded(
+    conn: Connection, store_id: int, records: Sequence[Any], source_file: str, *, now: datetime
+) -> list[Rejection]:
+    """Store the records folded from the inbox in one go; if the store refuses the batch (a
+    value the database cannot hold), store them one by one so only the bad ones are
+    rejected: one poisoned event never blocks the inbox. Each call is its own savepoint."""
+    try:
+        return repo.apply_records(
+            conn, store_id, records, source_file=source_file, now=now
+        ).rejections
+    except Exception:
+        log.warning("a batch of webhook records was refused; storing them one by one")
+    rejections: list[Rejection] = []
+    for record in records:
+        try:
+            done = repo.apply_records(conn, store_id, [record], source_file=source_file, now=now)
+            rejections.extend(done.rejections)
+        except Exception as error:
+            row = record.source.row if record.source is not None else 0
+            rejections.append(Rejection(source_file, row, None, f"the store refused it: {error}"))
+    return rejections

@@ -1,0 +1,33 @@
+"""The inbox table: one multi-row insert stores each key once, and says which were new."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, select
+
+from winback.store import repo
+from winback.store import webhooks as inbox
+from winback.store.schema import webhook_events
+
+NOW = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def event(key: str) -> inbox.InboxEvent:
+    return inbox.InboxEvent("shopify", key, "orders/create", "order", "1", NOW, None, NOW, "{}")
+
+
+def test_a_batch_stores_each_key_once_and_says_which_were_new(engine: Engine) -> None:
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="s", platform="shopify", timezone="UTC", currency="USD"
+        )
+        assert inbox.store_events(conn, [(store, event("a"))], now=NOW) == [True]
+        answers = inbox.store_events(
+            conn,
+            [(store, event("b")), (store, event("a")), (store, event("b")), (store, event("c"))],
+            now=NOW,
+        )
+        count = conn.scalar(select(func.count()).select_from(webhook_events))
+    assert answers == [True, False, False, True]
+    assert count == 3
