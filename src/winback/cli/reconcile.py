@@ -10,8 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from winback.cli.base import Context, cli, errors, print_json
-from winback.services import browse, reconcile, webhooks
-from winback.services.stores import find_store
 
 
 @cli.command("reconcile")
@@ -32,6 +30,9 @@ def reconcile_command(
     covered (or nightly for the last day). Needs web.woocommerce.url and its REST API key,
     or web.shopify.shop and an Admin API access token (docs/webhooks.md).
     """
+    from winback.services import reconcile
+    from winback.services.stores import find_store
+
     with errors(), obj.app() as app:
         zone = ZoneInfo(find_store(app, store).timezone)
         start = _moment(since, zone)
@@ -54,6 +55,9 @@ def webhooks_group(ctx: click.Context, store: str | None, as_json: bool) -> None
     """The webhook inbox: events per state and the latest rejected ones."""
     if ctx.invoked_subcommand is not None:
         return
+    from winback.services import browse
+    from winback.services.stores import find_store
+
     obj: Context = ctx.obj
     with errors(), obj.app() as app:
         status = browse.inbox_status(app, find_store(app, store).name)
@@ -74,6 +78,8 @@ def webhooks_group(ctx: click.Context, store: str | None, as_json: bool) -> None
 @click.pass_obj
 def apply_command(obj: Context) -> None:
     """Apply the pending events now (winback serve does it in the background)."""
+    from winback.services import webhooks
+
     with errors(), obj.app() as app:
         done = webhooks.apply_pending(app)
     click.echo(f"{done.events} events applied to {done.resources} orders/customers/carts, "

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from winback.app import App
 from winback.cli.base import Context, cli, errors
-from winback.services import tokens
-from winback.web.worker import start_worker
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from winback.app import App
 
 
 @cli.command()
@@ -39,6 +38,7 @@ def serve(obj: Context, host: str, port: int, workers: int, open_browser: bool) 
     import uvicorn
 
     from winback.web.app import create_app
+    from winback.web.worker import start_worker
 
     with errors(), obj.app() as app:
         url = f"http://{host}:{port}"
@@ -83,6 +83,8 @@ def _run_workers(
 def _open_signed_in(app: App, web: FastAPI, url: str) -> None:
     """A write token for this browser, a single-use login link to it, opened once the
     server listens (and printed, for a machine without a browser)."""
+    from winback.services import tokens
+
     name = f"browser-{app.clock.now():%Y%m%d-%H%M%S}"
     token = tokens.create_token(app, name, "write").token
     link = f"{url}/login/once/{web.state.winback.one_time_login(token)}"

@@ -7,7 +7,6 @@ from rich.console import Console
 from rich.table import Table
 
 from winback.cli.base import Context, cli, errors, print_json
-from winback.services import tokens
 
 
 @cli.group("tokens")
@@ -29,6 +28,8 @@ def tokens_group() -> None:
 @click.pass_obj
 def create_command(obj: Context, name: str, scope: str, store: str | None, as_json: bool) -> None:
     """Create a token and print it once: it cannot be shown again (only its hash is kept)."""
+    from winback.services import tokens
+
     with errors(), obj.app() as app:
         created = tokens.create_token(app, name, scope, store=store)
     if as_json:
@@ -44,6 +45,8 @@ def create_command(obj: Context, name: str, scope: str, store: str | None, as_js
 @click.pass_obj
 def list_command(obj: Context, as_json: bool) -> None:
     """The tokens, without their secrets."""
+    from winback.services import tokens
+
     with errors(), obj.app() as app:
         found = tokens.list_tokens(app)
     if as_json:
@@ -67,6 +70,8 @@ def list_command(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def revoke_command(obj: Context, name: str) -> None:
     """Revoke a token: it stops working at once."""
+    from winback.services import tokens
+
     with errors(), obj.app() as app:
         tokens.revoke_token(app, name)
     click.echo(f"token {name!r} revoked", err=True)
