@@ -20,6 +20,7 @@ from winback.ingest.records import (
     ChatMessageRecord,
     Contact,
     CustomerRecord,
+    OrderLineRecord,
     OrderRecord,
 )
 from winback.model import ChatSender, OrderStatus, Platform
@@ -120,7 +121,10 @@ def test_planning_fills_the_outbox_once_and_counts_per_playbook_step_and_channel
     assert (first["unpaid_orders"], first["closed_orders"]) == (3, 1)
     assert first["created"] == first["planned"] > 0
     again = ok_json(shop, "plan")
-    assert (again["created"], again["existing"]) == (0, first["planned"])
+    # nothing new: the reminders' steps were planned by the first run (and are not planned
+    # again), the follow-up's key is in the outbox already
+    assert (again["created"], again["existing"]) == (0, again["planned"])
+    assert again["planned"] < first["planned"]
 
 
 def test_the_human_plan_summary_names_the_playbooks(shop: Path) -> None:
@@ -222,3 +226,168 @@ def test_the_follow_up_scripts_render_with_their_samples() -> None:
 def test_every_recovery_command_documents_itself(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "--json" in result.output
+
+
+# -- issues 11.2 and 11.4 on a Taobao export: buyers who ordered again, tasks nobody can do ----
+
+EXPORT_SETTINGS = """
+[store]
+name = "shop"
+platform = "taobao"
+
+[playbooks.unpaid]
+holdout_share = 0.0
+
+[playbooks.closed_followup]
+holdout_share = 0.0
+"""
+AS_OF = datetime(2026, 10, 3, 10, 0, tzinfo=SHANGHAI)
+
+
+def exported(order_id: str, buyer: str, at: datetime, title: str, **fields: Any) -> OrderRecord:
+    amount = fields.pop("amount", Decimal("128.00"))
+    status = fields.setdefault("status", OrderStatus.PENDING)
+    if status.was_paid:
+        fields.setdefault("paid_at", at + timedelta(minutes=1))
+        fields.setdefault("paid_amount", amount)
+    line = OrderLineRecord(line_id="1", title=title, quantity=1, unit_price=amount)
+    who = Buyer(buyer_id=buyer, phone=fields.pop("phone", MASKED), address=MASKED)
+    return OrderRecord(
+        platform=Platform.TAOBAO, order_id=order_id, buyer=who, created_at=at,
+        total_amount=amount, goods_amount=amount, lines=(line,), **fields,
+    )  # fmt: skip
+
+
+def day(d: int, h: int, m: int = 0) -> datetime:
+    return datetime(2026, 10, d, h, m, tzinfo=SHANGHAI)
+
+
+EXPORT = [
+    # Erin closed 2001 ("wrong details, ordering again") and paid 2002 25 minutes later.
+    exported("2001", "tb_erin", day(1, 12), "法式碎花连衣裙", status=OrderStatus.CLOSED,
+             close_reason="信息填写错误，重新拍"),
+    exported("2002", "tb_erin", day(1, 12, 25), "法式碎花连衣裙", status=OrderStatus.SETTLED),
+    # Fay's order closed unpaid; the export gives no close time, and no reason in words.
+    exported("2003", "tb_fay", day(1, 15), "纯棉白衬衫", status=OrderStatus.CLOSED,
+             close_reason="买家未付款"),
+    # Gus placed the same dress twice this morning: remind him about the second only.
+    exported("2004", "tb_gus", day(3, 7), "针织开衫"),
+    exported("2005", "tb_gus", day(3, 8), "针织开衫"),
+    # Hal left 2006 unpaid and paid another order an hour later.
+    exported("2006", "tb_hal", day(3, 6), "羊毛大衣"),
+    exported("2007", "tb_hal", day(3, 7), "保温杯", status=OrderStatus.PAID),
+    # Ivy: a large order (the phone rule) but the platform masks her number.
+    exported("2008", "tb_ivy", day(3, 6), "羊毛大衣", amount=Decimal("560.00")),
+]  # fmt: skip
+
+
+@pytest.fixture
+def export_shop(tmp_path: Path) -> Path:
+    from winback.demo.exports.taobao import write_item_report, write_order_report
+
+    (tmp_path / "winback.toml").write_text(EXPORT_SETTINGS, encoding="utf-8")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write_order_report(EXPORT, exports / "ExportOrderList201610031000.csv")
+    write_item_report(EXPORT, exports / "ExportOrderDetailList201610031000.csv")
+    result = run(tmp_path, "import", str(exports), "--source", "taobao", "--json")
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_a_buyer_who_paid_a_reorder_gets_no_follow_up_and_counts_as_recovered_by_the_buyer(
+    export_shop: Path,
+) -> None:
+    as_of = ("--as-of", AS_OF.isoformat())
+    summary = ok_json(export_shop, "plan", *as_of)
+    assert summary["reordered"] == 3  # 2001 by 2002, 2004 by 2005, 2006 by 2007
+    assert summary["recovered_by_buyer"] == 2  # 2001 and 2006: their re-orders are paid
+    cards = ok_json(export_shop, "tasks", *as_of)
+    followed = [c for c in cards if c["playbook"] == "closed_followup"]
+    assert [c["order_ids"] for c in followed] == [["2003"]]
+    engine = db.connect(f"sqlite:///{export_shop / 'winback.db'}")
+    with engine.connect() as conn:
+        planned = outbox.list_actions(conn)
+    engine.dispose()
+    about = {order for action in planned for order in action.order_ids}
+    assert about == {"2003", "2005", "2008"}
+    report = ok_json(export_shop, "report", "recovery", *as_of)
+    assert report["recovered_by_buyer"] == {
+        "orders_recovered_by_buyer": 2,
+        "amount_recovered_by_buyer": "256.00",
+        "reached_before": 0,
+    }
+    human = run(export_shop, "report", "recovery", *as_of).output
+    assert "Recovered by the buyer" in human
+
+
+def test_an_inferred_close_time_and_an_unfounded_reason_are_not_shown_as_facts(
+    export_shop: Path,
+) -> None:
+    as_of = ("--as-of", AS_OF.isoformat())
+    ok_json(export_shop, "plan", *as_of)
+    (fay,) = [c for c in ok_json(export_shop, "tasks", *as_of) if c["order_ids"] == ["2003"]]
+    assert fay["params"]["closed_at_inferred"] == "yes" and fay["params"]["closed_at"] == ""
+    assert fay["params"]["reason_confidence"] in ("", None) or fay["params"]["reason_evidence"]
+    human = run(export_shop, "tasks", *as_of).output
+    assert "inferred" in human
+    assert "confidence 0.25" not in human
+
+
+def test_a_masked_number_makes_no_phone_task(export_shop: Path) -> None:
+    as_of = ("--as-of", AS_OF.isoformat())
+    summary = ok_json(export_shop, "plan", *as_of)
+    channels = {(g["playbook"], g["channel"]) for g in summary["groups"]}
+    assert ("unpaid", "phone_task") not in channels  # Ivy's 560.00 order: number masked
+    (ivy,) = [c for c in ok_json(export_shop, "tasks", *as_of) if c["order_ids"] == ["2008"]]
+    assert ivy["channel"] == "chat_task"
+
+
+def test_a_buyer_no_channel_reaches_is_counted_unreachable_in_the_plan_summary(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "winback.toml").write_text(
+        '[store]\nname = "web"\nplatform = "shopify"\ntimezone = "America/New_York"\n'
+        'currency = "USD"\n',
+        encoding="utf-8",
+    )
+    engine = db.connect(f"sqlite:///{tmp_path / 'winback.db'}")
+    db.migrate(engine)
+    nobody = OrderRecord(
+        platform=Platform.SHOPIFY, order_id="#1001", buyer=Buyer(buyer_id="c1"),
+        status=OrderStatus.PENDING, created_at=NOW - timedelta(minutes=10),
+        total_amount=Decimal("40.00"),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="web", platform="shopify", timezone="America/New_York", currency="USD"
+        )
+        repo.apply_records(conn, store, [nobody], source_file="orders.csv")
+    engine.dispose()
+    summary = ok_json(tmp_path, "plan")
+    assert summary["planned"] == 0
+    assert summary["unreachable"] == {"unpaid": 1}
+    assert "1 orders unreachable" in run(tmp_path, "plan").output
+
+
+def test_reporting_a_task_twice_says_so_instead_of_overwriting(shop: Path) -> None:
+    ok_json(shop, "plan")
+    task = str(next(c for c in ok_json(shop, "tasks") if c["order_ids"] == ["A1"])["action_id"])
+    ok_json(shop, "tasks", "done", task, "--outcome", "promised", "--agent", "li")
+    again = run(shop, "tasks", "done", task, "--outcome", "no_answer", "--agent", "wang")
+    assert again.exit_code == 1
+    assert f"task {task} was already reported: promised by li" in again.output
+    assert "--replace" in again.output
+    replaced = ok_json(
+        shop, "tasks", "done", task, "--outcome", "paid", "--agent", "wang", "--replace"
+    )
+    assert (replaced["outcome"], replaced["replaced"]) == ("paid", "promised")
+
+
+def test_a_reason_that_contradicts_the_outcome_is_refused(shop: Path) -> None:
+    ok_json(shop, "plan")
+    task = str(ok_json(shop, "tasks")[0]["action_id"])
+    result = run(shop, "tasks", "done", task, "--outcome", "paid", "--reason", "found_cheaper")
+    assert result.exit_code == 1
+    assert "--reason explains a refusal" in result.output
+    assert all(c["outcome"] is None for c in ok_json(shop, "tasks", "--all"))

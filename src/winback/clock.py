@@ -1,12 +1,12 @@
 """The only place that reads the wall clock.
 
 Everything that decides *when* takes ``now`` as an argument; the composition root passes
-``SystemClock().now()`` and tests pass a :class:`winback.testing.FixedClock`.
+``SystemClock().now()``; tests and the demo's simulated days use a :class:`FixedClock`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -32,3 +32,25 @@ class StoppedClock:
 
     def now(self) -> datetime:
         return self.moment
+
+
+_DEFAULT_NOW = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+class FixedClock:
+    """A :class:`~winback.clock.Clock` that says what it is told; ``advance`` moves it."""
+
+    def __init__(self, now: datetime = _DEFAULT_NOW) -> None:
+        self.set(now)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        if now.utcoffset() is None:
+            raise ValueError(f"the clock needs an aware datetime, not {now!r}")
+        self._now = now.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now

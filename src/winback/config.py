@@ -58,12 +58,12 @@ from pydantic import (
     model_validator,
 )
 
-from winback.decide.playbooks import Playbook, merge_with_defaults
 from winback.durations import Duration
 from winback.durations import parse_duration as parse_duration  # re-exported
 from winback.errors import SettingsError
 from winback.model import Platform
 from winback.platforms import unpaid_close_after
+from winback.playbook_settings import PlaybookSettings, kind_names, merge_with_defaults
 
 DEFAULT_SETTINGS_FILE = "winback.toml"
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -177,6 +177,8 @@ class RecoverySettings(_Section):
     ship_same_day_before: str = "16:00"
     attribution_window: Duration = timedelta(hours=72)
     min_payers: int = Field(default=30, ge=1)
+    reorder_window: Duration = timedelta(hours=24)
+    reorder_same_items: bool = True
 
     @field_validator("ship_same_day_before")
     @classmethod
@@ -396,7 +398,7 @@ class Settings(_Section):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
-    playbooks: dict[str, Playbook] = Field(default_factory=dict, validate_default=True)
+    playbooks: dict[str, PlaybookSettings] = Field(default_factory=dict, validate_default=True)
     stores: dict[str, Settings] = Field(default_factory=dict)
     default_store: str | None = None
     web: WebSettings = Field(default_factory=lambda: WebSettings())
@@ -593,6 +595,8 @@ def _explain(error: ValidationError, file: Path | None, *, prefix: str = "") -> 
         parts = [str(part) for part in item["loc"]]
         if prefix and parts[:1] == ["store"]:  # a [stores.NAME] table holds the store keys
             parts = parts[1:]
+        if parts[:1] == ["playbooks"] and len(parts) > 2 and parts[2] in kind_names():
+            del parts[2]  # the kind pydantic chose the model by, not a key the file has
         key = prefix + ".".join(parts)
         message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
         problems.append(f"{key}: {message.removeprefix('Value error, ')}")

@@ -1,6 +1,6 @@
 """Durations as merchants write them in settings: ``"72h"``, ``"1h30m"``, ``"3d"``, ``"45min"``.
 
-Shared by :mod:`winback.config` and the playbook models in :mod:`winback.decide.playbooks`
+Shared by :mod:`winback.config` and the playbook models in :mod:`winback.playbook_settings`
 (which :mod:`winback.config` embeds), so it lives below both.
 """
 

@@ -303,6 +303,11 @@ def advance_action(current: ActionStatus, new: ActionStatus) -> ActionStatus:
     return new
 
 
+TASK_OUTCOMES: Final = ("paid", "promised", "no_answer", "refused")
+"""What an agent can report for a phone or chat task (PRODUCT R3): the buyer paid, promised
+to pay, did not answer, or refused (with a loss-reason code)."""
+
+
 class SuppressionReason(StrEnum):
     """Why an address or a buyer must not be contacted on a channel (A3, A5)."""
 

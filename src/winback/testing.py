@@ -1,6 +1,7 @@
 """Fakes shipped with winback, for its own tests and for anyone who builds on it.
 
-* :class:`FixedClock` — a clock that only moves when told to.
+* :class:`FixedClock` — a clock that only moves when told to (it lives in
+  :mod:`winback.clock`, which shipped code such as the demo uses; re-exported here).
 * :class:`MemoryChannel` — a channel that keeps what it is given; it can be told to answer
   transient or permanent failures, to be slow, and it can be asked whether it delivered a
   message (like a provider's lookup by client reference).
@@ -15,36 +16,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from winback.act.channels.base import Message, Outcome, SendResult
+from winback.clock import FixedClock
 from winback.model import ActionChannel, PlannedAction, Purpose
 
 __all__ = ["FixedClock", "MemoryChannel", "planned_action"]
 
 DEFAULT_NOW = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 """A Friday morning in Shanghai: inside every quiet-hours window."""
-
-
-class FixedClock:
-    """A :class:`~winback.clock.Clock` that says what it is told; ``advance`` moves it."""
-
-    def __init__(self, now: datetime = DEFAULT_NOW) -> None:
-        self.set(now)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, now: datetime) -> None:
-        if now.utcoffset() is None:
-            raise ValueError(f"the clock needs an aware datetime, not {now!r}")
-        self._now = now.astimezone(UTC)
-
-    def advance(self, delta: timedelta) -> datetime:
-        self._now += delta
-        return self._now
 
 
 class MemoryChannel:

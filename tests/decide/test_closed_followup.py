@@ -8,10 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recovery_facts import NOW, SHANGHAI, buyer, closed, context, default_playbooks
+from recovery_facts import (
+    NOW,
+    SHANGHAI,
+    buyer,
+    closed,
+    context,
+    default_playbooks,
+    plan_closed_followup,
+)
 
 from winback.analyse.reasons import LossReason, Prediction
-from winback.decide.closed_followup import plan_closed_followup
 from winback.decide.timing import yesterday
 from winback.model import ActionChannel, Channel, OrderStatus
 
@@ -85,7 +92,7 @@ def test_the_real_classifier_guesses_a_reason_from_the_buyers_words() -> None:
     assert task.params["reason_guess"] == "extra_costs"
 
 
-@settings(max_examples=100)
+@settings(max_examples=50, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -122,3 +129,39 @@ def test_followups_respect_every_invariant(
         assert action.channel.is_task
     assert len({a.key for a in plans}) == len(plans)
     assert plans == plan_closed_followup(ctx, "closed_followup", book, orders, cheaper)
+
+
+# -- issue 11.2: follow-ups to buyers who already bought ---------------------------------------
+
+
+def test_a_closed_order_its_buyer_placed_again_gets_no_follow_up() -> None:
+    order = replace(
+        closed("o1", closed_at=YESTERDAY_NOON, texts=("信息填写错误，重新拍",)), reordered_by="o2"
+    )
+    assert plan_closed_followup(context(), "closed_followup", BOOK, [order], cheaper) == []
+
+
+def test_an_inferred_close_time_is_labelled_as_inferred() -> None:
+    guessed = replace(closed("o1", closed_at=YESTERDAY_NOON), close_inferred=True)
+    recorded = closed("o2", closed_at=YESTERDAY_NOON)
+    tasks = plan_closed_followup(context(), "closed_followup", BOOK, [guessed, recorded], cheaper)
+    params = {t.order_ids[0]: t.params for t in tasks}
+    assert params["o1"]["closed_at_inferred"] == "yes"
+    assert params["o1"]["closed_at"] == ""  # never told to the buyer as a fact
+    assert params["o1"]["closed_by"] == "2026-11-29 12:00"  # the latest it can have closed
+    assert params["o2"]["closed_at_inferred"] == "no"
+    assert params["o2"]["closed_at"] == "2026-11-29 12:00"
+
+
+def test_a_reason_is_guessed_only_from_words_that_say_it() -> None:
+    def from_nothing(texts: Sequence[str]) -> list[Prediction]:
+        # what the classifier answered on ten real tasks with no text behind them
+        guess = Prediction(LossReason.UNKNOWN, 0.25, (), LossReason.CHECKOUT_PROBLEM)
+        return [guess for _ in texts]
+
+    order = closed("o1", closed_at=YESTERDAY_NOON, texts=("交易关闭",))
+    (task,) = plan_closed_followup(context(), "closed_followup", BOOK, [order], from_nothing)
+    assert task.params["reason_guess"] == "unknown"
+    assert task.params["reason_confidence"] == ""
+    assert task.params["reason_label"] == ""
+    assert task.params["reason_evidence"] == ""

@@ -84,7 +84,7 @@ def test_the_recovery_table_matches_hand_computed_numbers() -> None:
         "playbook": "unpaid", "step": 1, "channel": "sms", "template": "t", "agent": None,
         "actions_sent": 1, "orders_reached": 3, "orders_recovered": 0,
         "amount_recovered": Decimal("0.00"), "recovery_rate": 0.0,
-        "cost": Decimal("0.05"), "roi": -1.0,
+        "cost": Decimal("0.05"), "roi": -1.0, "recovered_by_buyer": 0,
     }  # fmt: skip
     assert phone["agent"] == "li"
     assert (phone["orders_recovered"], phone["amount_recovered"]) == (1, Decimal("100.00"))

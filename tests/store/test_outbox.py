@@ -11,7 +11,7 @@ from store_factories import apply, new_store, order
 
 from winback.model import ActionChannel, ActionStatus, IllegalActionMove, Purpose
 from winback.store import outbox
-from winback.store.schema import customers
+from winback.store.schema import action_orders, customers
 from winback.testing import DEFAULT_NOW, planned_action
 
 NOW = DEFAULT_NOW
@@ -276,3 +276,30 @@ def test_a_suppression_needs_an_address_or_a_customer(engine: Engine) -> None:
         outbox.add_suppression(
             conn, store_id=store, reason=outbox.SuppressionReason.MANUAL, source="x", now=NOW
         )
+
+
+def test_a_plan_larger_than_a_part_is_written_part_by_part_with_all_its_links(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "ENQUEUE_ROWS", 3)
+    store = a_store(engine)
+    from dataclasses import replace
+
+    merged = replace(planned_action(store, "m1"), order_ids=("m1", "m2", "m1"))
+    first = [planned_action(store, str(n)) for n in range(4)]
+    with outbox.write_transaction(engine) as conn:
+        outbox.enqueue(conn, first[:2], now=NOW)
+    plan = [*first, merged, planned_action(store, "9", held_out=True), first[1]]
+    with outbox.write_transaction(engine) as conn:
+        counts = outbox.enqueue(conn, plan, now=NOW)
+    assert (counts.created, counts.held_out, counts.existing) == (4, 1, 2)
+    with engine.connect() as conn:
+        actions = outbox.list_actions(conn, store_id=store)
+        links = conn.execute(select(action_orders.c.action_id, action_orders.c.order_id)).all()
+    by_id = {a.id: a for a in actions}
+    assert sorted(o for a in actions for o in a.order_ids) == sorted(
+        ["0", "1", "2", "3", "m1", "m2", "9"]
+    )
+    assert sorted((by_id[a].key, o) for a, o in links) == sorted(
+        (a.key, o) for a in actions for o in a.order_ids
+    )

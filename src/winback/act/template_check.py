@@ -40,9 +40,10 @@ from winback.act.templates import (
 )
 from winback.act.voice import PlatformFamily, StoreVoice
 from winback.config import Settings
-from winback.decide.playbooks import Playbook, Step
 from winback.errors import SettingsError
 from winback.model import ActionChannel, Platform, Purpose
+from winback.playbook_settings import PlaybookBase as Playbook
+from winback.playbook_settings import Step
 
 __all__ = ["TemplateProblem", "check_templates", "load_library", "validate_templates"]
 

@@ -1,6 +1,7 @@
 """The column contracts of the frames the diagnostics read (PRODUCT.md D1–D5).
 
-The store produces exactly these Arrow schemas; tests and other sources build them too.
+The contracts live in :mod:`winback.contracts` (the store produces them and may not import
+``analyse``); they are re-exported here. Tests and other sources build them too.
 Timestamps are UTC instants (``timestamp[us, tz=UTC]``); money is ``decimal128(18, 2)`` so
 that sums are exact. :func:`check` validates a table against a contract (or a part of one,
 see :func:`columns`) and returns it with exactly the contract's columns and types.
@@ -18,6 +19,17 @@ from typing import Final
 import duckdb
 import pyarrow as pa
 
+from winback.contracts import (
+    CHATS,
+    FEEDBACK,
+    MONEY,
+    ORDER_LINES,
+    ORDERS,
+    REPORTED_EVENTS,
+    STOCK,
+    TIMESTAMP,
+)
+
 __all__ = [
     "CHATS",
     "FEEDBACK",
@@ -31,93 +43,6 @@ __all__ = [
     "columns",
     "run_query",
 ]
-
-TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
-MONEY: Final = pa.decimal128(18, 2)
-
-ORDERS: Final = pa.schema(
-    [
-        ("order_id", pa.string()),
-        ("customer_key", pa.string()),
-        ("status", pa.string()),
-        ("created_at", TIMESTAMP),
-        ("paid_at", TIMESTAMP),
-        ("shipped_at", TIMESTAMP),
-        ("delivered_at", TIMESTAMP),
-        ("settled_at", TIMESTAMP),
-        ("closed_at", TIMESTAMP),
-        ("refunded_at", TIMESTAMP),
-        ("total_amount", MONEY),
-        ("paid_amount", MONEY),
-        ("refund_amount", MONEY),
-        ("payment_method", pa.string()),
-        ("platform", pa.string()),
-        ("has_remark", pa.bool_()),
-        ("close_reason", pa.string()),
-        ("cancel_reason", pa.string()),
-        ("buyer_message", pa.string()),
-    ]
-)
-
-ORDER_LINES: Final = pa.schema(
-    [
-        ("order_id", pa.string()),
-        ("line_id", pa.string()),
-        ("title", pa.string()),
-        ("sku", pa.string()),
-        ("product_id", pa.string()),
-        ("quantity", pa.int64()),
-        ("unit_price", MONEY),
-        ("colour", pa.string()),
-        ("size", pa.string()),
-    ]
-)
-
-CHATS: Final = pa.schema(
-    [
-        ("buyer_key", pa.string()),
-        ("sent_at", TIMESTAMP),
-        ("sender", pa.string()),
-        ("text", pa.string()),
-        ("staff", pa.string()),
-        ("order_id", pa.string()),
-    ]
-)
-
-FEEDBACK: Final = pa.schema(
-    [
-        ("feedback_id", pa.string()),
-        ("order_id", pa.string()),
-        ("buyer_key", pa.string()),
-        ("at", TIMESTAMP),
-        ("kind", pa.string()),
-        ("text", pa.string()),
-        ("rating", pa.int64()),
-    ]
-)
-
-STOCK: Final = pa.schema(
-    [
-        ("sku", pa.string()),
-        ("product_id", pa.string()),
-        ("title", pa.string()),
-        ("colour", pa.string()),
-        ("size", pa.string()),
-        ("quantity", pa.int64()),
-        ("at", TIMESTAMP),
-    ]
-)
-
-REPORTED_EVENTS: Final = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("shipping", pa.bool_()),
-        ("settlement", pa.bool_()),
-    ]
-)
-"""Which later events the store's data of each source (an order's ``platform``) can tell:
-``shipping`` when any of its orders carries a ship or delivery time or a shipped/delivered
-status, ``settlement`` when any carries a settlement time or the settled status."""
 
 
 def columns(schema: pa.Schema, names: Iterable[str]) -> pa.Schema:

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
 from winback.cli.diagnose import report_command
-from winback.store.schema import TASK_OUTCOMES
+from winback.model import TASK_OUTCOMES
 
 
 @cli.command("plan")
@@ -67,6 +67,9 @@ def tasks_command(
 @click.option("--reason", help="Loss-reason code when the buyer refused (e.g. found_cheaper).")
 @click.option("--note", help="Free text for the team.")
 @click.option("--agent", envvar="WINBACK_AGENT", help="Who handled it (env WINBACK_AGENT).")
+@click.option(
+    "--replace", is_flag=True, help="Correct a task already reported (the new outcome counts)."
+)
 @store_option
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print the recorded outcome as JSON.")
@@ -78,30 +81,34 @@ def tasks_done_command(
     reason: str | None,
     note: str | None,
     agent: str | None,
+    replace: bool,
     store: str | None,
     as_of: AsOf | None,
     as_json: bool,
 ) -> None:
-    """Record the outcome of task ACTION_ID: paid, promised, no_answer or refused."""
+    """Record the outcome of task ACTION_ID: paid, promised, no_answer or refused (with
+    --reason CODE). A task already reported needs --replace."""
     from winback.services import recovery
 
     with errors(), obj.app(as_of=as_of, store=store) as app:
         recorded = recovery.record_task_outcome(
-            app, action_id, outcome, reason=reason, note=note, agent=agent, store=store
+            app,
+            action_id,
+            outcome,
+            reason=reason,
+            note=note,
+            agent=agent,
+            store=store,
+            replace=replace,
         )
     if as_json:
-        print_json(
-            {
-                "action_id": recorded.action_id,
-                "outcome": recorded.outcome,
-                "reason": recorded.reason,
-                "note": recorded.note,
-                "agent": recorded.agent,
-                "recorded_at": recorded.recorded_at.isoformat(),
-            }
+        print_json(recorded.to_dict())
+    elif recorded.replaced:
+        click.echo(
+            f"task {action_id}: {recorded.outcome.outcome} recorded (replaces {recorded.replaced})"
         )
     else:
-        click.echo(f"task {recorded.action_id}: {recorded.outcome} recorded")
+        click.echo(f"task {action_id}: {recorded.outcome.outcome} recorded")
 
 
 @report_command.command("recovery")

@@ -8,10 +8,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from winback.analyse.payment_time import PaymentTimeReport
-from winback.decide.facts import Buyer
 from winback.decide.timing import CallWindows
 
-__all__ = ["PlanningContext", "unit_of"]
+__all__ = ["PlanningContext"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +32,3 @@ class PlanningContext:
     def __post_init__(self) -> None:
         if self.now.utcoffset() is None:
             raise ValueError("now must be time-zone aware")
-
-
-def unit_of(buyer: Buyer, order_id: str) -> str:
-    """The holdout and merging unit: the buyer when the platform names them, else the order."""
-    return f"buyer:{buyer.customer_key}" if buyer.customer_key else f"order:{order_id}"

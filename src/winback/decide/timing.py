@@ -1,81 +1,35 @@
-"""When a reminder or a task is due: segment payment times, call windows, deadlines.
+"""When an action is due, as column expressions: call windows, the store's yesterday, item
+text for a message.
 
-* The first reminder waits for the payers' P90 of the buyer's segment (D6, seed 003: "90% of
-  buyers pay within T: remind at T"); returning buyers an hour later by default. A store
-  with too little history uses the playbook's ``fallback_delay``.
 * Agent tasks (phone, platform chat) are moved into the next call window of the store's day
-  (seed 003: 11:00–12:00 and around 16:00).
-* Nothing is due after ``auto-close − close_margin``: a reminder after the platform closed
-  the order is useless.
+  (seed 003: 11:00–12:00 and around 16:00): :func:`into_window_sql`.
+* "Yesterday" is the store's calendar day, not UTC's: :func:`yesterday`.
+
+Instants travel through planning SQL as ``BIGINT`` microseconds since the epoch (UTC): exact,
+and cheap to compare and add.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
-
-from winback.analyse.payment_time import PaymentTimeReport, amount_band_labels
-from winback.decide.facts import UnpaidOrder
-from winback.decide.playbooks import Playbook
 
 __all__ = [
     "CallWindows",
-    "amount_text",
-    "first_delay",
-    "into_call_window",
-    "items_text",
-    "payment_probability",
-    "segment_of",
+    "into_window_sql",
+    "items_text_sql",
+    "local_sql",
+    "micros",
     "yesterday",
 ]
 
 CallWindows = Sequence[tuple[time, time]]
 
 
-def segment_of(order: UnpaidOrder, dimension: str, report: PaymentTimeReport | None) -> str:
-    """The D6 segment ``order`` falls in along ``dimension`` (labels as in the report)."""
-    if dimension == "buyer_type":
-        return "returning" if order.buyer.returning else "new"
-    if dimension == "payment_method":
-        return order.payment_method or "unknown"
-    if dimension == "platform":
-        return order.platform or "unknown"
-    if dimension == "amount_band" and report is not None:
-        edges = report.settings.amount_bands
-        labels = amount_band_labels(edges)
-        return labels[bisect.bisect_right(list(edges), order.amount)] if edges else "all"
-    return "all"
-
-
-def first_delay(
-    order: UnpaidOrder, playbook: Playbook, report: PaymentTimeReport | None
-) -> timedelta:
-    """How long after creation the first ``p90`` reminder is due for ``order``."""
-    base = playbook.fallback_delay
-    if report is not None:
-        found = report.reminder_delay(playbook.segment, segment_of(order, playbook.segment, report))
-        if found.source != "default":
-            base = found.delay
-    return base + (playbook.returning_delay if order.buyer.returning else timedelta(0))
-
-
-def into_call_window(at: datetime, windows: CallWindows, zone: ZoneInfo) -> datetime:
-    """The first instant at or after ``at`` inside one of the store's call windows (store
-    time); ``at`` itself when it already is in one or when there are no windows."""
-    if not windows:
-        return at
-    local = at.astimezone(zone)
-    for day in range(8):
-        on = local.date() + timedelta(days=day)
-        for opens, closes in sorted(windows):
-            start = _local(on, opens, zone)
-            end = _local(on, closes, zone)
-            if local < end:
-                return max(local, start).astimezone(at.tzinfo)
-    return at
+def micros(delta: timedelta) -> int:
+    """``delta`` in whole microseconds."""
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def yesterday(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -84,53 +38,45 @@ def yesterday(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return _local(today - timedelta(days=1), time(0), zone), _local(today, time(0), zone)
 
 
-def payment_probability(
-    report: PaymentTimeReport | None,
-    dimension: str,
-    segment: str,
-    age: timedelta,
-    horizon: timedelta,
-) -> float | None:
-    """P(paid by ``horizon`` | still unpaid at ``age``) from the segment's Kaplan–Meier curve:
-    ``(S(age) − S(horizon)) / S(age)``. None without a curve for the segment (or the store)."""
-    if report is None:
-        return None
-    curve = _curve(report, dimension, segment) or _curve(report, "all", "all")
-    if curve is None:
-        return None
-    times, survival = curve
-    at_age = _survival_at(times, survival, age.total_seconds())
-    at_horizon = _survival_at(times, survival, horizon.total_seconds())
-    if at_age <= 0:
-        return 0.0
-    return max(0.0, min(1.0, (at_age - at_horizon) / at_age))
-
-
-def _curve(
-    report: PaymentTimeReport, dimension: str, segment: str
-) -> tuple[list[float], list[float]] | None:
-    row = report.segment(dimension, segment)
-    if row is None or not row["sufficient"]:
-        return None
-    return report.curve(dimension, segment)
-
-
-def _survival_at(times: list[float], survival: list[float], at: float) -> float:
-    """S(at) of a right-continuous step curve given at its event times."""
-    index = bisect.bisect_right(times, at) - 1
-    return 1.0 if index < 0 else float(survival[index])
-
-
 def _local(on: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(on, at, tzinfo=zone)
 
 
-def items_text(items: Sequence[str], most: int = 2) -> str:
-    """The first ``most`` item titles for a message, ``"、"``-separated, "…" when cut."""
-    unique = list(dict.fromkeys(items))
-    return "、".join(unique[:most]) + ("…" if len(unique) > most else "")
+def local_sql(instant_us: str) -> str:
+    """The store-time wall clock (a ``TIMESTAMP``) of an instant in microseconds; the query
+    binds the store's zone as ``$zone``."""
+    return f"timezone($zone, make_timestamp({instant_us})::TIMESTAMPTZ)"
 
 
-def amount_text(amount: Decimal) -> str:
-    """An amount as a template parameter: two decimals, no exponent."""
-    return f"{amount.quantize(Decimal('0.01')):f}"
+def into_window_sql(instant_us: str, windows: CallWindows) -> str:
+    """The first instant at or after ``instant_us`` inside one of the call windows (store
+    time), in microseconds; the instant itself when it already is in one or there are no
+    windows. The windows are the settings' clock times (validated ``time`` values, written
+    into the expression); the zone is ``$zone``.
+
+    Today's windows are tried in order (the first whose end is still ahead), then the first
+    window of the next day, which is always ahead."""
+    if not windows:
+        return instant_us
+    ordered = sorted(windows)
+    day = f"{local_sql(instant_us)}::DATE"
+
+    def at(days: int, clock: time) -> str:
+        moment = f"({day} + {days} + TIME '{clock.isoformat()}')"
+        return f"epoch_us(timezone($zone, {moment}))"
+
+    branches = " ".join(
+        f"WHEN {instant_us} < {at(0, closes)} THEN greatest({instant_us}, {at(0, opens)})"
+        for opens, closes in ordered
+    )
+    return f"(CASE {branches} ELSE {at(1, ordered[0][0])} END)"
+
+
+def items_text_sql(titles: str, most: int = 2) -> str:
+    """The first ``most`` distinct titles of the list ``titles``, ``"、"``-separated, with
+    "…" when there were more: the ``item`` of a message."""
+    distinct = f"list_filter({titles}, lambda x, i: list_position({titles}, x) = i)"
+    return (
+        f"(array_to_string(list_slice({distinct}, 1, {most}), '、') "
+        f"|| CASE WHEN len({distinct}) > {most} THEN '…' ELSE '' END)"
+    )

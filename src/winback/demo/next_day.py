@@ -1,6 +1,6 @@
 """The demo's next day: time passes, the dispatcher sends what falls due, buyers answer.
 
-After planning, the demo moves its :class:`~winback.testing.FixedClock` forward in steps
+After planning, the demo moves its :class:`~winback.clock.FixedClock` forward in steps
 (30 minutes by default) through the next day. At each step it
 
 1. asks the simulated buyers (:mod:`winback.demo.responses`) who has paid since the last
@@ -29,6 +29,7 @@ from typing import Final
 from winback import services
 from winback.act.dispatcher import DispatchReport
 from winback.app import App
+from winback.clock import FixedClock
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.responses import OpenOrder, Response, Touch, orders_at, respond
@@ -38,7 +39,6 @@ from winback.model import ActionChannel, ActionStatus, OrderStatus, Platform
 from winback.services import dispatch as dispatch_service
 from winback.services.dispatch import ChannelFactory
 from winback.store import outbox, repo
-from winback.testing import FixedClock
 
 __all__ = ["STEP", "NextDay", "live_next_day"]
 

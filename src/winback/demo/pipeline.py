@@ -31,7 +31,7 @@ from rich.console import Console
 from winback import services
 from winback.act.dispatcher import DispatchReport
 from winback.app import App
-from winback.clock import Clock, SystemClock
+from winback.clock import Clock, FixedClock, SystemClock
 from winback.config import load_settings
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
@@ -48,7 +48,6 @@ from winback.present import recovery_terminal, terminal
 from winback.privacy import mask_contact, mask_text
 from winback.services import dispatch as dispatch_service
 from winback.services import lifecycle, recovery
-from winback.testing import FixedClock
 
 if TYPE_CHECKING:
     from winback.services.diagnosis import Diagnosis

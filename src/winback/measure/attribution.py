@@ -15,8 +15,10 @@ Frames in, frame out. ``actions`` columns: ``action_id`` (int), ``playbook``, ``
 ``actions_sent``, ``orders_reached`` (distinct orders of the sent actions),
 ``orders_recovered``, ``amount_recovered``, ``recovery_rate`` (recovered ÷ reached),
 ``cost`` (SMS/e-mail price per message, agent minutes × the minute cost per task) and
-``roi`` ((amount − cost) ÷ cost; null when nothing was spent). ``docs/measurement.md``
-explains every column.
+``roi`` ((amount − cost) ÷ cost; null when nothing was spent) and, given the re-orders
+(:mod:`winback.decide.reorders`), ``recovered_by_buyer``: reached orders the buyer placed
+again and paid, which are credited to no action (:mod:`winback.measure.by_buyer`).
+``docs/measurement.md`` explains every column.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ RECOVERY_SCHEMA: Final = pa.schema(
         ("recovery_rate", pa.float64()),
         ("cost", _MONEY),
         ("roi", pa.float64()),
+        ("recovered_by_buyer", pa.int64()),
     ]
 )
 
@@ -127,11 +130,18 @@ def attribute(actions: pa.Table, orders: pa.Table, window: timedelta) -> list[At
 
 
 def recovery_table(
-    actions: pa.Table, orders: pa.Table, window: timedelta, costs: Costs | None = None
+    actions: pa.Table,
+    orders: pa.Table,
+    window: timedelta,
+    costs: Costs | None = None,
+    *,
+    reorders: pa.Table | None = None,
 ) -> pa.Table:
     """Actions sent, orders recovered, amount, rate, cost and ROI per playbook, step,
-    channel, template and agent (schema :data:`RECOVERY_SCHEMA`)."""
+    channel, template and agent, and the reached orders the buyer re-ordered and paid
+    (schema :data:`RECOVERY_SCHEMA`)."""
     costs = costs or Costs()
+    by_buyer = _paid_reorder_ids(reorders)
     rows = _sent(actions.to_pylist())
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for action in rows:
@@ -141,6 +151,7 @@ def recovery_table(
         )
         group["sent"] += 1
         group["reached"].update(action["order_ids"] or ())
+        group.setdefault("by_buyer", set()).update(set(action["order_ids"] or ()) & by_buyer)
     action_key = {int(a["action_id"]): _group_key(a) for a in rows}
     for item in attribute(actions, orders, window):
         group = groups[action_key[item.action_id]]
@@ -170,7 +181,15 @@ def _row(key: tuple[Any, ...], group: dict[str, Any], costs: Costs) -> dict[str,
         "recovery_rate": recovered / reached if reached else None,
         "cost": cost,
         "roi": float((amount - cost) / cost) if cost else None,
+        "recovered_by_buyer": len(group.get("by_buyer", ())),
     }
+
+
+def _paid_reorder_ids(reorders: pa.Table | None) -> set[str]:
+    if reorders is None:
+        return set()
+    paid = reorders.filter(reorders["reorder_paid"])
+    return set(paid["order_id"].to_pylist())
 
 
 def _group_key(action: dict[str, Any]) -> tuple[Any, ...]:

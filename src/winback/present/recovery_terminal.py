@@ -37,6 +37,15 @@ def print_plan(console: Console, result: PlanResult) -> None:
         f"{result.unpaid_orders} open unpaid orders, {result.closed_orders} closed yesterday; "
         f"first reminder timing: {result.timing}"
     )
+    for playbook, count in sorted((result.unreachable or {}).items()):
+        console.print(
+            f"{playbook}: {count} orders unreachable (no channel reaches the buyer: no action)"
+        )
+    if result.reordered:
+        console.print(
+            f"{result.reordered} of them placed again by their buyer "
+            f"({result.recovered_by_buyer} paid): no reminder or follow-up"
+        )
     console.print(
         f"{result.planned} actions planned: {result.created} new "
         f"({result.held_out} held out), {result.existing} already in the outbox"
@@ -69,11 +78,21 @@ def _card_body(card: TaskCard) -> str:
             f"history: {history.orders} orders, {history.paid_orders} paid, "
             f"{history.paid_amount} paid in total"
         )
-    if card.params.get("reason_guess"):
+    if card.params.get("closed_at_inferred") == "yes":
         lines.append(
-            f"reason guess: {card.params.get('reason_label', '')} "
-            f"({card.params['reason_guess']}, confidence {card.params.get('reason_confidence')})"
+            f"closed: by {card.params.get('closed_by', '?')} at the latest "
+            "(inferred: the export gives no close time)"
         )
+    elif card.params.get("closed_at"):
+        lines.append(f"closed: {card.params['closed_at']}")
+    if card.params.get("reason_evidence"):
+        lines.append(
+            f"reason guess: {card.params.get('reason_label_en') or card.params['reason_guess']} "
+            f"({card.params['reason_guess']}, confidence {card.params.get('reason_confidence')}), "
+            f"from the words: {card.params['reason_evidence']}"
+        )
+    elif "reason_guess" in card.params:
+        lines.append("reason: unknown (no text says why; read the chat)")
     if card.chat:
         lines.append("last chat lines:")
         lines += [f"  {line.sender}: {line.text}" for line in card.chat]
@@ -98,13 +117,27 @@ def print_recovery(console: Console, report: RecoveryReport) -> None:
     for playbook in sorted({row["playbook"] for row in rows}):
         console.print(_attributed(playbook, [r for r in rows if r["playbook"] == playbook]))
     _print_lift(console, report.lift.to_pylist())
+    _print_by_buyer(console, report.by_buyer.to_pylist()[0])
+
+
+def _print_by_buyer(console: Console, row: dict[str, Any]) -> None:
+    """The orders the buyers recovered themselves: credited to no action."""
+    console.print(
+        f"Recovered by the buyer (placed again and paid; credited to no action): "
+        f"{row['orders_recovered_by_buyer']} orders, {row['amount_recovered_by_buyer']} paid"
+        + (
+            f"; {row['reached_before']} of them had been reminded first"
+            if row["reached_before"]
+            else ""
+        )
+    )
 
 
 def _attributed(playbook: str, rows: list[dict[str, Any]]) -> Table:
     table = Table(title=playbook, title_justify="left")
     agents = any(row["agent"] for row in rows)
     columns = ("step", "channel / template", *(("agent",) if agents else ()), "sent", "reached",
-               "paid", "amount", "rate", "cost", "ROI")  # fmt: skip
+               "paid", "amount", "rate", "cost", "ROI", "by buyer")  # fmt: skip
     for name in columns:
         table.add_column(
             name, justify="left" if name in ("channel / template", "agent") else "right"
@@ -121,6 +154,7 @@ def _attributed(playbook: str, rows: list[dict[str, Any]]) -> Table:
             _pct(row["recovery_rate"]),
             str(row["cost"]),
             _ratio(row["roi"]),
+            str(row["recovered_by_buyer"]),
         )
     return table
 

@@ -15,11 +15,12 @@ import pyarrow as pa
 from winback.analyse.orders_as_of import orders_as_of
 from winback.app import App
 from winback.config import Settings
+from winback.contracts import ORDERS
 from winback.model import OrderStatus
 from winback.store import frames
 from winback.store.types import StoreInfo
 
-__all__ = ["orders_known", "statuses_known"]
+__all__ = ["orders_known", "orders_known_in_chunks", "statuses_known"]
 
 
 def orders_known(app: App, info: StoreInfo, settings: Settings, now: datetime) -> pa.Table:
@@ -27,6 +28,26 @@ def orders_known(app: App, info: StoreInfo, settings: Settings, now: datetime) -
     with app.engine.connect() as conn:
         orders = frames.orders_frame(conn, info.id)
     return orders_as_of(orders, as_of=now, close_after=settings.store.close_after)
+
+
+def orders_known_in_chunks(
+    app: App, info: StoreInfo, settings: Settings, now: datetime, columns: Sequence[str]
+) -> pa.Table:
+    """:func:`orders_known` reduced to ``columns`` (of ``ORDERS_AS_OF``), read and judged a
+    chunk at a time by the same rule: the same rows, in no particular order, without ever
+    holding the whole store's orders with every column (a plan over a million orders)."""
+    kept = list(columns)
+    parts = []
+    with app.engine.connect() as conn:
+        for chunk in frames.orders_frame_chunks(conn, info.id):
+            judged = orders_as_of(chunk, as_of=now, close_after=settings.store.close_after)
+            parts.append(judged.select(kept))
+    if not parts:
+        empty = orders_as_of(
+            ORDERS.empty_table(), as_of=now, close_after=settings.store.close_after
+        )
+        return empty.select(kept)
+    return pa.concat_tables(parts)
 
 
 def statuses_known(

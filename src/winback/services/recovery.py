@@ -9,10 +9,9 @@ quiet hours and caps in one place.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -33,24 +32,28 @@ from winback.analyse.payment_time import (
 from winback.analyse.reasons import LossReason, Prediction, default_classifier
 from winback.app import App
 from winback.config import Settings
-from winback.decide.closed_followup import ReasonGuesser
 from winback.decide.context import PlanningContext
-from winback.decide.plan import plan_recovery
+from winback.decide.plan import facts_needed, plan_recovery, uses_reasons
+from winback.decide.planner import Facts, ReasonGuesser
+from winback.decide.playbooks import planner_for
+from winback.decide.reorders import line_items, reorders
 from winback.decide.timing import yesterday
 from winback.errors import WinbackError
 from winback.measure.attribution import Costs, recovery_table
+from winback.measure.by_buyer import buyer_recoveries
 from winback.measure.experiments import holdout_lift
-from winback.model import Action, ActionStatus, OrderStatus
+from winback.model import TASK_OUTCOMES, Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
 from winback.services import dashboard
-from winback.services.known import orders_known, statuses_known
+from winback.services.known import orders_known, orders_known_in_chunks, statuses_known
+from winback.services.plan_facts import KNOWN_COLUMNS, FactRequest, read_facts
 from winback.services.stores import find_store, store_settings
-from winback.store import outbox, recovery
+from winback.store import frames, outbox, planning_facts, recovery
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
-from winback.store.schema import TASK_OUTCOMES
 
 __all__ = [
     "PlanResult",
+    "RecordedOutcome",
     "RecoveryReport",
     "TaskCard",
     "plan",
@@ -78,6 +81,9 @@ class PlanResult:
     unpaid_orders: int
     closed_orders: int
     timing: str
+    reordered: int = 0
+    recovered_by_buyer: int = 0
+    unreachable: dict[str, int] | None = None
 
     @property
     def planned(self) -> int:
@@ -89,6 +95,9 @@ class PlanResult:
             "now": self.now.isoformat(),
             "unpaid_orders": self.unpaid_orders,
             "closed_orders": self.closed_orders,
+            "reordered": self.reordered,
+            "recovered_by_buyer": self.recovered_by_buyer,
+            "unreachable": dict(sorted((self.unreachable or {}).items())),
             "timing": self.timing,
             "planned": self.planned,
             "created": self.created,
@@ -112,21 +121,51 @@ def plan(app: App, store: str | None = None) -> PlanResult:
 
     The orders are judged as of the app's clock (``--as-of``) by the same rule as the
     diagnosis (:mod:`winback.services.known`): the unpaid orders planned for are exactly
-    D1's unpaid orders at that moment."""
+    D1's unpaid orders at that moment (less those their buyer placed again). The planners
+    get the facts they name (:mod:`winback.services.plan_facts`) and return columns; the
+    actions reach the outbox through its bulk path in one transaction."""
     info = find_store(app, store)
     settings = store_settings(app, info)
     now = app.clock.now()
     zone = ZoneInfo(info.timezone)
     close_after = settings.store.close_after
     start, end = yesterday(now, zone)
-    known = orders_known(app, info, settings, now)
-    with app.engine.connect() as conn:
-        unpaid = recovery.unpaid_orders(
-            conn, info.id, open_unpaid(known)["order_id"].to_pylist(), now=now
-        )
-        closed = recovery.closed_orders(conn, info.id, _closed_between(known, start, end), now=end)
-        heard = recovery.reasons_heard(conn, info.id)
+    known = orders_known_in_chunks(app, info, settings, now, KNOWN_COLUMNS)
+    open_ids = open_unpaid(known)["order_id"].combine_chunks()
+    closed = _closed_between(known, start, end)
+    about = pa.concat_arrays([open_ids, closed["order_id"].combine_chunks()])
+    placed_after = _earliest(known, about, now - close_after)
     report = _payment_report(settings, known, now)
+    books = settings.playbooks
+    with app.engine.connect() as conn:
+        lines = planning_facts.order_lines_since(conn, info.id, placed_after=placed_after, now=now)
+        keys = pc.unique(known.filter(pc.is_in(known["order_id"], value_set=about))["customer_key"])
+        people = planning_facts.buyers(conn, info.id, keys.drop_null().to_pylist())
+        heard = recovery.reasons_heard(conn, info.id) if uses_reasons(books) else []
+    replaced = reorders(
+        known,
+        line_items(lines),
+        window=settings.recovery.reorder_window,
+        close_after=close_after,
+        same_items=settings.recovery.reorder_same_items,
+        among=about,
+    )
+    request = FactRequest(
+        store_id=info.id,
+        now=now,
+        yesterday_end=end,
+        close_after=close_after,
+        known=known,
+        open_ids=open_ids,
+        closed=closed,
+        placed_after=placed_after,
+        lines=lines,
+        reorders=replaced,
+        buyers=people,
+        playbooks=tuple(sorted(books)),
+    )
+    tables = read_facts(app, facts_needed(books), request)
+    del request, known, lines, people
     context = PlanningContext(
         store_id=info.id,
         now=now,
@@ -137,41 +176,67 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         report=report,
         shop=info.name,
     )
-    actions = plan_recovery(
-        context, settings.playbooks, unpaid=unpaid, closed=closed, guess=_guesser(heard)
-    )
+    plans = plan_recovery(context, books, Facts(tables, guess=_guesser(heard)))
+    actions = pa.concat_tables([found.actions for found in plans.values()]) if plans else None
     with outbox.write_transaction(app.engine) as conn:
-        counts = outbox.enqueue(conn, actions, now=now)
+        counts = (
+            outbox.enqueue_table(conn, actions, now=now)
+            if actions is not None
+            else outbox.EnqueueCounts()
+        )
     dashboard.refresh_after_change(app, info.name, panels=dashboard.ACTION_PANELS)
-    groups = Counter((a.playbook, a.step, str(a.channel), a.held_out) for a in actions)
     return PlanResult(
         store=info.name,
         now=now,
-        groups=dict(groups),
+        groups=_groups(actions),
         created=counts.created,
         held_out=counts.held_out,
         existing=counts.existing,
-        unpaid_orders=len(unpaid),
-        closed_orders=len(closed),
+        unpaid_orders=len(open_ids),
+        closed_orders=closed.num_rows,
         timing=_timing(report),
+        reordered=replaced.num_rows,
+        recovered_by_buyer=int(pc.sum(replaced["reorder_paid"]).as_py() or 0),
+        unreachable={name: found.unreachable for name, found in plans.items() if found.unreachable},
     )
 
 
-def _closed_between(
-    known: pa.Table, start: datetime, end: datetime
-) -> dict[str, recovery.ClosedAt]:
-    """The orders closed before payment in [start, end), with their close times."""
-    closed = known.filter(pc.equal(known["status"], "closed"))
-    found: dict[str, recovery.ClosedAt] = {}
-    for order_id, at, inferred in zip(
-        closed["order_id"].to_pylist(),
-        closed["closed_at"].to_pylist(),
-        closed["close_inferred"].to_pylist(),
-        strict=True,
-    ):
-        if at is not None and start <= at < end:
-            found[order_id] = recovery.ClosedAt(at=at, inferred=bool(inferred))
-    return found
+def _groups(actions: pa.Table | None) -> dict[tuple[str, int, str, bool], int]:
+    """Actions planned per (playbook, step, channel, held out)."""
+    if actions is None or actions.num_rows == 0:
+        return {}
+    keys = ["playbook", "step", "channel", "held_out"]
+    counted = actions.select(keys).group_by(keys).aggregate([([], "count_all")])
+    return {
+        (row["playbook"], int(row["step"]), row["channel"], bool(row["held_out"])): int(
+            row["count_all"]
+        )
+        for row in counted.to_pylist()
+    }
+
+
+def _closed_between(known: pa.Table, start: datetime, end: datetime) -> pa.Table:
+    """The orders closed before payment in [start, end): ``order_id``, ``closed_at``,
+    ``close_inferred``."""
+    closed = known.filter(
+        pc.and_(
+            pc.equal(known["status"], "closed"),
+            pc.and_(
+                pc.greater_equal(known["closed_at"], pa.scalar(start, known["closed_at"].type)),
+                pc.less(known["closed_at"], pa.scalar(end, known["closed_at"].type)),
+            ),
+        )
+    )
+    return closed.select(["order_id", "closed_at", "close_inferred"])
+
+
+def _earliest(known: pa.Table, about: pa.Array, floor: datetime) -> datetime:
+    """Just before the earliest placing of the orders ``about`` (open, or closed yesterday),
+    and no later than ``floor``: the window whose lines planning reads."""
+    earliest = pc.min(known.filter(pc.is_in(known["order_id"], value_set=about))["created_at"])
+    moment = earliest.as_py()
+    found = floor if moment is None else min(floor, moment)
+    return found - timedelta(microseconds=1)
 
 
 def _payment_report(
@@ -179,13 +244,15 @@ def _payment_report(
 ) -> PaymentTimeReport | None:
     if history.num_rows == 0:
         return None
-    return payment_time(
+    report = payment_time(
         history,
         now,
         PaymentTimeSettings(
             payment_deadline=settings.store.close_after, min_payers=settings.recovery.min_payers
         ),
     )
+    # planning reads the segments and curves, not the per-order table (a million rows)
+    return replace(report, orders=report.orders.schema.empty_table())
 
 
 def _timing(report: PaymentTimeReport | None) -> str:
@@ -360,9 +427,10 @@ def _script(
 
 
 def _still_open(settings: Settings, action: Action, statuses: dict[str, OrderStatus]) -> bool:
-    """A payment-reminder task is moot once none of its orders is still unpaid."""
+    """A payment-reminder task (a kind whose goal is the payment) is moot once none of its
+    orders is still unpaid."""
     book = settings.playbooks.get(action.playbook)
-    if book is None or book.kind != "unpaid":
+    if book is None or not planner_for(book.kind).goal_is_payment:
         return True
     return any(statuses.get(o) is OrderStatus.PENDING for o in action.order_ids)
 
@@ -384,14 +452,24 @@ def record_task_outcome(
     note: str | None = None,
     agent: str | None = None,
     store: str | None = None,
-) -> TaskOutcome:
+    replace: bool = False,
+) -> RecordedOutcome:
     """Record what an agent achieved on a task: paid, promised, no answer, or refused (with a
-    D3 reason code). The outcome feeds the reason tables (D3) and attribution (M1)."""
+    D3 reason code). The outcome feeds the reason tables (D3) and attribution (M1).
+
+    A task already reported is refused unless ``replace`` says the new report corrects it
+    (both stay on record; the latest counts). A reason explains a refusal: with any other
+    outcome it contradicts it and is refused."""
     if outcome not in TASK_OUTCOMES:
         raise WinbackError(f"unknown outcome {outcome!r}; use one of {', '.join(TASK_OUTCOMES)}")
     if reason is not None and reason not in {code.value for code in LossReason}:
         valid = ", ".join(code.value for code in LossReason)
         raise WinbackError(f"unknown reason code {reason!r}; valid codes: {valid}")
+    if reason is not None and outcome != "refused":
+        raise WinbackError(
+            f"--reason explains a refusal: it goes with --outcome refused, not {outcome} "
+            "(put anything else in --note)"
+        )
     info = find_store(app, store)
     now = app.clock.now()
     with app.engine.begin() as conn:
@@ -404,6 +482,14 @@ def record_task_outcome(
             )
         if action.status == ActionStatus.HELD_OUT:
             raise WinbackError(f"action {action_id} is held out (control group): not a task")
+        before = recovery.task_outcomes_of(conn, info.id).get(action_id)
+        if before is not None and not replace:
+            raise WinbackError(
+                f"task {action_id} was already reported: {before.outcome} by "
+                f"{before.agent or 'an unnamed agent'} at "
+                f"{before.recorded_at.astimezone(ZoneInfo(info.timezone)):%Y-%m-%d %H:%M}; "
+                "give --replace to record this outcome instead"
+            )
         recovery.record_task_outcome(
             conn,
             info.id,
@@ -414,7 +500,28 @@ def record_task_outcome(
             agent=agent,
             now=now,
         )
-        return recovery.task_outcomes_of(conn, info.id)[action_id]
+        recorded = recovery.task_outcomes_of(conn, info.id)[action_id]
+    return RecordedOutcome(recorded, before.outcome if before is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedOutcome:
+    """An agent's report as recorded, and the outcome it replaced (None: the first)."""
+
+    outcome: TaskOutcome
+    replaced: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        recorded = self.outcome
+        return {
+            "action_id": recorded.action_id,
+            "outcome": recorded.outcome,
+            "reason": recorded.reason,
+            "note": recorded.note,
+            "agent": recorded.agent,
+            "recorded_at": recorded.recorded_at.isoformat(),
+            "replaced": self.replaced,
+        }
 
 
 # -- the recovery report (M1, M2, W5) --------------------------------------------------------
@@ -422,14 +529,16 @@ def record_task_outcome(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RecoveryReport:
-    """Attributed recovery per playbook/step/channel/template/agent, and per playbook the
-    incremental recovery against the holdout (docs/measurement.md)."""
+    """Attributed recovery per playbook/step/channel/template/agent, per playbook the
+    incremental recovery against the holdout, and the orders the buyers recovered themselves
+    by ordering again (docs/measurement.md)."""
 
     store: str
     now: datetime
     window_hours: float
     table: pa.Table
     lift: pa.Table
+    by_buyer: pa.Table
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -438,6 +547,7 @@ class RecoveryReport:
             "attribution_window_hours": self.window_hours,
             "recovery": _json_rows(self.table),
             "holdout": _json_rows(self.lift),
+            "recovered_by_buyer": _json_rows(self.by_buyer)[0],
         }
 
 
@@ -450,6 +560,14 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
     orders = orders_known(app, info, settings, now)
     with app.engine.connect() as conn:
         actions = recovery.actions_frame(conn, info.id)
+        lines = frames.order_lines_frame(conn, info.id)
+    replaced = reorders(
+        orders,
+        line_items(lines),
+        window=settings.recovery.reorder_window,
+        close_after=settings.store.close_after,
+        same_items=settings.recovery.reorder_same_items,
+    )
     window = settings.recovery.attribution_window
     prices = settings.channels.costs
     costs = Costs(
@@ -463,8 +581,9 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         store=info.name,
         now=now,
         window_hours=window.total_seconds() / 3600,
-        table=recovery_table(actions, orders, window, costs),
+        table=recovery_table(actions, orders, window, costs, reorders=replaced),
         lift=holdout_lift(actions, orders, window, now=now),
+        by_buyer=buyer_recoveries(replaced, actions, orders, window),
     )
 
 

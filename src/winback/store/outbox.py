@@ -13,13 +13,18 @@ Writes take a connection and never commit: the caller owns the transaction. Use
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from sqlalchemy import (
     Connection,
     Engine,
@@ -32,8 +37,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import sqlite
 
+from winback.contracts import PLANNED_ACTIONS, planned_actions_table
 from winback.model import (
     Action,
     ActionChannel,
@@ -45,6 +50,7 @@ from winback.model import (
     advance_action,
     contact_address,
 )
+from winback.store._bulk import Bulk
 from winback.store.schema import (
     action_attempts,
     action_orders,
@@ -54,8 +60,7 @@ from winback.store.schema import (
     orders,
     stores,
     suppressions,
-    to_minor_units,
-    to_utc,
+    to_epoch_us,
 )
 
 __all__ = [
@@ -71,6 +76,7 @@ __all__ = [
     "defer",
     "due_actions",
     "enqueue",
+    "enqueue_table",
     "finish",
     "is_suppressed",
     "list_actions",
@@ -134,88 +140,246 @@ def enqueue(conn: Connection, planned: Sequence[PlannedAction], *, now: datetime
     """Store planned actions; a key already stored for the store is left as it is.
 
     Idempotent on (store, key): planning twice, or two planners at once, store each action
-    once. A held-out action is stored with status ``held_out`` and is never sent.
+    once (a key given twice: the last one). A held-out action is stored with status
+    ``held_out`` and is never sent. The same bulk path as :func:`enqueue_table`.
     """
     unique = list({(p.store_id, p.key): p for p in planned}.values())
-    created = held = 0
-    for start in range(0, len(unique), CHUNK):
-        chunk = unique[start : start + CHUNK]
-        by_key = {(p.store_id, p.key): p for p in chunk}
-        links = []
-        for row in _insert_new(conn, [_action_row(p, now) for p in chunk]):
-            created += 1
-            held += row.status == ActionStatus.HELD_OUT
-            for order_id in by_key[(row.store_id, row.key)].order_ids:
-                links.append({"action_id": row.id, "order_id": order_id, "store_id": row.store_id})
-        if links:
-            _insert_links(conn, links)
-    return EnqueueCounts(created=created, held_out=held, existing=len(unique) - created)
+    return enqueue_table(conn, planned_actions_table(unique), now=now)
 
 
-# PostgreSQL: one INSERT … SELECT FROM unnest(arrays) per chunk. Row-by-row VALUES lists of
-# thousands of parameters cost more to build and parse than to store.
-_PG_COLUMNS: Final = (
-    ("store_id", "bigint"), ("key", "text"), ("playbook", "text"), ("step", "integer"),
-    ("channel", "text"), ("purpose", "text"), ("status", "text"), ("customer_id", "bigint"),
-    ("order_ids", "text"), ("amount", "bigint"), ("template", "text"), ("params", "text"),
-    ("due_at", "timestamptz"), ("expires_at", "timestamptz"), ("created_at", "timestamptz"),
-    ("updated_at", "timestamptz"), ("attempts", "integer"),
-)  # fmt: skip
-_PG_INSERT: Final = text(
-    f"INSERT INTO actions ({', '.join(name for name, _ in _PG_COLUMNS)}) "
-    "SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _PG_COLUMNS)
-    + ") ON CONFLICT (store_id, key) DO NOTHING RETURNING id, store_id, key, status"
-)
-_PG_LINKS: Final = text(
-    "INSERT INTO action_orders (action_id, order_id, store_id) SELECT * FROM unnest("
-    "CAST(:action_id AS bigint[]), CAST(:order_id AS text[]), CAST(:store_id AS bigint[]))"
-)
+def enqueue_table(conn: Connection, planned: pa.Table, *, now: datetime) -> EnqueueCounts:
+    """Store a :data:`~winback.contracts.PLANNED_ACTIONS` table, with each new action's order
+    links, in the caller's transaction; keys already stored are left as they are (a key
+    given twice: the last row). Rows keep their order, so new ids follow it.
 
-
-def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> list[Any]:
-    """Insert the rows whose (store, key) is new; the inserted ones' id, store, key, status."""
+    The bulk path of planning at scale: on PostgreSQL the rows travel by ``COPY`` into a
+    temporary table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`` writes the
+    actions and their links; on SQLite multi-row ``INSERT … ON CONFLICT DO NOTHING``
+    statements (the caller holds the write lock: :func:`write_transaction`), then the new ids
+    are read back to write the links.
+    """
+    planned = _last_per_key(planned.select(PLANNED_ACTIONS.names))
+    if planned.num_rows == 0:
+        return EnqueueCounts()
     if conn.dialect.name == "postgresql":
-        arrays = {name: [row[name] for row in rows] for name, _ in _PG_COLUMNS}
-        arrays["amount"] = [to_minor_units(v) for v in arrays["amount"]]
-        for name in ("due_at", "expires_at", "created_at", "updated_at"):
-            arrays[name] = [None if v is None else to_utc(v) for v in arrays[name]]
-        return list(conn.execute(_PG_INSERT, arrays))
-    statement = (
-        sqlite.insert(actions)
-        .on_conflict_do_nothing()
-        .returning(actions.c.id, actions.c.store_id, actions.c.key, actions.c.status)
-    )
-    return list(conn.execute(statement, rows))
-
-
-def _insert_links(conn: Connection, links: list[dict[str, Any]]) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(_PG_LINKS, {name: [link[name] for link in links] for name in links[0]})
+        created, held = _enqueue_postgres(conn, planned, now)
     else:
-        conn.execute(insert(action_orders), links)
+        created, held = _enqueue_sqlite(conn, planned, now)
+    return EnqueueCounts(created=created, held_out=held, existing=planned.num_rows - created)
 
 
-def _action_row(p: PlannedAction, now: datetime) -> dict[str, Any]:
+def _last_per_key(planned: pa.Table) -> pa.Table:
+    """``planned`` with one row per (store, key): the last one given, in first-seen order."""
+    keys = pc.binary_join_element_wise(
+        pc.cast(planned["store_id"], pa.string()), planned["key"], "\x1f"
+    )
+    if pc.count_distinct(keys).as_py() == planned.num_rows:
+        return planned
+    last: dict[str, int] = {}
+    for position, key in enumerate(keys.to_pylist()):
+        last[key] = position  # dict keeps the first-seen position of the key
+    return planned.take(pa.array(list(last.values()), pa.int64()))
+
+
+def _canonical(planned: pa.Table, now: datetime) -> dict[str, list[Any]]:
+    """The action rows' columns in the store's canonical forms (instants as microseconds,
+    money as minor units, the order ids and parameters as JSON text)."""
+    now_us = to_epoch_us(now)
+    count = planned.num_rows
+    held = planned["held_out"].to_pylist()
     return {
-        "store_id": p.store_id,
-        "key": p.key,
-        "playbook": p.playbook,
-        "step": p.step,
-        "channel": str(p.channel),
-        "purpose": str(p.purpose),
-        "status": str(ActionStatus.HELD_OUT if p.held_out else ActionStatus.PLANNED),
-        "customer_id": p.customer_id,
-        "order_ids": json.dumps(list(dict.fromkeys(p.order_ids))),
-        "amount": p.amount,
-        "template": p.template,
-        "params": json.dumps(dict(p.params), ensure_ascii=False, sort_keys=True),
-        "due_at": p.due_at,
-        "expires_at": p.expires_at,
-        "created_at": now,
-        "updated_at": now,
-        "attempts": 0,
+        "store_id": planned["store_id"].to_pylist(),
+        "key": planned["key"].to_pylist(),
+        "playbook": planned["playbook"].to_pylist(),
+        "step": planned["step"].to_pylist(),
+        "channel": planned["channel"].to_pylist(),
+        "purpose": planned["purpose"].to_pylist(),
+        "status": [_HELD if h else _PLANNED for h in held],
+        "customer_id": planned["customer_id"].to_pylist(),
+        "order_ids": [
+            json.dumps(list(dict.fromkeys(ids or ())), ensure_ascii=False)
+            for ids in planned["order_ids"].to_pylist()
+        ],
+        "amount": _minor_units(planned["amount"]),
+        "template": planned["template"].to_pylist(),
+        "params": planned["params"].to_pylist(),
+        "due_at": planned["due_at"].cast(pa.int64()).to_pylist(),
+        "expires_at": planned["expires_at"].cast(pa.int64()).to_pylist(),
+        "created_at": [now_us] * count,
+        "updated_at": [now_us] * count,
+        "attempts": [0] * count,
     }
+
+
+_HELD: Final = ActionStatus.HELD_OUT.value
+_PLANNED: Final = ActionStatus.PLANNED.value
+_COLUMNS: Final = (
+    "store_id", "key", "playbook", "step", "channel", "purpose", "status", "customer_id",
+    "order_ids", "amount", "template", "params", "due_at", "expires_at", "created_at",
+    "updated_at", "attempts",
+)  # fmt: skip
+ENQUEUE_ROWS: Final = 25_000
+"""Actions written per part by :func:`enqueue_table`."""
+_SQLITE_ROWS: Final = 100
+"""Action rows per SQLite statement: SQLite rebuilds a ``CHECK (x IN (…))`` list per
+statement, so one statement per row would cost a fifth more (see ``store._bulk``)."""
+
+
+def _minor_units(amounts: pa.ChunkedArray) -> list[int]:
+    """Amounts (``decimal128(18, 2)``) as integer minor units: exact, and refused (an Arrow
+    error) for a value with more than two places."""
+    cents = pc.multiply(amounts, pa.scalar(Decimal(100), pa.decimal128(3, 0)))
+    values: list[int] = cents.cast(pa.int64()).to_pylist()
+    return values
+
+
+def _enqueue_sqlite(conn: Connection, planned: pa.Table, now: datetime) -> tuple[int, int]:
+    """Write the actions :data:`ENQUEUE_ROWS` at a time (so a large plan never becomes all its
+    rows in Python at once), each part's links after its new ids are read back."""
+    created = held = 0
+    for start in range(0, planned.num_rows, ENQUEUE_ROWS):
+        part = planned.slice(start, ENQUEUE_ROWS)
+        part_created, part_held = _enqueue_sqlite_part(conn, part, now)
+        created += part_created
+        held += part_held
+    return created, held
+
+
+def _enqueue_sqlite_part(conn: Connection, planned: pa.Table, now: datetime) -> tuple[int, int]:
+    before = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM actions")).scalar() or 0)
+    columns = _canonical(planned, now)
+    rows = list(zip(*(columns[name] for name in _COLUMNS), strict=True))
+    marks = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    head = f"INSERT INTO actions ({', '.join(_COLUMNS)}) VALUES "
+    tail = " ON CONFLICT (store_id, key) DO NOTHING"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        whole = len(rows) - len(rows) % _SQLITE_ROWS
+        many = head + ", ".join([marks] * _SQLITE_ROWS) + tail
+        for start in range(0, whole, _SQLITE_ROWS):
+            cursor.execute(many, [v for row in rows[start : start + _SQLITE_ROWS] for v in row])
+        if whole < len(rows):
+            cursor.executemany(head + marks + tail, rows[whole:])
+    finally:
+        cursor.close()
+    del rows
+    new = conn.execute(
+        text("SELECT id, store_id, key, status FROM actions WHERE id > :before ORDER BY id"),
+        {"before": before},
+    ).all()
+    position = {
+        (store, key): i
+        for i, (store, key) in enumerate(zip(columns["store_id"], columns["key"], strict=True))
+    }
+    order_ids = planned["order_ids"].to_pylist()
+    links = []
+    held = 0
+    for action_id, store_id, key, status in new:
+        at = position.get((store_id, key))
+        if at is None:
+            continue
+        held += status == _HELD
+        links += [
+            (action_id, order_id, store_id) for order_id in dict.fromkeys(order_ids[at] or ())
+        ]
+    Bulk(conn).insert(action_orders, ("action_id", "order_id", "store_id"), links)
+    return len(new), held
+
+
+_PG_STAGE: Final = (
+    "CREATE TEMP TABLE planned_stage (position bigint, store_id bigint, key text, "
+    "playbook text, step integer, channel text, purpose text, status text, customer_id bigint, "
+    "order_ids text, amount bigint, template text, params text, due_at bigint, "
+    "expires_at bigint)"
+)
+_PG_LINK_STAGE: Final = "CREATE TEMP TABLE planned_link_stage (position bigint, order_id text)"
+_PG_WRITE: Final = text(
+    "WITH new AS ("
+    " INSERT INTO actions (store_id, key, playbook, step, channel, purpose, status,"
+    " customer_id, order_ids, amount, template, params, due_at, expires_at, created_at,"
+    " updated_at, attempts)"
+    " SELECT store_id, key, playbook, step, channel, purpose, status, customer_id, order_ids,"
+    " amount, template, params,"
+    " TIMESTAMPTZ 'epoch' + due_at * INTERVAL '1 microsecond',"
+    " TIMESTAMPTZ 'epoch' + expires_at * INTERVAL '1 microsecond', :now, :now, 0"
+    " FROM planned_stage ORDER BY position"
+    " ON CONFLICT (store_id, key) DO NOTHING"
+    " RETURNING id, store_id, key, status"
+    "), linked AS ("
+    " INSERT INTO action_orders (action_id, order_id, store_id)"
+    " SELECT new.id, l.order_id, new.store_id FROM new"
+    " JOIN planned_stage p ON p.store_id = new.store_id AND p.key = new.key"
+    " JOIN planned_link_stage l ON l.position = p.position"
+    " RETURNING 1"
+    ") SELECT count(*), count(*) FILTER (WHERE status = 'held_out') FROM new"
+)
+
+
+def _enqueue_postgres(conn: Connection, planned: pa.Table, now: datetime) -> tuple[int, int]:
+    """COPY the rows into temporary tables (CSV written by Arrow, :data:`ENQUEUE_ROWS` at a
+    time), then one statement writes the new actions and their links."""
+    conn.execute(text("DROP TABLE IF EXISTS planned_stage, planned_link_stage"))
+    conn.execute(text(_PG_STAGE))
+    conn.execute(text(_PG_LINK_STAGE))
+    starts = range(0, planned.num_rows, ENQUEUE_ROWS)
+    _copy_csv(conn, "planned_stage", (_stage(planned, start) for start in starts))
+    _copy_csv(conn, "planned_link_stage", (_links(planned, start) for start in starts))
+    created, held = conn.execute(_PG_WRITE, {"now": now}).one()
+    conn.execute(text("DROP TABLE planned_stage, planned_link_stage"))
+    return int(created), int(held)
+
+
+def _stage(planned: pa.Table, first: int) -> pa.Table:
+    """Rows of ``planned_stage`` for the part of ``planned`` from row ``first``."""
+    part = planned.slice(first, ENQUEUE_ROWS)
+    return pa.table(
+        {
+            "position": pa.array(range(first, first + part.num_rows), pa.int64()),
+            "store_id": part["store_id"],
+            "key": part["key"],
+            "playbook": part["playbook"],
+            "step": part["step"],
+            "channel": part["channel"],
+            "purpose": part["purpose"],
+            "status": pc.if_else(part["held_out"], _HELD, _PLANNED),
+            "customer_id": part["customer_id"],
+            "order_ids": pa.array(
+                [json.dumps(list(dict.fromkeys(ids or ())), ensure_ascii=False)
+                 for ids in part["order_ids"].to_pylist()],
+                pa.string(),
+            ),
+            "amount": pa.array(_minor_units(part["amount"]), pa.int64()),
+            "template": part["template"],
+            "params": part["params"],
+            "due_at": part["due_at"].cast(pa.int64()),
+            "expires_at": part["expires_at"].cast(pa.int64()),
+        }
+    )  # fmt: skip
+
+
+def _links(planned: pa.Table, first: int) -> pa.Table:
+    """Rows of ``planned_link_stage`` for the part of ``planned`` from row ``first``: one per
+    (action, order), an order named twice by one action linked once."""
+    part = planned.slice(first, ENQUEUE_ROWS)
+    owners = pc.add(pc.list_parent_indices(part["order_ids"]).cast(pa.int64()), first)
+    links = pa.table({"position": owners, "order_id": pc.list_flatten(part["order_ids"])})
+    return links.group_by(["position", "order_id"], use_threads=False).aggregate([])
+
+
+def _copy_csv(conn: Connection, table: str, parts: Iterator[pa.Table]) -> None:
+    """``COPY table FROM STDIN`` in CSV, each part's bytes written by Arrow in one pass."""
+    columns = {
+        "planned_stage": "position, store_id, key, playbook, step, channel, purpose, status, "
+        "customer_id, order_ids, amount, template, params, due_at, expires_at",
+        "planned_link_stage": "position, order_id",
+    }[table]
+    driver: Any = conn.connection.driver_connection
+    statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for part in parts:
+            buffer = io.BytesIO()
+            pa_csv.write_csv(part, buffer, pa_csv.WriteOptions(include_header=False))
+            copy.write(buffer.getbuffer())
 
 
 # -- claiming and finishing -----------------------------------------------------------------

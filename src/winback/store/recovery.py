@@ -1,14 +1,15 @@
-"""Named queries of the recovery engine (PRODUCT R1–R3, R5): what planning and the agent
-worklist read, and the outcomes agents record.
+"""Named queries of the recovery engine (PRODUCT R1–R3, R5, M1): what the agents' worklist
+and the recovery report read, and the outcomes agents record. What planning reads is
+:mod:`winback.store.planning_facts`.
 
-Reads return the frozen facts of :mod:`winback.decide.facts` (or small values of this
-module); writes take a connection and never commit.
+Reads return small frozen values of this module or Arrow frames; writes take a connection and
+never commit.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,34 +18,22 @@ from typing import Any, Final
 import pyarrow as pa
 from sqlalchemy import Connection, case, func, insert, select
 
-from winback.decide.facts import Buyer, ClosedOrder, UnpaidOrder
-from winback.model import Channel, OrderStatus
-from winback.store.schema import (
-    actions,
-    chat_messages,
-    consents,
-    customers,
-    order_lines,
-    orders,
-    task_outcomes,
-)
+from winback.model import OrderStatus
+from winback.store.schema import actions, chat_messages, orders, task_outcomes
 
 __all__ = [
     "ACTIONS_FRAME",
     "BuyerHistory",
     "ChatLine",
-    "ClosedAt",
     "TaskAction",
     "TaskOutcome",
     "actions_frame",
     "buyer_histories",
-    "closed_orders",
     "last_chat_lines",
     "reasons_heard",
     "record_task_outcome",
     "task_action",
     "task_outcomes_of",
-    "unpaid_orders",
 ]
 
 CHUNK: Final = 500
@@ -81,115 +70,6 @@ class TaskOutcome:
     note: str | None
     agent: str | None
     recorded_at: datetime
-
-
-def unpaid_orders(
-    conn: Connection, store_id: int, order_ids: Sequence[str], *, now: datetime
-) -> list[UnpaidOrder]:
-    """The orders ``order_ids`` (those open and unpaid at ``now``, as
-    :func:`winback.analyse.orders_as_of.open_unpaid` judged them), oldest first, with their
-    buyers (paid history before ``now``, contacts, masked flags, consents)."""
-    rows: list[Any] = []
-    for start in range(0, len(order_ids), CHUNK):
-        query = select(
-            orders.c.order_id,
-            orders.c.created_at,
-            orders.c.total_amount,
-            orders.c.customer_id,
-            orders.c.payment_method,
-            orders.c.platform,
-            orders.c.id,
-            _has_remark(),
-        ).where(
-            orders.c.store_id == store_id,
-            orders.c.order_id.in_(order_ids[start : start + CHUNK]),
-        )
-        rows += conn.execute(query).all()
-    rows.sort(key=lambda row: (row.created_at, row.id))
-    buyers = _buyers(conn, {row.customer_id for row in rows if row.customer_id}, now)
-    items = _item_titles(conn, store_id, [row.order_id for row in rows])
-    return [
-        UnpaidOrder(
-            order_id=row.order_id,
-            status=OrderStatus.PENDING,
-            created_at=row.created_at,
-            amount=row.total_amount,
-            buyer=buyers.get(row.customer_id) or Buyer(None, None),
-            has_remark=bool(row.has_remark),
-            payment_method=row.payment_method,
-            platform=row.platform,
-            items=items.get(row.order_id, ()),
-        )
-        for row in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class ClosedAt:
-    """When an order closed before payment, and whether that time is inferred (the export
-    gave none: the platform's deadline is assumed) rather than read from the data."""
-
-    at: datetime
-    inferred: bool
-
-
-def closed_orders(
-    conn: Connection,
-    store_id: int,
-    closed: Mapping[str, ClosedAt],
-    *,
-    now: datetime,
-    chat_lines: int = 5,
-) -> list[ClosedOrder]:
-    """The orders ``closed`` (closed before payment, as
-    :func:`winback.analyse.orders_as_of.orders_as_of` judged them, with their close times),
-    with the close/cancel reason and the buyer's last ``chat_lines`` messages before ``now``
-    as texts for a reason guess; earliest closed first."""
-    rows: list[Any] = []
-    order_ids = list(closed)
-    for start in range(0, len(order_ids), CHUNK):
-        query = select(
-            orders.c.order_id,
-            orders.c.created_at,
-            orders.c.total_amount,
-            orders.c.customer_id,
-            orders.c.close_reason,
-            orders.c.cancel_reason,
-            orders.c.id,
-            _has_remark(),
-        ).where(
-            orders.c.store_id == store_id,
-            orders.c.order_id.in_(order_ids[start : start + CHUNK]),
-        )
-        rows += conn.execute(query).all()
-    rows.sort(key=lambda row: (closed[row.order_id].at, row.id))
-    ids = {row.customer_id for row in rows if row.customer_id}
-    buyers = _buyers(conn, ids, now)
-    chats = last_chat_lines(conn, store_id, ids, limit=chat_lines, sender="buyer", before=now)
-    items = _item_titles(conn, store_id, [row.order_id for row in rows])
-    return [
-        ClosedOrder(
-            order_id=row.order_id,
-            status=OrderStatus.CLOSED,
-            created_at=row.created_at,
-            closed_at=closed[row.order_id].at,
-            close_inferred=closed[row.order_id].inferred,
-            amount=row.total_amount,
-            buyer=buyers.get(row.customer_id) or Buyer(None, None),
-            has_remark=bool(row.has_remark),
-            texts=tuple(
-                text
-                for text in (
-                    row.close_reason,
-                    row.cancel_reason,
-                    *(line.text for line in chats.get(row.customer_id, ())),
-                )
-                if text
-            ),
-            items=items.get(row.order_id, ()),
-        )
-        for row in rows
-    ]
 
 
 def last_chat_lines(
@@ -303,94 +183,6 @@ def task_outcomes_of(conn: Connection, store_id: int) -> dict[int, TaskOutcome]:
         .order_by(task_outcomes.c.recorded_at, task_outcomes.c.id)
     )
     return {row.action_id: TaskOutcome(**row._mapping) for row in conn.execute(query)}
-
-
-def _buyers(conn: Connection, customer_ids: set[int], now: datetime) -> dict[int, Buyer]:
-    """Buyers with their paid history before ``now``, contacts and consents."""
-    found: dict[int, Buyer] = {}
-    for chunk in _chunks(customer_ids):
-        paid = dict(_paid_before(conn, chunk, now))
-        granted, refused = _consents(conn, chunk)
-        for row in conn.execute(select(customers).where(customers.c.id.in_(chunk))):
-            count, amount = paid.get(row.id, (0, Decimal(0)))
-            found[row.id] = Buyer(
-                customer_id=row.id,
-                customer_key=row.customer_key,
-                paid_orders=count,
-                paid_amount=amount,
-                phone_known=bool(row.phone),
-                phone_masked=bool(row.phone_masked),
-                email_known=bool(row.email),
-                email_masked=bool(row.email_masked),
-                granted=frozenset(granted.get(row.id, ())),
-                refused=frozenset(refused.get(row.id, ())),
-            )
-    return found
-
-
-def _paid_before(
-    conn: Connection, chunk: list[int], now: datetime
-) -> Iterator[tuple[int, tuple[int, Decimal]]]:
-    query = (
-        select(
-            orders.c.customer_id,
-            func.count(),
-            func.coalesce(func.sum(orders.c.paid_amount), 0),
-        )
-        .where(
-            orders.c.customer_id.in_(chunk),
-            orders.c.status.in_(PAID),
-            orders.c.paid_at < now,
-        )
-        .group_by(orders.c.customer_id)
-    )
-    for customer_id, count, amount in conn.execute(query):
-        yield customer_id, (int(count), _money(amount))
-
-
-def _consents(
-    conn: Connection, chunk: list[int]
-) -> tuple[dict[int, set[Channel]], dict[int, set[Channel]]]:
-    """The latest consent statement per (customer, channel), split into yes and no."""
-    latest: dict[tuple[int, str], bool | None] = {}
-    query = (
-        select(consents.c.customer_id, consents.c.channel, consents.c.granted)
-        .where(consents.c.customer_id.in_(chunk))
-        .order_by(consents.c.recorded_at, consents.c.id)
-    )
-    for customer_id, channel, granted in conn.execute(query):
-        latest[(customer_id, channel)] = granted
-    yes: dict[int, set[Channel]] = {}
-    no: dict[int, set[Channel]] = {}
-    for (customer_id, channel), granted in latest.items():
-        if granted is not None:
-            (yes if granted else no).setdefault(customer_id, set()).add(Channel(channel))
-    return yes, no
-
-
-def _item_titles(
-    conn: Connection, store_id: int, order_ids: list[str]
-) -> dict[str, tuple[str, ...]]:
-    """order id → its line titles, in line order."""
-    found: dict[str, list[str]] = {}
-    for start in range(0, len(order_ids), CHUNK):
-        chunk = order_ids[start : start + CHUNK]
-        query = (
-            select(orders.c.order_id, order_lines.c.title)
-            .join(order_lines, order_lines.c.order_row_id == orders.c.id)
-            .where(orders.c.store_id == store_id, orders.c.order_id.in_(chunk))
-            .order_by(orders.c.order_id, order_lines.c.id)
-        )
-        for order_id, title in conn.execute(query):
-            found.setdefault(order_id, []).append(title)
-    return {order_id: tuple(titles) for order_id, titles in found.items()}
-
-
-def _has_remark() -> Any:
-    return (
-        (func.coalesce(orders.c.buyer_message, "") != "")
-        | (func.coalesce(orders.c.seller_remark, "") != "")
-    ).label("has_remark")
 
 
 def _paid_flag() -> Any:

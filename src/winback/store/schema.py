@@ -41,6 +41,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from winback.model import TASK_OUTCOMES
+
 _HUNDRED: Final = Decimal(100)
 
 NAMING_CONVENTION: Final = {
@@ -557,7 +559,7 @@ suppressions = Table(
     Index(None, "store_id", "customer_id"),
 )
 
-TASK_OUTCOMES: Final = ("paid", "promised", "no_answer", "refused")
+# TASK_OUTCOMES (paid, promised, no_answer, refused) is winback.model's: the CLI offers them too.
 
 # What an agent reported after a phone or platform-chat task (PRODUCT R3): append-only, the
 # newest row per action is its outcome. ``reason`` is a D3 loss-reason code (refusals).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from winback.ingest.records import Rejection
 
@@ -109,3 +110,25 @@ class StoreSummary:
     @property
     def orders(self) -> int:
         return sum(s.orders for s in self.orders_by_status)
+
+
+InboxSource = Literal["shopify", "woocommerce", "events"]
+InboxState = Literal["pending", "applied", "ignored", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """An event as received: where it comes from, what makes it unique, and its raw body.
+    ``resource_updated_at`` is the resource's own last-modified time, which orders the
+    events of one resource however they arrive."""
+
+    source: InboxSource
+    event_key: str
+    topic: str
+    resource: str
+    resource_id: str | None
+    resource_updated_at: datetime | None
+    webhook_id: str | None
+    triggered_at: datetime | None
+    body: str
+    state: InboxState = "pending"

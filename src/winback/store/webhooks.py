@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from winback.ingest.records import Rejection
 from winback.store import repo
 from winback.store.schema import webhook_events
+from winback.store.types import InboxEvent, InboxSource, InboxState
 
 log = logging.getLogger("winback.webhooks")
 
@@ -40,34 +41,14 @@ __all__ = [
     "stores_with_pending",
 ]
 
-Source = Literal["shopify", "woocommerce", "events"]
-State = Literal["pending", "applied", "ignored", "rejected"]
 CHUNK: Final = 400
 _LOCK_BASE: Final = 0x77B_0000_0000  # "wb" inbox locks: this + store id
 
 
 @dataclass(frozen=True, slots=True)
-class InboxEvent:
-    """An event as received: where it comes from, what makes it unique, and its raw body.
-    ``resource_updated_at`` is the resource's own last-modified time, which orders the
-    events of one resource however they arrive."""
-
-    source: Source
-    event_key: str
-    topic: str
-    resource: str
-    resource_id: str | None
-    resource_updated_at: datetime | None
-    webhook_id: str | None
-    triggered_at: datetime | None
-    body: str
-    state: State = "pending"
-
-
-@dataclass(frozen=True, slots=True)
 class StoredEvent:
     id: int
-    source: Source
+    source: InboxSource
     topic: str
     resource: str
     resource_id: str | None
@@ -75,7 +56,7 @@ class StoredEvent:
     triggered_at: datetime | None
     received_at: datetime
     body: str
-    state: State
+    state: InboxState
 
 
 def store_event(conn: Connection, store_id: int, event: InboxEvent, *, now: datetime) -> bool:
@@ -206,7 +187,7 @@ def events_of(
 def mark(
     conn: Connection,
     ids: Iterable[int],
-    state: State,
+    state: InboxState,
     *,
     now: datetime,
     problem: str | None = None,

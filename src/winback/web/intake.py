@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from fastapi.concurrency import run_in_threadpool
 
-from winback.store.webhooks import InboxEvent
+from winback.store.types import InboxEvent
 
 __all__ = ["Intake"]
 

@@ -166,6 +166,11 @@ class RecoveryOut(_Out):
     attribution_window_hours: float
     recovery: list[dict[str, Any]]
     holdout: list[dict[str, Any]]
+    recovered_by_buyer: dict[str, Any] = Field(
+        description="lost or unpaid orders the buyer re-ordered and paid without us "
+        "(orders_recovered_by_buyer, amount_recovered_by_buyer, reached_before): never "
+        "counted as recovered by winback."
+    )
 
 
 class DiagnosisOut(_Out):

@@ -46,12 +46,13 @@ def record_outcome(action_id: ActionId, body: OutcomeIn, access: Writer, ctx: Co
         status = 404 if str(error).startswith("no action") else 400
         raise HTTPException(status, str(error)) from None
     ctx.figures_changed(access.store.name)
+    recorded = done.outcome
     return {
-        "outcome": done.outcome,
-        "reason": done.reason,
-        "note": done.note,
-        "agent": done.agent,
-        "recorded_at": done.recorded_at,
+        "outcome": recorded.outcome,
+        "reason": recorded.reason,
+        "note": recorded.note,
+        "agent": recorded.agent,
+        "recorded_at": recorded.recorded_at,
     }
 
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
 from winback.services import webhooks
 from winback.services.webhooks import EventError
-from winback.store.webhooks import InboxEvent
+from winback.store.types import InboxEvent
 from winback.web.context import WebContext
 
 __all__ = ["routes"]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from winback.model import ActionChannel, Channel, OrderStatus, Purpose
 
-__all__ = ["Buyer", "ClosedOrder", "UnpaidOrder"]
+__all__ = ["Buyer", "ClosedOrder", "UnpaidOrder", "unit_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,8 @@ class Buyer:
 
     A contact is known (``phone_known``), masked by the platform (``phone_masked``) or
     unknown (neither). ``granted`` / ``refused`` hold the channels whose latest consent
-    statement says yes / no; a channel in neither was never stated.
+    statement says yes / no; a channel in neither was never stated. ``chat``: the buyer can
+    be written to on the platform's own chat (旺旺 and the like: a marketplace buyer id).
     """
 
     customer_id: int | None
@@ -34,6 +35,7 @@ class Buyer:
     email_masked: bool = False
     granted: frozenset[Channel] = frozenset()
     refused: frozenset[Channel] = frozenset()
+    chat: bool = False
 
     @property
     def returning(self) -> bool:
@@ -47,12 +49,18 @@ class Buyer:
         return masked and not (self.phone_known or self.email_known)
 
     def reachable(self, channel: ActionChannel, purpose: Purpose) -> bool:
-        """A direct contact on ``channel`` exists and may be used for ``purpose``.
+        """``channel`` can reach the buyer for ``purpose`` (issue 11.4: a task nobody can do
+        is not a task).
 
-        Transactional messages need a known contact the buyer has not refused; marketing
-        needs an explicit grant. The dispatcher enforces consent again at send time: this only
-        keeps planning from choosing a channel that cannot work.
+        SMS, e-mail and phone tasks need a known (unmasked) contact the buyer has not
+        refused, and for marketing an explicit grant; a chat task needs the platform's chat
+        (:attr:`chat`); the team robot reaches the team. The dispatcher enforces consent
+        again at send time: this keeps planning from choosing a channel that cannot work.
         """
+        if channel is ActionChannel.CHAT_TASK:
+            return self.chat
+        if channel is ActionChannel.IM_ROBOT:
+            return True
         contact = {
             ActionChannel.SMS: (self.phone_known, Channel.SMS),
             ActionChannel.PHONE_TASK: (self.phone_known, Channel.PHONE),
@@ -68,7 +76,8 @@ class Buyer:
 
 @dataclass(frozen=True, slots=True)
 class UnpaidOrder:
-    """An order as the unpaid playbook sees it; ``items`` are its line titles."""
+    """An order as the unpaid playbook sees it; ``items`` are its line titles;
+    ``reordered_by`` the buyer's order that replaced it (:mod:`winback.decide.reorders`)."""
 
     order_id: str
     status: OrderStatus
@@ -79,6 +88,7 @@ class UnpaidOrder:
     payment_method: str | None = None
     platform: str | None = None
     items: tuple[str, ...] = ()
+    reordered_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.created_at.utcoffset() is None:
@@ -92,6 +102,7 @@ class ClosedOrder:
     ``texts`` are the close/cancel reason and the buyer's last chat lines, the material for a
     reason guess (D3). ``close_inferred``: the export gave no close time, ``closed_at`` is the
     platform's deadline (or the moment the plan was made, if earlier), not a fact.
+    ``reordered_by``: the buyer's order that replaced it (:mod:`winback.decide.reorders`).
     """
 
     order_id: str
@@ -104,8 +115,14 @@ class ClosedOrder:
     texts: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
     close_inferred: bool = False
+    reordered_by: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("created_at", "closed_at"):
             if getattr(self, name).utcoffset() is None:
                 raise ValueError(f"{name} of order {self.order_id} must be time-zone aware")
+
+
+def unit_of(buyer: Buyer, order_id: str) -> str:
+    """The holdout and merging unit: the buyer when the platform names them, else the order."""
+    return f"buyer:{buyer.customer_key}" if buyer.customer_key else f"order:{order_id}"
