@@ -123,8 +123,8 @@ def test_customers_prints_the_four_segments_with_the_cutoff_and_its_source(shop:
 def test_the_terminal_view_names_the_segments_and_the_cutoff(shop: Path) -> None:
     result = run(shop, "customers", "--as-of", AS_OF.isoformat())
     assert result.exit_code == 0, result.output
-    assert "repeat-seeking" in result.stdout
-    assert "Churn cutoff: 90 days (preset)" in result.stdout
+    assert "待复购客户" in result.stdout  # the store's language: zh unless set
+    assert "流失期：90 天（按品类预设）" in result.stdout
 
 
 def test_score_stores_a_score_per_buyer_and_top_lists_promising_lost_ones(shop: Path) -> None:
@@ -147,15 +147,15 @@ def test_score_stores_a_score_per_buyer_and_top_lists_promising_lost_ones(shop: 
     assert all(t["phone"].startswith("1380013") is False for t in targets)
     assert all("****" in t["phone"] and "***@example.com" in t["email"] for t in targets)
     assert "1380013" not in top.stdout
-    assert targets[0]["reason"].startswith(f"{targets[0]['purchases']} purchases, avg ¥")
+    assert targets[0]["reason"].startswith(f"{targets[0]['purchases']} 次购买，客单价 ¥")
 
 
 def test_top_in_the_terminal_shows_each_reason(shop: Path) -> None:
     run(shop, "customers", "score", "--as-of", AS_OF.isoformat())
     result = run(shop, "customers", "top", "--limit", "3")
     assert result.exit_code == 0, result.output
-    assert "worth winning back" in result.stdout
-    assert "P(alive)" in result.stdout
+    assert "值得挽回" in result.stdout
+    assert "P(存活)" in result.stdout
 
 
 def test_top_without_scores_asks_for_a_score_run(tmp_path: Path) -> None:
@@ -243,4 +243,4 @@ def test_top_with_all_lists_the_most_valuable_buyers_of_any_segment(shop: Path) 
     data = json.loads(run(shop, "customers", "top", "--all", "--limit", "30", "--json").stdout)
     assert {t["segment"] for t in data["targets"]} >= {"active", "lost"}
     shown = run(shop, "customers", "top", "--all", "--limit", "3").stdout
-    assert "most valuable promising buyers" in shown
+    assert "最有价值的有潜力的买家" in shown

@@ -127,11 +127,33 @@ def test_planning_fills_the_outbox_once_and_counts_per_playbook_step_and_channel
     assert again["planned"] < first["planned"]
 
 
-def test_the_human_plan_summary_names_the_playbooks(shop: Path) -> None:
+def test_the_human_plan_summary_names_the_playbooks_in_the_store_s_language(shop: Path) -> None:
+    result = run(shop, "plan")  # a Chinese store (language defaults to zh)
+    assert result.exit_code == 0, result.output
+    assert "关闭订单回访" in result.output and "电话任务" in result.output
+    assert "个已在发件箱" in result.output
+    assert "already in the outbox" not in result.output
+
+    settings = shop / "winback.toml"
+    settings.write_text(SETTINGS.replace('name = "shop"', 'name = "shop"\nlanguage = "en"'))
     result = run(shop, "plan")
     assert result.exit_code == 0, result.output
-    assert "closed_followup" in result.output and "phone task" in result.output
-    assert "already in the outbox" in result.output
+    assert "Recovery plan for shop" in result.output
+    assert "already in the outbox" in " ".join(result.output.split())
+
+
+def test_the_worklist_speaks_the_store_s_language_and_money(shop: Path) -> None:
+    ok_json(shop, "plan")
+    chinese = run(shop, "tasks").output
+    assert "订单：" in chinese and "金额：¥" in chinese and "历史：" in chinese
+    assert "amount:" not in chinese
+
+    settings = shop / "winback.toml"
+    settings.write_text(SETTINGS.replace('name = "shop"', 'name = "shop"\nlanguage = "en"'))
+    english = run(shop, "tasks").output
+    assert "amount: ¥" in english and "history:" in english
+    cards = ok_json(shop, "tasks")
+    assert {card["currency"] for card in cards} == {"CNY"}  # JSON names the money too
 
 
 def test_the_worklist_shows_tasks_with_history_chat_and_a_masked_phone(shop: Path) -> None:
@@ -207,8 +229,8 @@ def test_a_recorded_outcome_closes_the_task_and_counts_in_the_recovery_report(
     assert phone["agent"] == "li" and phone["cost"] == "2.00"  # 4 minutes at 30 an hour
     (unpaid,) = [r for r in report["holdout"] if r["playbook"] == "unpaid"]
     assert unpaid["held_out_orders"] == 0 and unpaid["lift"] is None
-    human = run(shop, "report", "recovery").output
-    assert "Against the holdout" in human
+    human = "".join(run(shop, "report", "recovery", "--as-of", later).output.split())
+    assert "与对照组相比" in human and "¥200.00" in human
     # A paid order is no longer on the worklist as a payment reminder.
     paid_tasks = ok_json(shop, "tasks", "--all", "--as-of", later)
     assert all("A1" not in c["order_ids"] for c in paid_tasks)
@@ -318,7 +340,7 @@ def test_a_buyer_who_paid_a_reorder_gets_no_follow_up_and_counts_as_recovered_by
         "reached_before": 0,
     }
     human = run(export_shop, "report", "recovery", *as_of).output
-    assert "Recovered by the buyer" in human
+    assert "买家自行挽回" in human and "¥256.00" in human
 
 
 def test_an_inferred_close_time_and_an_unfounded_reason_are_not_shown_as_facts(
@@ -329,9 +351,9 @@ def test_an_inferred_close_time_and_an_unfounded_reason_are_not_shown_as_facts(
     (fay,) = [c for c in ok_json(export_shop, "tasks", *as_of) if c["order_ids"] == ["2003"]]
     assert fay["params"]["closed_at_inferred"] == "yes" and fay["params"]["closed_at"] == ""
     assert fay["params"]["reason_confidence"] in ("", None) or fay["params"]["reason_evidence"]
-    human = run(export_shop, "tasks", *as_of).output
-    assert "inferred" in human
-    assert "confidence 0.25" not in human
+    human = "".join(run(export_shop, "tasks", *as_of).output.split())
+    assert "推断：导出文件没有关闭时间" in human
+    assert "置信度0.25" not in human and "原因：未知" in human
 
 
 def test_a_masked_number_makes_no_phone_task(export_shop: Path) -> None:
@@ -367,7 +389,7 @@ def test_a_buyer_no_channel_reaches_is_counted_unreachable_in_the_plan_summary(
     summary = ok_json(tmp_path, "plan")
     assert summary["planned"] == 0
     assert summary["unreachable"] == {"unpaid": 1}
-    assert "1 orders unreachable" in run(tmp_path, "plan").output
+    assert "1 笔订单无法触达" in run(tmp_path, "plan").output
 
 
 def test_reporting_a_task_twice_says_so_instead_of_overwriting(shop: Path) -> None:

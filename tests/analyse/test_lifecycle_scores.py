@@ -140,6 +140,9 @@ def test_the_promising_lost_are_repeat_buyers_with_a_high_bill_ranked_by_clv() -
     assert reason(row, "CNY") == (
         "3 purchases, avg ¥300 (top 50%), last bought 13 months ago, P(alive) 0.31, CLV ¥120"
     )
+    assert reason(row, "CNY", "zh") == (
+        "3 次购买，客单价 ¥300（前 50%），13 个月前最后购买，P(存活) 0.31，CLV ¥120"
+    )
 
 
 def test_segments_and_scores_meet_on_the_customer_key(days: pa.Table) -> None:
@@ -169,6 +172,11 @@ def test_segments_and_scores_meet_on_the_customer_key(days: pa.Table) -> None:
 )
 def test_time_since_the_last_purchase_reads_naturally(days: int, text: str) -> None:
     assert ago(days) == text
+
+
+@pytest.mark.parametrize(("days", "text"), [(45, "45 天前"), (430, "14 个月前"), (800, "2.2 年前")])
+def test_time_since_the_last_purchase_reads_naturally_in_chinese(days: int, text: str) -> None:
+    assert ago(days, "zh") == text
 
 
 def a_month_of_a_small_store(seed: int = 7) -> pa.Table:

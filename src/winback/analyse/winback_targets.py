@@ -81,30 +81,42 @@ def winback_targets(
         return con.sql(_TARGETS, params=params).to_arrow_table()
 
 
-def reason(row: dict[str, object], currency: str) -> str:
+def reason(row: dict[str, object], currency: str, language: str = "en") -> str:
     """Why a customer is on the list, in one line, e.g. ``3 purchases, avg ¥412 (top 10%),
-    last bought 14 months ago, P(alive) 0.31, CLV ¥120``."""
+    last bought 14 months ago, P(alive) 0.31, CLV ¥120`` (``3 次购买，客单价 ¥412（前 10%），
+    14 个月前最后购买，P(存活) 0.31，CLV ¥120`` in Chinese)."""
     sign = CURRENCY_SIGNS.get(currency, f"{currency} ")
     purchases = int(str(row["purchases"]))
-    top = float(str(row["avg_bill_top"]))
+    top = f"{max(float(str(row['avg_bill_top'])), 0.01):.0%}"
+    avg, clv = f"{sign}{_money(row['avg_bill'])}", f"{sign}{_money(row['clv'])}"
+    since = ago(int(str(row["days_since_last"])), language)
+    alive = f"{float(str(row['p_alive'])):.2f}"
+    if language == "zh":
+        return (
+            f"{purchases} 次购买，客单价 {avg}（前 {top}），{since}最后购买，"
+            f"P(存活) {alive}，CLV {clv}"
+        )
     parts = [
         f"{purchases} purchase{'s' if purchases != 1 else ''}",
-        f"avg {sign}{_money(row['avg_bill'])} (top {max(top, 0.01):.0%})",
-        f"last bought {ago(int(str(row['days_since_last'])))}",
-        f"P(alive) {float(str(row['p_alive'])):.2f}",
-        f"CLV {sign}{_money(row['clv'])}",
+        f"avg {avg} (top {top})",
+        f"last bought {since}",
+        f"P(alive) {alive}",
+        f"CLV {clv}",
     ]
     return ", ".join(parts)
 
 
-def ago(days: int) -> str:
-    """``45`` → ``45 days ago``; ``430`` → ``14 months ago``; ``800`` → ``2.2 years ago``."""
+def ago(days: int, language: str = "en") -> str:
+    """``45`` → ``45 days ago``; ``430`` → ``14 months ago``; ``800`` → ``2.2 years ago``
+    (``45 天前``, ``14 个月前``, ``2.2 年前``)."""
+    zh = language == "zh"
     if days < 60:
-        return f"{days} day{'s' if days != 1 else ''} ago"
+        return f"{days} 天前" if zh else f"{days} day{'s' if days != 1 else ''} ago"
     months = round(days / 30.44)
     if months < 24:
-        return f"{months} months ago"
-    return f"{days / 365.25:.1f} years ago"
+        return f"{months} 个月前" if zh else f"{months} months ago"
+    years = days / 365.25
+    return f"{years:.1f} 年前" if zh else f"{years:.1f} years ago"
 
 
 def _money(value: object) -> str:

@@ -46,17 +46,18 @@ def tasks_command(
     """The agents' worklist: phone and platform-chat tasks in call-window order, each with
     the orders, the buyer's history, the last chat lines and a suggested script."""
     from winback.present import recovery_terminal
-    from winback.services import recovery
+    from winback.services import recovery, stores
 
     if ctx.invoked_subcommand is not None:
         return
     obj: Context = ctx.obj
     with errors(), obj.app(as_of=as_of, store=store) as app:
         cards = recovery.worklist(app, store, include_done=include_done)
+        language = stores.store_language(app, store)
     if as_json:
         print_json([card.to_dict() for card in cards])
     else:
-        recovery_terminal.print_worklist(Console(), cards)
+        recovery_terminal.print_worklist(Console(), cards, language)
 
 
 @tasks_command.command("done")

@@ -363,7 +363,7 @@ def _print_day(out: Console, day: NextDay, timezone: str) -> None:
     zone = ZoneInfo(timezone)
     outcomes = ", ".join(f"{n} {name}" for name, n in sorted(day.dispatched.outcomes.items()))
     by_channel = ", ".join(
-        f"{n} {recovery_terminal.CHANNEL_LABELS.get(channel, channel)}"
+        f"{n} {recovery_terminal.channel_label(channel)}"
         for channel, n in sorted(day.sent_by_channel.items())
     )
     moves = ", ".join(f"{n} {before} → {after}" for (before, after), n in sorted(day.moves.items()))

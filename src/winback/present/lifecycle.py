@@ -13,32 +13,78 @@ from winback.present.fitting import print_table
 from winback.services.lifecycle import ScoreReport, StoreLifecycle, WinbackList
 
 SEGMENT_LABELS: Final = {
-    "potential": "potential",
-    "active": "active",
-    "repeat_seeking": "repeat-seeking",
-    "lost": "lost",
+    "potential": ("潜在客户", "potential"),
+    "active": ("活跃客户", "active"),
+    "repeat_seeking": ("待复购客户", "repeat-seeking"),
+    "lost": ("流失客户", "lost"),
 }
-RULES: Final = (
-    "potential: known, never bought · active: 2+ purchase days, the last within the cutoff · "
-    "repeat-seeking: one purchase, within the cutoff · lost: no purchase within the cutoff"
-)
+WORDS: Final[dict[str, tuple[str, str]]] = {
+    "rules": (
+        "潜在：已知但从未购买 · 活跃：2 天及以上有购买，最近一次在流失期内 · "
+        "待复购：只买过一次，在流失期内 · 流失：流失期内没有购买",
+        "potential: known, never bought · active: 2+ purchase days, the last within the cutoff "
+        "· repeat-seeking: one purchase, within the cutoff · lost: no purchase within the cutoff",
+    ),
+    "segments_title": (
+        "{store}：{day} 的客户生命周期分层",
+        "{store}: customers by lifecycle segment on {day}",
+    ),
+    "segment": ("分层", "segment"),
+    "customers": ("客户数", "customers"),
+    "share": ("占比", "share"),
+    "revenue": ("销售额", "revenue"),
+    "revenue_share": ("销售额占比", "revenue share"),
+    "cutoff": (
+        "流失期：[bold]{days} 天[/]（{source}）— {reason}。",
+        "Churn cutoff: [bold]{days} days[/] ({source}) — {reason}.",
+    ),
+    "note": ("[yellow]注意：[/]{note}", "[yellow]Note:[/] {note}"),
+    "lost_list": ("值得挽回的{kind}流失客户", "{kind}lost customers worth winning back"),
+    "top_list": ("最有价值的{kind}买家", "most valuable {kind}buyers"),
+    "promising": ("有潜力的", "promising "),
+    "list_title": (
+        "{store}：{what}（{day} 的评分，流失期 {days} 天）",
+        "{store}: {what} (scores of {day}, cutoff {days} days)",
+    ),
+    "rank": ("#", "#"),
+    "customer": ("客户", "customer"),
+    "contact": ("联系方式", "contact"),
+    "why": ("理由", "why"),
+    "no_match": (
+        "没有符合条件的客户（流失期 {days} 天：{reason}）。",
+        "No customer matches (cutoff {days} days: {reason}).",
+    ),
+}
+_SOURCES: Final = {("preset", "zh"): "按品类预设", ("learned", "zh"): "从本店的复购间隔学得"}
+
+
+def words(key: str, language: str, **values: object) -> str:
+    """``key`` in the store's language, with ``{names}`` filled in."""
+    zh, en = WORDS[key]
+    chosen = zh if language == "zh" else en
+    return chosen.format(**values) if values else chosen
+
+
+def segment_label(segment: str, language: str = "en") -> str:
+    zh, en = SEGMENT_LABELS[segment]
+    return zh if language == "zh" else en
 
 
 def print_segments(console: Console, result: StoreLifecycle) -> None:
     """The four segments with counts and revenue shares, then the cutoff and why."""
-    view = result.lifecycle
+    view, lang = result.lifecycle, result.language
     sign = CURRENCY_SIGNS.get(result.currency, f"{result.currency} ")
     table = Table(
-        title=f"{result.store}: customers by lifecycle segment on {view.as_of:%Y-%m-%d}",
+        title=words("segments_title", lang, store=result.store, day=f"{view.as_of:%Y-%m-%d}"),
         title_justify="left",
-        caption=RULES,
+        caption=words("rules", lang),
         caption_justify="left",
     )
-    for header in ("segment", "customers", "share", "revenue", "revenue share"):
-        table.add_column(header, justify="left" if header == "segment" else "right")
+    for key in ("segment", "customers", "share", "revenue", "revenue_share"):
+        table.add_column(words(key, lang), justify="left" if key == "segment" else "right")
     for row in view.summary.to_pylist():
         table.add_row(
-            SEGMENT_LABELS[row["segment"]],
+            segment_label(row["segment"], lang),
             f"{row['customers']:,}",
             f"{row['customer_share']:.1%}",
             f"{sign}{row['revenue']:,.2f}",
@@ -47,11 +93,17 @@ def print_segments(console: Console, result: StoreLifecycle) -> None:
     print_table(console, table)
     cutoff = view.cutoff
     console.print(
-        f"Churn cutoff: [bold]{cutoff.days} days[/] ({cutoff.source}) — {cutoff.reason}.",
+        words(
+            "cutoff",
+            lang,
+            days=cutoff.days,
+            source=_SOURCES.get((cutoff.source, lang), cutoff.source),
+            reason=cutoff.reason,
+        ),
         highlight=False,
     )
     for note in view.notes:
-        console.print(f"[yellow]Note:[/] {note}", highlight=False)
+        console.print(words("note", lang, note=note), highlight=False)
 
 
 def print_score_report(console: Console, report: ScoreReport) -> None:
@@ -74,26 +126,23 @@ def print_score_report(console: Console, report: ScoreReport) -> None:
 
 def print_winback_list(console: Console, result: WinbackList) -> None:
     """The ranked list with masked contacts and the reason for each customer."""
-    kind = "promising " if result.rules.promising else ""
-    what = (
-        f"{kind}lost customers worth winning back"
-        if result.rules.lost_only
-        else f"most valuable {kind}buyers"
-    )
+    lang = result.language
+    kind = words("promising", lang) if result.rules.promising else ""
+    what = words("lost_list" if result.rules.lost_only else "top_list", lang, kind=kind)
     table = Table(
-        title=f"{result.store}: {what} "
-        f"(scores of {result.as_of:%Y-%m-%d}, cutoff {result.cutoff_days} days)",
+        title=words("list_title", lang, store=result.store, what=what,
+                    day=f"{result.as_of:%Y-%m-%d}", days=result.cutoff_days),
         title_justify="left",
-    )
-    for header in ("#", "customer", "contact", "why"):
-        table.add_column(header, justify="right" if header == "#" else "left")
+    )  # fmt: skip
+    for key in ("rank", "customer", "contact", "why"):
+        table.add_column(words(key, lang), justify="right" if key == "rank" else "left")
     for rank, target in enumerate(result.targets, start=1):
         contact = " ".join(part for part in (target.phone, target.email) if part) or "—"
         table.add_row(str(rank), target.customer_key, contact, target.reason)
     print_table(console, table)
     if not result.targets:
         console.print(
-            f"No customer matches (cutoff {result.cutoff_days} days: {result.cutoff_reason}).",
+            words("no_match", lang, days=result.cutoff_days, reason=result.cutoff_reason),
             highlight=False,
         )
 

@@ -44,6 +44,7 @@ class StoreLifecycle:
     store: str
     currency: str
     lifecycle: Lifecycle
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         cutoff = self.lifecycle.cutoff
@@ -109,6 +110,7 @@ class WinbackList:
     cutoff_reason: str
     rules: TargetRules
     targets: tuple[WinbackTarget, ...]
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,8 @@ def customer_lifecycle(
         quantile=settings.learn_quantile,
         min_gaps=settings.learn_min_gaps,
     )
-    return StoreLifecycle(info.name, info.currency, result)
+    language = store_settings(app, info).store.language
+    return StoreLifecycle(info.name, info.currency, result, language)
 
 
 def score_customers(
@@ -234,10 +237,13 @@ def winback_list(
     with app.engine.connect() as conn:
         reach = scores_repo.contacts(conn, info.id, table.column("customer_key").to_pylist())
     targets = tuple(
-        _target(row, reach.get(row["customer_key"]), info.currency) for row in table.to_pylist()
+        _target(row, reach.get(row["customer_key"]), info.currency, segments.language)
+        for row in table.to_pylist()
     )
     cutoff = segments.lifecycle.cutoff
-    return WinbackList(info.name, info.currency, day, cutoff.days, cutoff.reason, rules, targets)
+    return WinbackList(
+        info.name, info.currency, day, cutoff.days, cutoff.reason, rules, targets, segments.language
+    )
 
 
 def lifecycle_section(
@@ -267,7 +273,7 @@ def lifecycle_section(
 
 
 def _target(
-    row: dict[str, Any], contact: scores_repo.Contact | None, currency: str
+    row: dict[str, Any], contact: scores_repo.Contact | None, currency: str, language: str
 ) -> WinbackTarget:
     return WinbackTarget(
         customer_key=row["customer_key"],
@@ -281,7 +287,7 @@ def _target(
         days_since_last=int(row["days_since_last"]),
         p_alive=float(row["p_alive"]),
         clv=row["clv"],
-        reason=reason(row, currency),
+        reason=reason(row, currency, language),
     )
 
 

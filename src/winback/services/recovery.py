@@ -81,9 +81,12 @@ class PlanResult:
     unpaid_orders: int
     closed_orders: int
     timing: str
+    timing_seconds: float | None = None
     reordered: int = 0
     recovered_by_buyer: int = 0
     unreachable: dict[str, int] | None = None
+    language: str = "en"
+    currency: str = "CNY"
 
     @property
     def planned(self) -> int:
@@ -93,12 +96,15 @@ class PlanResult:
         return {
             "store": self.store,
             "now": self.now.isoformat(),
+            "currency": self.currency,
             "unpaid_orders": self.unpaid_orders,
             "closed_orders": self.closed_orders,
             "reordered": self.reordered,
             "recovered_by_buyer": self.recovered_by_buyer,
             "unreachable": dict(sorted((self.unreachable or {}).items())),
-            "timing": self.timing,
+            "timing": timing_sentence(self.timing, self.timing_seconds),
+            "timing_kind": self.timing,
+            "timing_seconds": self.timing_seconds,
             "planned": self.planned,
             "created": self.created,
             "held_out_created": self.held_out,
@@ -185,6 +191,7 @@ def plan(app: App, store: str | None = None) -> PlanResult:
             else outbox.EnqueueCounts()
         )
     dashboard.refresh_after_change(app, info.name, panels=dashboard.ACTION_PANELS)
+    timing, timing_seconds = _timing(report)
     return PlanResult(
         store=info.name,
         now=now,
@@ -194,10 +201,13 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         existing=counts.existing,
         unpaid_orders=len(open_ids),
         closed_orders=closed.num_rows,
-        timing=_timing(report),
+        timing=timing,
+        timing_seconds=timing_seconds,
         reordered=replaced.num_rows,
         recovered_by_buyer=int(pc.sum(replaced["reorder_paid"]).as_py() or 0),
         unreachable={name: found.unreachable for name, found in plans.items() if found.unreachable},
+        language=settings.store.language,
+        currency=info.currency,
     )
 
 
@@ -255,14 +265,33 @@ def _payment_report(
     return replace(report, orders=report.orders.schema.empty_table())
 
 
-def _timing(report: PaymentTimeReport | None) -> str:
-    """How the first reminder is timed, in one line for the plan summary."""
+def _timing(report: PaymentTimeReport | None) -> tuple[str, float | None]:
+    """How the first reminder is timed: ``no_history``, ``too_little_history`` or
+    ``payers_p90`` with the seconds within which 90% of paying buyers pay."""
     if report is None:
-        return "no order history: the playbooks' fallback delay"
+        return "no_history", None
     delay = report.reminder_delay()
     if delay.source == "default":
-        return "too little history: the playbooks' fallback delay"
-    return f"90% of paying buyers pay within {format_duration(delay.delay.total_seconds())}"
+        return "too_little_history", None
+    return "payers_p90", delay.delay.total_seconds()
+
+
+def timing_sentence(kind: str, seconds: float | None, language: str = "en") -> str:
+    """The plan summary's line on how the first reminder is timed."""
+    if kind == "payers_p90" and seconds is not None:
+        within = format_duration(seconds, "zh" if language == "zh" else "en")
+        if language == "zh":
+            return f"90% 的付款买家在 {within} 内付款"
+        return f"90% of paying buyers pay within {within}"
+    if language == "zh":
+        return (
+            "没有订单历史：用策略的默认延迟"
+            if kind == "no_history"
+            else "历史太少：用策略的默认延迟"
+        )
+    if kind == "no_history":
+        return "no order history: the playbooks' fallback delay"
+    return "too little history: the playbooks' fallback delay"
 
 
 def _guesser(heard: list[tuple[str, str]]) -> ReasonGuesser:
@@ -292,6 +321,7 @@ class TaskCard:
     expires_at: datetime | None
     order_ids: tuple[str, ...]
     amount: str
+    currency: str
     template: str
     params: dict[str, str]
     buyer: str | None
@@ -315,6 +345,7 @@ class TaskCard:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "order_ids": list(self.order_ids),
             "amount": self.amount,
+            "currency": self.currency,
             "template": self.template,
             "params": self.params,
             "buyer": self.buyer,
@@ -396,6 +427,7 @@ def worklist(app: App, store: str | None = None, *, include_done: bool = False) 
                 expires_at=action.expires_at,
                 order_ids=action.order_ids,
                 amount=f"{action.amount:f}",
+                currency=info.currency,
                 template=action.template,
                 params=dict(action.params),
                 buyer=contact.customer_key if contact else None,
@@ -539,10 +571,13 @@ class RecoveryReport:
     table: pa.Table
     lift: pa.Table
     by_buyer: pa.Table
+    language: str = "en"
+    currency: str = "CNY"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "store": self.store,
+            "currency": self.currency,
             "now": self.now.isoformat(),
             "attribution_window_hours": self.window_hours,
             "recovery": _json_rows(self.table),
@@ -584,6 +619,8 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         table=recovery_table(actions, orders, window, costs, reorders=replaced),
         lift=holdout_lift(actions, orders, window, now=now),
         by_buyer=buyer_recoveries(replaced, actions, orders, window),
+        language=settings.store.language,
+        currency=info.currency,
     )
 
 

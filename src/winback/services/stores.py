@@ -22,7 +22,7 @@ from winback.platforms import accepts_source, marketplace_defaults
 from winback.store import repo
 from winback.store.types import StoreInfo
 
-__all__ = ["find_store", "import_target", "store_settings", "store_zone"]
+__all__ = ["find_store", "import_target", "store_language", "store_settings", "store_zone"]
 
 
 def find_store(app: App, name: str | None = None) -> StoreInfo:
@@ -185,6 +185,14 @@ def store_zone(app: App, name: str | None) -> ZoneInfo:
         return ZoneInfo(find_store(app, name).timezone)
     except WinbackError:
         return app.settings.for_store(name or _implied_store(app.settings, [])).store.zone
+
+
+def store_language(app: App, name: str | None) -> str:
+    """The language (``zh`` or ``en``) the store's team reads its reports and worklist in."""
+    try:
+        return store_settings(app, find_store(app, name)).store.language
+    except WinbackError:
+        return app.settings.for_store(name or _implied_store(app.settings, [])).store.language
 
 
 def _has_orders(app: App, info: StoreInfo) -> bool:

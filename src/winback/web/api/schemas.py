@@ -138,6 +138,7 @@ class TaskOut(_Out):
     expires_at: datetime | None
     order_ids: list[str]
     amount: Money
+    currency: str
     template: str
     params: dict[str, str]
     buyer: str | None
@@ -162,6 +163,7 @@ class OutcomeIn(BaseModel):
 
 class RecoveryOut(_Out):
     store: str
+    currency: str
     now: datetime
     attribution_window_hours: float
     recovery: list[dict[str, Any]]
