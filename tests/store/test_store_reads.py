@@ -133,3 +133,30 @@ def test_the_summary_judges_orders_as_of_a_moment_closing_the_unpaid_past_their_
         StatusTotals("closed", 1, Decimal("1.00"), Decimal("0.00"), Decimal("0.00")),
         StatusTotals("pending", 1, Decimal("2.00"), Decimal("0.00"), Decimal("0.00")),
     )
+
+
+def test_the_summary_counts_a_refund_the_data_gives_no_amount_for_as_d1_does(
+    engine: Engine,
+) -> None:
+    """Taobao's 订单列表 carries no refund amount: a paid order closed by a refund (交易关闭
+    after payment) gave all of it back, as D1 counts it; a stated partial refund stays
+    partial (the demo's status showed 631 refunded orders refunding ¥0.00)."""
+    with engine.begin() as conn:
+        store = new_store(conn)
+    apply(
+        engine,
+        store,
+        [
+            order("1", S.REFUNDED, total="80.00", refund_amount=Decimal("0.00")),
+            order("2", S.CANCELLED, total="20.00", refund_amount=Decimal("0.00")),
+            order("3", S.REFUNDED, total="50.00", refund_amount=Decimal("10.00")),
+        ],
+    )
+    with engine.connect() as conn:
+        summary = repo.store_summary(
+            conn, store, as_of=T0 + timedelta(days=2), close_after=timedelta(hours=72)
+        )
+    assert summary.orders_by_status == (
+        StatusTotals("cancelled", 1, Decimal("20.00"), Decimal("20.00"), Decimal("20.00")),
+        StatusTotals("refunded", 2, Decimal("130.00"), Decimal("130.00"), Decimal("90.00")),
+    )

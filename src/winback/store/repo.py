@@ -455,12 +455,19 @@ def store_summary(
         ),
         else_=orders.c.status,
     ).label("status")
+    # What went back, as D1 counts it: the stored refund; a cancelled or refunded order whose
+    # data carries no refund amount (Taobao's 订单列表 has none) gave all of it back.
+    returned = orders.c.status.in_([OrderStatus.CANCELLED.value, OrderStatus.REFUNDED.value])
+    refund = case(
+        (and_(returned, func.coalesce(orders.c.refund_amount, 0) == 0), orders.c.total_amount),
+        else_=orders.c.refund_amount,
+    ).label("refund_amount")
     inner = (
         select(
             status,
             orders.c.total_amount,
             orders.c.paid_amount,
-            orders.c.refund_amount,
+            refund,
         )
         .where(orders.c.store_id == store_id, orders.c.created_at <= as_of)
         .subquery()
