@@ -82,7 +82,8 @@ def test_each_file_goes_to_the_store_of_its_platform_and_keeps_its_currency(shop
     assert by_store["Qiaoyi Global"]["store"]["timezone"] == "America/New_York"
     assert by_store["Qiaoyi Global"]["orders"] == 2 and by_store["俏艺旗舰店"]["orders"] == 3
     human = run(shops, "status").output
-    assert "amount (USD)" in human and "amount (CNY)" in human
+    assert "amount (USD)" in human and "金额（CNY）" in human  # each store in its own words
+    assert "订单数" in human and "orders" in human
 
 
 def test_a_shopify_file_without_a_shopify_store_is_refused_with_the_settings_to_add(

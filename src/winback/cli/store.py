@@ -73,13 +73,15 @@ def status(obj: Context, store: str | None, as_of: AsOf | None, as_json: bool) -
     each store's own currency and never added across stores."""
     from winback import services
     from winback.present import terminal
+    from winback.services.stores import store_language
 
     with errors(), obj.app(as_of=as_of, store=store) as app:
         summaries = services.store_status(app, store)
+        languages = {s.store.name: store_language(app, s.store.name) for s in summaries}
     if as_json:
         print_json([{**asdict(summary), "orders": summary.orders} for summary in summaries])
     else:
-        terminal.print_status(Console(), summaries)
+        terminal.print_status(Console(), summaries, languages)
 
 
 @cli.command()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -23,6 +23,7 @@ from rich.progress import (
 from rich.table import Table
 
 from winback.present.fitting import print_table
+from winback.present.labels import status_label
 from winback.services import ImportReport
 from winback.store.types import StoreSummary
 
@@ -110,27 +111,55 @@ def _name(report: ImportReport) -> str:
     return report.file.rsplit("/", 1)[-1]
 
 
-def print_status(console: Console, summaries: Sequence[StoreSummary]) -> None:
-    """What each store holds."""
+def print_status(
+    console: Console, summaries: Sequence[StoreSummary], languages: Mapping[str, str] | None = None
+) -> None:
+    """What each store holds, each in its team's language (``languages``: store → zh/en)."""
     if not summaries:
         console.print("The store is empty: import an export with `winback import PATH --source …`.")
         return
     for summary in summaries:
-        print_table(console, summary_table(summary))
+        language = (languages or {}).get(summary.store.name, "en")
+        print_table(console, summary_table(summary, language))
 
 
-def summary_table(summary: StoreSummary) -> Table:
+_STATUS_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "title": ("{name}（{platform}，{zone}）", "{name} ({platform}, {zone})"),
+    "status": ("状态", "status"),
+    "orders": ("订单数", "orders"),
+    "amount": ("金额（{currency}）", "amount ({currency})"),
+    "paid": ("已付款", "paid"),
+    "refunded": ("已退款", "refunded"),
+    "all": ("合计", "all"),
+    "customers": ("{n} 位客户", "{n} customers"),
+    "order_lines": ("{n} 条订单明细", "{n} order lines"),
+    "chat_lines": ("{n} 条聊天", "{n} chat lines"),
+    "carts": ("{n} 个购物车", "{n} carts"),
+    "favourites": ("{n} 个收藏", "{n} favourites"),
+    "feedback": ("{n} 条评价", "{n} feedback"),
+    "stock_rows": ("{n} 条库存记录", "{n} stock rows"),
+    "span": ("订单 {first} → {last}", "orders {first} → {last}"),
+}
+
+
+def _said(key: str, language: str, **values: object) -> str:
+    zh, en = _STATUS_WORDS[key]
+    return (zh if language == "zh" else en).format(**values)
+
+
+def summary_table(summary: StoreSummary, language: str = "en") -> Table:
     """Orders by status with amounts, and what else the store holds, in one table."""
-    store = summary.store
-    table = Table(title=f"{store.name} ({store.platform}, {store.timezone})", title_justify="left")
-    table.add_column("status")
-    table.add_column("orders", justify="right")
-    table.add_column(f"amount ({store.currency})", justify="right")
-    table.add_column("paid", justify="right")
-    table.add_column("refunded", justify="right")
+    store, lang = summary.store, language
+    title = _said("title", lang, name=store.name, platform=store.platform, zone=store.timezone)
+    table = Table(title=title, title_justify="left")
+    table.add_column(_said("status", lang))
+    table.add_column(_said("orders", lang), justify="right")
+    table.add_column(_said("amount", lang, currency=store.currency), justify="right")
+    table.add_column(_said("paid", lang), justify="right")
+    table.add_column(_said("refunded", lang), justify="right")
     for row in summary.orders_by_status:
         table.add_row(
-            row.status,
+            status_label(row.status, lang) if lang == "zh" else row.status,
             f"{row.orders:,}",
             money(row.total_amount),
             money(row.paid_amount),
@@ -138,25 +167,25 @@ def summary_table(summary: StoreSummary) -> Table:
         )
     table.add_section()
     table.add_row(
-        "all",
+        _said("all", lang),
         f"{summary.orders:,}",
         money(sum((row.total_amount for row in summary.orders_by_status), Decimal(0))),
         money(sum((row.paid_amount for row in summary.orders_by_status), Decimal(0))),
         money(sum((row.refund_amount for row in summary.orders_by_status), Decimal(0))),
     )
-    table.caption = _holdings(summary)
+    table.caption = _holdings(summary, lang)
     return table
 
 
-def _holdings(summary: StoreSummary) -> str:
+def _holdings(summary: StoreSummary, lang: str) -> str:
     parts = [
-        f"{summary.customers:,} customers",
-        f"{summary.order_lines:,} order lines",
-        f"{summary.chat_messages:,} chat lines",
-        f"{summary.carts:,} carts",
-        f"{summary.wishlists:,} favourites",
-        f"{summary.feedback:,} feedback",
-        f"{summary.stock_levels:,} stock rows",
+        _said("customers", lang, n=f"{summary.customers:,}"),
+        _said("order_lines", lang, n=f"{summary.order_lines:,}"),
+        _said("chat_lines", lang, n=f"{summary.chat_messages:,}"),
+        _said("carts", lang, n=f"{summary.carts:,}"),
+        _said("favourites", lang, n=f"{summary.wishlists:,}"),
+        _said("feedback", lang, n=f"{summary.feedback:,}"),
+        _said("stock_rows", lang, n=f"{summary.stock_levels:,}"),
     ]
     if summary.first_order_at and summary.last_order_at:
         zone = ZoneInfo(summary.store.timezone)
@@ -164,7 +193,7 @@ def _holdings(summary: StoreSummary) -> str:
             summary.first_order_at.astimezone(zone),
             summary.last_order_at.astimezone(zone),
         )
-        parts.append(f"orders {first:%Y-%m-%d} → {last:%Y-%m-%d}")
+        parts.append(_said("span", lang, first=f"{first:%Y-%m-%d}", last=f"{last:%Y-%m-%d}"))
     return " · ".join(parts)
 
 
