@@ -7,7 +7,8 @@ own errors; never a traceback, never a phantom value."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,12 +18,21 @@ import pyarrow.parquet as pq
 import pytest
 from hostile import GENERIC_MAPPING
 from openpyxl import Workbook
+from sqlalchemy import Engine, select
 
+from winback.app import App
+from winback.config import Settings
 from winback.errors import DuplicateColumnError, ImportFileError, UnreadableFileError
 from winback.ingest import generic, shopify, taobao, woocommerce
+from winback.ingest.cleaning import MAX_AMOUNT
 from winback.ingest.records import OrderRecord, ParsedFile
+from winback.model import Platform
+from winback.services import import_path
+from winback.store.schema import orders as orders_table
+from winback.testing import FixedClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2024, 3, 5, tzinfo=UTC)
 
 
 def orders(parsed: ParsedFile) -> list[OrderRecord]:
@@ -292,3 +302,36 @@ def test_html_nested_too_deeply_to_read_is_refused_not_cut_short(tmp_path: Path)
     path = html_xls(tmp_path, [["1001", *good, deep], ["1002", *good, "ok"]])
     with pytest.raises(UnreadableFileError, match="Excessive depth"):
         taobao.parse(path, tz=SHANGHAI)  # was: order 1001 without its text, 1002 lost
+
+
+HUGE = 10**30
+WOO_HUGE_NUMBERS = [
+    woo_order(1, customer_id=HUGE),
+    woo_order(2, line_items=[{"id": HUGE, "name": "x", "quantity": 1, "price": 1,
+                              "product_id": HUGE, "variation_id": HUGE}]),
+    woo_order(3, line_items=[{"id": 1, "name": "x", "quantity": HUGE, "price": 1}]),
+    woo_order(4, id=HUGE),
+    woo_order(5, refunds=[{"id": HUGE, "total": "-1.00"}]),
+    woo_order(6, shipping_total=1e400, discount_total=-(10**40)),
+    woo_order(7, total=10**18),
+    woo_order(8),
+]  # fmt: skip
+
+
+def test_huge_numbers_in_woocommerce_json_reach_neither_database_as_an_error(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """PostgreSQL failed such a file with 'bigint out of range'; now each number is a text
+    id, a rejected order or an amount within range, on both databases."""
+    path = write_json(tmp_path, WOO_HUGE_NUMBERS)
+    settings = Settings.model_validate(
+        {"store": {"name": "woo", "platform": "woocommerce", "currency": "USD"}}
+    )
+    app = App(settings=settings, engine=engine, cwd=tmp_path, clock=FixedClock(NOW))
+    [report] = import_path(app, path, source=Platform.WOOCOMMERCE)
+    assert report.created + report.rejected == len(WOO_HUGE_NUMBERS)
+    assert report.created >= 2  # the plain order and the one with a huge integer id at least
+    with engine.connect() as conn:
+        stored = conn.execute(select(orders_table.c.order_id, orders_table.c.total_amount))
+        for order_id, total in stored:
+            assert Decimal(total) <= MAX_AMOUNT, order_id

@@ -111,7 +111,7 @@ def import_path(
     so a folder with both reports imports in one call.
     """
     target = import_target(app, source, store)
-    window = _date_window(target, app.clock.now())
+    window = date_window(target, app.clock.now())
     deferred: list[tuple[ParsedFile, Digest, float]] = []
     reports: list[ImportReport] = []
     # The file's SHA-256 is taken beside the import (hashlib lets go of the GIL).
@@ -296,7 +296,7 @@ def _check_currency(parsed: ParsedFile, currency: str, store: str) -> None:
             )
 
 
-def _date_window(target: Settings, now: datetime) -> DateWindow:
+def date_window(target: Settings, now: datetime) -> DateWindow:
     """The dates a file may hold: from ``imports.earliest_date`` to a little after now."""
     settings = target.imports
     latest = (now + settings.future_margin).astimezone(target.store.zone).date()
