@@ -26,10 +26,9 @@ import pytest
 from hostile import GENERIC_MAPPING
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from test_fuzz_readers import ALL_LAYOUTS, FEEDBACK_MAPPING, FORMS, tables, woo_bodies, write
 
-from conftest import PG_URL, SKIP_PG
 from winback.app import App
 from winback.config import load_settings
 from winback.errors import WinbackError
@@ -116,24 +115,20 @@ def store_app(
         yield App(settings=settings, engine=engine, cwd=folder, clock=FixedClock(NOW))
         engine.dispose()
         return
-    if SKIP_PG:
-        pytest.skip("WINBACK_SKIP_POSTGRES=1")
+    admin: Engine = request.getfixturevalue("postgres_admin")  # tests/conftest.py: skips
+    server = admin.url.render_as_string(hide_password=False)
     schema = f"wb_fuzz_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in server else "?"
+    engine = connect(f"{server}{separator}options=-csearch_path%3D{schema}")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in PG_URL else "?"
-        engine = connect(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
-        try:
-            migrate(engine)
-            yield App(settings=settings, engine=engine, cwd=folder, clock=FixedClock(NOW))
-        finally:
-            engine.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        migrate(engine)
+        yield App(settings=settings, engine=engine, cwd=folder, clock=FixedClock(NOW))
     finally:
-        admin.dispose()
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:
