@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -85,6 +86,7 @@ class Tally:
 
     stored: int = 0
     refused: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
 
 
 TALLY: dict[str, Tally] = {}
@@ -98,6 +100,9 @@ def print_tally() -> Iterator[None]:
             f"\n{name}: {tally.stored + tally.refused} files, {tally.stored} stored, "
             f"{tally.refused} refused with the database unchanged"
         )
+        if os.environ.get("WINBACK_FUZZ_REASONS"):
+            for reason, count in tally.reasons.most_common():
+                print(f"  {count} {reason}")
 
 
 @pytest.fixture(
@@ -167,6 +172,7 @@ def import_or_refuse(app: App, folder: Path, path: Path, layout: str, test: str)
         assert str(error).strip()
         assert snapshot(app.engine) == before, f"{type(error).__name__}: {error}"
         tally.refused += 1
+        tally.reasons[f"{layout}: {type(error).__name__}: {str(error)[-100:]}"] += 1
         return
     tally.stored += 1
 
