@@ -6,23 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import string
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from act_factories import NOW as FIXED_NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from web_helpers import BASE, ENV, EVENTS_SECRET, SHOPIFY_SECRET, WOO_SECRET, make_app, rows
 
+from winback.act.links import LinkPurpose, LinkSigner
+from winback.act.rendering import unsubscribe_subject
 from winback.app import App
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
+from winback.model import ActionChannel
 from winback.services import webhooks
 from winback.store import repo
 from winback.store.db import connect, migrate
-from winback.store.schema import suppressions, webhook_events
+from winback.store.schema import metadata, suppressions, webhook_events
 from winback.web.app import create_app
 
 INBOUND_TOKEN = "aliyun-callback-token-0123456789"
@@ -96,13 +103,32 @@ def post(app: App, path: str, body: bytes, headers: dict[str, str]) -> httpx.Res
     return asyncio.run(go())
 
 
+def every_table(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in metadata.sorted_tables
+        }
+
+
 def _check(engine: Engine, table: Any, answer: httpx.Response, before: int) -> None:
+    """No 5xx, and a refusal wrote nothing to ``table``."""
     assert answer.status_code < 500, answer.text
     if answer.status_code != 200:
         assert rows(engine, table) == before, answer.text
 
 
-FUZZ = settings(max_examples=120, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _refused_changes_nothing(
+    engine: Engine, answer: httpx.Response, before: dict[str, int]
+) -> None:
+    assert answer.status_code < 500, answer.text
+    if answer.status_code != 200:
+        assert every_table(engine) == before, answer.text
+
+
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @FUZZ
@@ -115,8 +141,10 @@ def test_shopify_endpoint_never_fails_and_refusals_write_nothing(
     headers = {k: v for k, v in headers.items() if v.isprintable() and v.isascii()}
     if sign:
         headers["X-Shopify-Hmac-Sha256"] = shopify_json.webhook_signature(SHOPIFY_SECRET, body)
-    before = rows(engine, webhook_events)
-    _check(engine, webhook_events, post(app, "/webhooks/shop/shopify", body, headers), before)
+    before, tables = rows(engine, webhook_events), every_table(engine)
+    answer = post(app, "/webhooks/shop/shopify", body, headers)
+    _check(engine, webhook_events, answer, before)
+    _refused_changes_nothing(engine, answer, tables)
     webhooks.apply_pending(app)  # never raises: unreadable events are rejected
 
 
@@ -133,8 +161,10 @@ def test_woocommerce_endpoint_never_fails_and_refusals_write_nothing(
     headers = {"X-WC-Webhook-Topic": topic, "X-WC-Webhook-Delivery-ID": str(len(body))}
     if sign:
         headers["X-WC-Webhook-Signature"] = woocommerce_webhooks.webhook_signature(WOO_SECRET, body)
-    before = rows(engine, webhook_events)
-    _check(engine, webhook_events, post(app, "/webhooks/shop/woocommerce", body, headers), before)
+    before, tables = rows(engine, webhook_events), every_table(engine)
+    answer = post(app, "/webhooks/shop/woocommerce", body, headers)
+    _check(engine, webhook_events, answer, before)
+    _refused_changes_nothing(engine, answer, tables)
     webhooks.apply_pending(app)
 
 
@@ -145,8 +175,11 @@ def test_generic_event_endpoint_never_fails_and_refusals_write_nothing(
 ) -> None:
     app, engine = fuzz_app
     headers = {"X-Winback-Signature": generic_events.sign(EVENTS_SECRET, body)} if sign else {}
-    before = rows(engine, webhook_events)
-    _check(engine, webhook_events, post(app, "/webhooks/shop/events", body, headers), before)
+    before, tables = rows(engine, webhook_events), every_table(engine)
+    answer = post(app, "/webhooks/shop/events", body, headers)
+    _check(engine, webhook_events, answer, before)
+    _refused_changes_nothing(engine, answer, tables)
+    webhooks.apply_pending(app)
 
 
 inbound_items = st.dictionaries(
@@ -179,5 +212,51 @@ def test_inbound_endpoints_never_fail_and_refusals_write_nothing(
     fuzz_app: tuple[App, Engine], body: bytes, route: str
 ) -> None:
     app, engine = fuzz_app
-    before = rows(engine, suppressions)
-    _check(engine, suppressions, post(app, route, body, {}), before)
+    before, tables = rows(engine, suppressions), every_table(engine)
+    answer = post(app, route, body, {})
+    _check(engine, suppressions, answer, before)
+    _refused_changes_nothing(engine, answer, tables)
+
+
+link_tokens = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=string.ascii_letters + string.digits + "-_.", max_size=90),
+    st.tuples(
+        st.one_of(st.integers(0, 3), st.integers(-(2**63), 2**63)),
+        st.one_of(st.none(), st.integers(0, 3), st.integers(-(2**63), 2**63)),
+        st.sampled_from(list(ActionChannel)),
+        st.integers(-10, 10),
+    ).map(lambda t: _signed(*t)),
+)
+
+
+def _signed(store_id: int, customer_id: int | None, channel: ActionChannel, days: int) -> str:
+    subject = unsubscribe_subject(store_id, customer_id, channel)
+    signer = LinkSigner(ENV["LINK_SECRET"].encode())
+    now = FIXED_NOW + timedelta(days=days)
+    return signer.issue(LinkPurpose.UNSUBSCRIBE, subject, now=now, valid_for=timedelta(days=3))
+
+
+@FUZZ
+@given(
+    token=link_tokens,
+    body=st.one_of(st.just(b"List-Unsubscribe=One-Click"), st.binary(max_size=60)),
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_unsubscribe_links_never_fail_and_refusals_write_nothing(
+    fuzz_app: tuple[App, Engine], token: str, body: bytes, method: str
+) -> None:
+    app, engine = fuzz_app
+    tables = every_table(engine)
+    path = "/u/" + quote(token, safe="")
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(app, env=ENV))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            return await client.request(method, path, content=body, headers=headers)
+
+    answer = asyncio.run(go())
+    _refused_changes_nothing(engine, answer, tables)
+    if method == "GET":
+        assert every_table(engine) == tables  # the confirm page never writes

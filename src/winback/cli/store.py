@@ -55,7 +55,7 @@ def import_command(
         print_json([report.to_dict() for report in reports])
     else:
         terminal.print_import_reports(Console(), reports)
-    refused = [r for r in reports if r.rows_read and not (r.created or r.updated or r.unchanged)]
+    refused = [report for report in reports if report.nothing_stored]
     if refused:  # every row of a file was rejected: a script must not take that for success
         names = ", ".join(Path(report.file).name for report in refused)
         message = f"nothing was stored from {names}: every row was rejected"

@@ -333,10 +333,20 @@ def _read_html(path: Path, encoding: str, is_header: HeaderTest | None) -> Table
     # The text is decoded already: an XML declaration naming an encoding (gb2312) would
     # make lxml refuse a str, so it goes; a <meta charset> is ignored on a str anyway.
     text = _XML_DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
+    # huge_tree: without it libxml2 silently drops a text node over 10 MB and every row
+    # after it; with it, such a cell reaches row_problem and rejects its row alone.
+    parser = html.HTMLParser(huge_tree=True)
     try:
-        tables = html.fromstring(text).xpath("//table")
+        tables = html.fromstring(text, parser=parser).xpath("//table")
     except (etree.ParserError, ValueError) as error:
         raise UnreadableFileError(f"cannot read the HTML table: {error}", file=file) from error
+    # libxml2 recovers from most broken HTML, but a fatal error (nesting deeper than 2,048
+    # tags) ends the document there: the rows after it would be lost without a word.
+    fatal = [entry for entry in parser.error_log if entry.level_name == "FATAL"]
+    if fatal:
+        message = fatal[0].message.split(", use XML_PARSE_HUGE")[0].strip()
+        reason = f"cannot read the HTML table past line {fatal[0].line}: {message}"
+        raise UnreadableFileError(reason, file=file)
     if not tables:
         raise UnreadableFileError("the file looks like HTML but holds no table", file=file)
     rows = [

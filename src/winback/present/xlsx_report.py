@@ -7,17 +7,23 @@ team can sort, sum and chart them. A table with provisional days gets a last col
 which; what the figures cannot show (the deadline notes, merged parts, outliers, late
 payments) is written under the table it concerns. Chat excerpts arrive masked from
 :mod:`winback.present.diagnosis_tables`.
+
+Every text is written as a text cell, and a text that a spreadsheet would take for a formula
+(it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: a buyer's message, a
+product title) gets a leading ``'``, so that it stays text when the workbook is re-saved as
+CSV and that CSV opened again (issue 12.9).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import xlsxwriter
 
@@ -26,16 +32,33 @@ from winback.present.labels import text
 from winback.present.numbers import SYMBOLS
 from winback.services.diagnosis import Diagnosis
 
-__all__ = ["write_xlsx"]
+__all__ = ["safe_text", "write_tables", "write_xlsx"]
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """``value``, with a leading ``'`` when a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write_xlsx(diagnosis: Diagnosis, path: Path) -> Path:
     """Write every table of the diagnosis to ``path`` (one sheet each, named by its key)."""
+    tables = []
+    for table in diagnosis_tables(diagnosis):
+        if table.key == "decomposition":
+            table = replace(table, warnings=(*diagnosis.deadline_notes, *table.warnings))
+        tables.append(table)
+    currency, language = diagnosis.store.currency, diagnosis.language
+    return write_tables(tables, path, currency=currency, language=language)
+
+
+def write_tables(tables: Iterable[TableData], path: Path, *, currency: str, language: str) -> Path:
+    """Write ``tables`` to ``path``, one sheet each, money in ``currency``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    symbol = SYMBOLS.get(diagnosis.store.currency, diagnosis.store.currency + " ")
-    with xlsxwriter.Workbook(str(path)) as book:
+    symbol = SYMBOLS.get(currency, currency + " ")
+    with xlsxwriter.Workbook(str(path), {"strings_to_formulas": False}) as book:
         formats = {
             "header": book.add_format({"bold": True, "bg_color": "#F3F5F7", "bottom": 1}),
             "title": book.add_format({"bold": True, "font_size": 13}),
@@ -46,10 +69,8 @@ def write_xlsx(diagnosis: Diagnosis, path: Path) -> Path:
             "bold": book.add_format({"bold": True}),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
-        for table in diagnosis_tables(diagnosis):
-            if table.key == "decomposition":
-                table = replace(table, warnings=(*diagnosis.deadline_notes, *table.warnings))
-            _write_sheet(book, table, formats, diagnosis.language)
+        for table in tables:
+            _write_sheet(book, table, formats, language)
     return path
 
 
@@ -57,13 +78,13 @@ def _write_sheet(
     book: xlsxwriter.Workbook, table: TableData, formats: dict[str, Any], language: str
 ) -> None:
     sheet = book.add_worksheet(_BAD_SHEET_CHARS.sub("_", table.key)[:31])
-    sheet.write(0, 0, table.title, formats["title"])
+    sheet.write_string(0, 0, safe_text(table.title), formats["title"])
     headers = [header for column in table.columns for header in _headers(column, language)]
     marked = any(table.provisional)
     if marked:
         headers.append(text("provisional", language))
     for col, header in enumerate(headers):
-        sheet.write(2, col, header, formats["header"])
+        sheet.write_string(2, col, safe_text(header), formats["header"])
         sheet.set_column(col, col, max(12, min(len(header) * 2, 40)))
     row_index = 3
     for number, row in enumerate(table.rows):
@@ -77,7 +98,7 @@ def _write_sheet(
     row_index += 1
     for line in (table.note, *table.warnings):
         if line:
-            sheet.write(row_index, 0, line)
+            sheet.write_string(row_index, 0, safe_text(line))
             row_index += 1
     sheet.freeze_panes(3, 0)
 
@@ -129,4 +150,5 @@ def _write_cell(
     elif kind == "flag":
         sheet.write_boolean(row, col, bool(value))
     else:
-        sheet.write_string(row, col, str(value), formats["bold"] if total else formats["wrap"])
+        cell = safe_text(str(value))
+        sheet.write_string(row, col, cell, formats["bold"] if total else formats["wrap"])

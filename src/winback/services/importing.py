@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from winback.analyse.deadline_check import deadline_notes
 from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
-from winback.config import Settings
+from winback.config import Settings, StoreSettings
 from winback.errors import ImportFileError
 from winback.ingest.cleaning import DateWindow
 from winback.ingest.generic import load_mapping
@@ -74,6 +74,13 @@ class ImportReport:
     def rejected(self) -> int:
         return len(self.rejections)
 
+    @property
+    def nothing_stored(self) -> bool:
+        """Every row the file holds was rejected: the import failed and, like any failed
+        import, left the database as it was (not even the store row or the import's record
+        was kept)."""
+        return bool(self.rows_read) and not (self.created or self.updated or self.unchanged)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["rejected"] = self.rejected
@@ -97,12 +104,14 @@ def import_path(
     :func:`~winback.services.stores.import_target`).
 
     Each file is one transaction, the store's own row included: a file that fails leaves the
-    database as it was (a store named for the first time is not created). Files holding only
+    database as it was (a store named for the first time is not created). A file whose every
+    row was rejected has failed too: its report comes back (``nothing_stored``) and its
+    transaction is rolled back. Files holding only
     order lines (a Taobao item report) are applied after the files that create the orders,
     so a folder with both reports imports in one call.
     """
     target = import_target(app, source, store)
-    window = _date_window(target, app.clock.now())
+    window = date_window(target, app.clock.now())
     deferred: list[tuple[ParsedFile, Digest, float]] = []
     reports: list[ImportReport] = []
     # The file's SHA-256 is taken beside the import (hashlib lets go of the GIL).
@@ -128,8 +137,17 @@ def import_path(
             reports.append(report)
         for parsed, digest, started in deferred:
             reports.append(_apply(app, target, parsed, digest, started, progress))
-    dashboard.refresh_after_change(app, target.store.name)  # the dashboard's panels
+    if any(not report.nothing_stored for report in reports):
+        dashboard.refresh_after_change(app, target.store.name)  # the dashboard's panels
     return reports
+
+
+class _RollBack(Exception):
+    """Raised inside an import's transaction to undo it, carrying the report to return."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(report.file)
+        self.report = report
 
 
 def _parse(
@@ -176,6 +194,38 @@ def _apply(
         doing = "reading and storing" if streamed else "storing"
         progress.start(f"{doing} {Path(parsed.file).name}", count)
     begun = app.clock.now()
+    if parsed.rows_read and parsed.rejections and not parsed.records:
+        # Every row was rejected while reading: no transaction at all, so not even a
+        # PostgreSQL sequence moves (they do not roll back).
+        return ImportReport(
+            file=parsed.file,
+            source=parsed.source.value,
+            kind=parsed.kind,
+            store=store.name,
+            rows_read=parsed.rows_read,
+            created=0,
+            updated=0,
+            unchanged=0,
+            rejections=tuple(parsed.rejections),
+            unmapped_columns=tuple(parsed.unmapped_columns),
+            seconds=round(time.perf_counter() - started, 3),
+        )
+    try:
+        return _store(app, store, parsed, digest, started, progress, begun, streamed)
+    except _RollBack as undone:
+        return undone.report
+
+
+def _store(
+    app: App,
+    store: StoreSettings,
+    parsed: ParsedFile,
+    digest: Digest,
+    started: float,
+    progress: ImportProgress | None,
+    begun: datetime,
+    streamed: bool,
+) -> ImportReport:
     with import_transaction(app.engine) as conn:
         store_id = repo.ensure_store(
             conn,
@@ -213,6 +263,8 @@ def _apply(
             records_by_kind={kind: asdict(counts) for kind, counts in result.kinds.items()},
             notes=tuple(deadline_notes(delays, store.close_after, store.unpaid_close_after, "en")),
         )
+        if report.nothing_stored:
+            raise _RollBack(report)
         repo.record_import(
             conn,
             store_id,
@@ -244,7 +296,7 @@ def _check_currency(parsed: ParsedFile, currency: str, store: str) -> None:
             )
 
 
-def _date_window(target: Settings, now: datetime) -> DateWindow:
+def date_window(target: Settings, now: datetime) -> DateWindow:
     """The dates a file may hold: from ``imports.earliest_date`` to a little after now."""
     settings = target.imports
     latest = (now + settings.future_margin).astimezone(target.store.zone).date()

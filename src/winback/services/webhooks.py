@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from winback.app import App
 from winback.errors import WinbackError
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
-from winback.ingest.cleaning import CellError, parse_datetime
+from winback.ingest.cleaning import PLAUSIBLE_DATES, CellError, DateWindow, parse_datetime
 from winback.ingest.generic_events import Event, EventError
 from winback.ingest.mapping import Mapping as FileMapping
 from winback.ingest.mapping import load_mapping
@@ -46,6 +46,7 @@ from winback.ingest.records import OrderRecord, SourceRef
 from winback.ingest.rows import FieldError
 from winback.ingest.woocommerce_json import order_record as woo_order_record
 from winback.ingest.woocommerce_json import woo_time
+from winback.services.importing import date_window
 from winback.services.per_store import settings_for
 from winback.store import outbox, repo
 from winback.store import webhooks as inbox
@@ -245,8 +246,9 @@ def apply_pending(app: App, *, store_id: int | None = None, batch: int = BATCH) 
         if store_id is not None and sid != store_id:
             continue
         mappings = _store_mappings(app, names[sid])
+        window = _store_window(app, names[sid])
         while True:
-            done = _apply_batch(app, sid, mappings, batch, held[sid].currency)
+            done = _apply_batch(app, sid, mappings, batch, held[sid].currency, window)
             if done.events:
                 done = replace(done, stores=(names[sid],))
             total += done
@@ -264,8 +266,22 @@ def _store_mappings(app: App, store: str) -> dict[str, FileMapping]:
         return {}
 
 
+def _store_window(app: App, store: str) -> DateWindow:
+    """The dates the store accepts (``[imports]``, as for a file), as of now; the default
+    window when its settings cannot be read."""
+    try:
+        return date_window(settings_for(app, store), app.clock.now())
+    except WinbackError:
+        return PLAUSIBLE_DATES
+
+
 def _apply_batch(
-    app: App, store_id: int, mappings: Mapping[str, FileMapping], batch: int, currency: str
+    app: App,
+    store_id: int,
+    mappings: Mapping[str, FileMapping],
+    batch: int,
+    currency: str,
+    window: DateWindow = PLAUSIBLE_DATES,
 ) -> ApplyReport:
     now = app.clock.now()
     with outbox.write_transaction(app.engine) as conn:
@@ -291,6 +307,15 @@ def _apply_batch(
             if record is not None and getattr(record, "currency", currency) != currency:
                 # never merged into a store of another currency (amounts are never mixed)
                 problem = f"an order in {record.currency}; the store trades in {currency}"
+                ids = [e.id for e in members if e.state == "pending"]
+                inbox.mark(conn, ids, "rejected", now=now, problem=problem)
+                refused += len(ids)
+            elif isinstance(record, OrderRecord) and not window.admits(record.created_at, tz):
+                # as in a file (issue 12.2): a date outside the window is never stored
+                problem = (
+                    f"created_at: {record.created_at.isoformat()} is outside the accepted "
+                    f"dates ({window.describe()}; [imports] in the settings)"
+                )
                 ids = [e.id for e in members if e.state == "pending"]
                 inbox.mark(conn, ids, "rejected", now=now, problem=problem)
                 refused += len(ids)
