@@ -44,9 +44,14 @@ from winback.measure.by_buyer import buyer_recoveries
 from winback.measure.experiments import holdout_lift
 from winback.model import TASK_OUTCOMES, Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
-from winback.services import dashboard
+from winback.services import dashboard, saves
 from winback.services.known import orders_known, orders_known_in_chunks, statuses_known
-from winback.services.plan_facts import KNOWN_COLUMNS, FactRequest, read_facts
+from winback.services.plan_facts import (
+    KNOWN_COLUMNS,
+    FactRequest,
+    read_facts,
+    recently_cancelled,
+)
 from winback.services.stores import find_store, store_settings
 from winback.store import frames, outbox, planning_facts, recovery
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
@@ -133,7 +138,8 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     known = orders_known_in_chunks(app, info, settings, now, KNOWN_COLUMNS)
     open_ids = open_unpaid(known)["order_id"].combine_chunks()
     closed = _closed_between(known, start, end)
-    about = pa.concat_arrays([open_ids, closed["order_id"].combine_chunks()])
+    cancelled = recently_cancelled(known, now)
+    about = pa.concat_arrays([open_ids, closed["order_id"].combine_chunks(), cancelled])
     placed_after = _earliest(known, about, now - close_after)
     report = _payment_report(settings, known, now)
     books = settings.playbooks
@@ -142,6 +148,8 @@ def plan(app: App, store: str | None = None) -> PlanResult:
         keys = pc.unique(known.filter(pc.is_in(known["order_id"], value_set=about))["customer_key"])
         people = planning_facts.buyers(conn, info.id, keys.drop_null().to_pylist())
         heard = recovery.reasons_heard(conn, info.id) if uses_reasons(books) else []
+    if heard or uses_reasons(books):
+        heard = heard + saves.labelled_reasons(app, info.id)
     replaced = reorders(
         known,
         line_items(lines),
@@ -539,6 +547,8 @@ class RecoveryReport:
     table: pa.Table
     lift: pa.Table
     by_buyer: pa.Table
+    saves: tuple[dict[str, Any], ...] = ()
+    """Per ``cancel_save`` playbook (:func:`winback.services.saves.save_report`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -548,6 +558,7 @@ class RecoveryReport:
             "recovery": _json_rows(self.table),
             "holdout": _json_rows(self.lift),
             "recovered_by_buyer": _json_rows(self.by_buyer)[0],
+            "saves": list(self.saves),
         }
 
 
@@ -584,6 +595,16 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         table=recovery_table(actions, orders, window, costs, reorders=replaced),
         lift=holdout_lift(actions, orders, window, now=now),
         by_buyer=buyer_recoveries(replaced, actions, orders, window),
+        saves=tuple(
+            saves.save_report(
+                app,
+                info,
+                [n for n, b in settings.playbooks.items() if b.kind == "cancel_save"],
+                orders,
+                actions,
+                window,
+            )
+        ),
     )
 
 
