@@ -53,3 +53,36 @@ def test_coupons_are_listed_as_of_a_moment_and_exported(tmp_path: Path) -> None:
     shopify = json.loads(run(tmp_path, "coupons", "export", "--format", "shopify",
                              "--as-of", "2026-12-01").output)  # fmt: skip
     assert shopify[0]["batch"] == {"discount_codes": [{"code": "SAVEK7M2P9"}]}
+
+
+def test_an_agent_records_the_reason_and_gets_the_offer_and_the_reasons_match_the_form(
+    tmp_path: Path,
+) -> None:
+    from winback.cli.coupons import SAVE_REASONS
+    from winback.ingest.records import Buyer, OrderRecord
+    from winback.model import OrderStatus, Platform
+    from winback.playbook_settings.offers import SaveReason
+
+    assert tuple(SaveReason) == SAVE_REASONS
+    (tmp_path / "winback.toml").write_text(
+        '[store]\nname = "shop"\nplatform = "taobao"\n\n'
+        '[playbooks.cancel_save]\nkind = "cancel_save"\n'
+        '[playbooks.cancel_save.offers]\ncampaign_budget = "100"\n',
+        encoding="utf-8",
+    )
+    engine = db.connect(f"sqlite:///{tmp_path / 'winback.db'}")
+    db.migrate(engine)
+    with engine.begin() as conn:
+        store_id = repo.ensure_store(
+            conn, name="shop", platform="taobao", timezone="Asia/Shanghai", currency="CNY", now=NOW
+        )
+        order = OrderRecord(Platform.TAOBAO, "3001", OrderStatus.CANCELLED, NOW, Decimal(200),
+                            buyer=Buyer("tb_ann"), paid_at=NOW, closed_at=NOW)  # fmt: skip
+        repo.apply_records(conn, store_id, [order], source_file="x")
+    engine.dispose()
+    args = ["saves", "answer", "--order", "3001", "--reason", "shipping_cost"]
+    done = run(tmp_path, *args, "--note", "运费太贵 13800138000", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["offer"] == "free_shipping"
+    again = json.loads(run(tmp_path, *args, "--json").output)  # one costly offer per 90 days
+    assert again["offer"] == "thank_you" and again["refused"] == [["free_shipping", "per_buyer"]]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Final, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from winback.durations import Duration
 from winback.model import Purpose
@@ -79,6 +79,15 @@ class CancelSaveSettings(PlaybookBase):
     offers: OfferSettings = Field(
         default_factory=lambda: OfferSettings.model_validate(_default("offers"))
     )
+
+    @field_validator("offers", mode="before")
+    @classmethod
+    def _over_default_offers(cls, value: object) -> object:
+        """The store's ``offers`` keys over the defaults (the shipped coupon stays unless
+        given; ``routes`` are merged per reason)."""
+        if isinstance(value, dict):
+            return {**_default("offers"), **value}
+        return value
 
     @model_validator(mode="after")
     def _timed_by_durations(self) -> CancelSaveSettings:
