@@ -143,3 +143,30 @@ def test_the_ledger_sums_the_day_and_all_and_the_buyers_costly_offers(engine: En
         )
     assert spent.since == Decimal("5.00") and spent.in_all == Decimal("15.50")
     assert spent.buyer_offers == (NOW - timedelta(days=2),)
+
+
+def test_erasing_a_buyer_erases_their_words_on_the_reason_form(engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from winback.store.erasure import erase_customer
+    from winback.store.schema import customers, save_responses
+
+    store_id = store(engine)
+    with engine.begin() as conn:
+        repo.apply_records(
+            conn, store_id,
+            [OrderRecord(Platform.SHOPIFY, "o", OrderStatus.CANCELLED, NOW, Decimal(80),
+                         buyer=Buyer("ann"), currency="USD")],
+            source_file="a",
+        )  # fmt: skip
+        coupons.record_response(
+            conn, store_id,
+            SaveResponse("o", "ann", "save", "form", "other", "call me", "thank_you",
+                         Decimal(0), None, NOW),
+        )  # fmt: skip
+        customer_id = conn.scalar(select(customers.c.id).where(customers.c.customer_key == "ann"))
+        done = erase_customer(
+            conn, store_id, customer_id, addresses=[], now=NOW, requested_by="test"
+        )
+        assert done["save_responses"] == 1
+        assert conn.scalar(select(save_responses.c.note)) is None
