@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import io
 import re
 import socket
 from collections.abc import Iterator
@@ -22,12 +23,14 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from rich.console import Console
 from sqlalchemy import Engine
 
 from winback.act.links import LinkPurpose, LinkSigner
 from winback.app import App
 from winback.config import Settings
 from winback.model import Platform
+from winback.present.recovery_terminal import print_recovery
 from winback.services import importing, recovery, saves
 from winback.services.dispatch import dispatch
 from winback.testing import FixedClock
@@ -186,7 +189,12 @@ def test_a_cancelled_order_is_asked_why_gets_a_coupon_and_the_redeemed_coupon_is
     assert used.state(clock.now()) == "redeemed" and used.redeemed_order_id == "5002"
     assert used.redeemed_cost == Decimal("10.00")
 
-    report = recovery.recovery_report(app).to_dict()
+    shown = recovery.recovery_report(app)
+    console = Console(file=io.StringIO(), width=200)
+    print_recovery(console, shown)
+    printed = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Cancelled-order saves" in printed and "reasons given: changed_mind 1" in printed
+    report = shown.to_dict()
     (save,) = report["saves"]
     assert save["playbook"] == "save"
     assert save["treated_orders"] == 1 and save["treated_rate"] == 1.0

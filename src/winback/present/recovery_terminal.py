@@ -118,6 +118,40 @@ def print_recovery(console: Console, report: RecoveryReport) -> None:
         console.print(_attributed(playbook, [r for r in rows if r["playbook"] == playbook]))
     _print_lift(console, report.lift.to_pylist())
     _print_by_buyer(console, report.by_buyer.to_pylist()[0])
+    _print_saves(console, list(report.saves))
+
+
+def _print_saves(console: Console, rows: list[dict[str, Any]]) -> None:
+    """Cancelled-order saves: back and paid within the window, against the holdout, with
+    what the offers and coupons cost (docs/offers.md)."""
+    if not rows:
+        return
+    table = Table(
+        title="Cancelled-order saves (the buyer paid a new order; docs/offers.md)",
+        title_justify="left",
+    )
+    columns = ("playbook", "treated / held out", "back", "lift, 95% CI", "extra amount",
+               "answers", "coupons issued / redeemed", "offer cost", "net", "ROI")  # fmt: skip
+    for name in columns:
+        table.add_column(name, justify="left" if name == "playbook" else "right")
+    for row in rows:
+        table.add_row(
+            row["playbook"],
+            f"{row['treated_orders']} / {row['held_out_orders']}",
+            f"{_pct(row['treated_rate'])} / {_pct(row['held_out_rate'])}",
+            _interval(row["lift"], row["lift_lower"], row["lift_upper"], points=True),
+            row["incremental_amount"] or "—",
+            str(row["answers"]),
+            f"{row['coupons_issued']} / {row['coupons_redeemed']}",
+            row["offer_cost"],
+            row["net_incremental_amount"] or "—",
+            _ratio(row["roi"]),
+        )
+    console.print(table)
+    for row in rows:
+        if row["reasons"]:
+            said = ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
+            console.print(f"{row['playbook']}: reasons given: {said}")
 
 
 def _print_by_buyer(console: Console, row: dict[str, Any]) -> None:
