@@ -223,3 +223,44 @@ def test_a_tampered_or_expired_reason_link_is_refused(
     assert call(app, "GET", f"/r/{wrong}").status_code == 400
     clock.advance(timedelta(days=2))
     assert call(app, "GET", f"/r/{token}").status_code == 410
+
+
+def test_the_form_answers_any_body_without_an_error_and_asks_for_a_missing_reason(
+    engine: Engine, tmp_path: Path, smtp: tuple[Inbox, int]
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    _, port = smtp
+    clock = FixedClock(CANCELLED_AT)
+    app = App(settings=shop_settings(port), engine=engine, cwd=tmp_path, clock=clock)
+    importing.import_path(
+        app, write_orders(tmp_path / "orders.csv", cancelled_order()), source=Platform.SHOPIFY
+    )
+    signer = LinkSigner(SECRET.encode())
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def token() -> str:
+        return signer.issue(
+            LinkPurpose.REASON_FORM, "1:save:5001", now=CANCELLED_AT, valid_for=timedelta(days=1)
+        )
+
+    missing = call(app, "POST", f"/r/{token()}", content="note=hi", headers=form)
+    assert missing.status_code == 400 and "Please pick a reason" in missing.text
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        body=st.binary(max_size=300),
+        path=st.text(
+            st.characters(
+                min_codepoint=33, exclude_categories=("Cc", "Cs"), exclude_characters="/?#%"
+            ),
+            max_size=40,
+        ),
+    )
+    def any_body(body: bytes, path: str) -> None:
+        answered = call(app, "POST", f"/r/{token()}", content=body, headers=form)
+        assert answered.status_code in (200, 400)
+        assert call(app, "GET", "/r/" + path.replace("/", "")).status_code in (200, 400, 404, 405)
+
+    any_body()

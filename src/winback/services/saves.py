@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 NOTE_LIMIT: Final = 500
+ZERO: Final = Decimal(0)
 LOSS_REASONS: Final = {
     SaveReason.CHANGED_MIND: "changed_mind",
     SaveReason.SHIPPING_COST: "extra_costs",
@@ -127,17 +128,14 @@ def _store_by_id(app: App, store_id: int) -> StoreInfo:
 
 
 def answer_link(app: App, claims: LinkClaims, reason: SaveReason, note: str | None) -> SaveAnswer:
-    """The reason form's answer for a verified link: consumed once (a second answer changes
-    nothing and says so)."""
+    """The reason form's answer for a verified link: the link is consumed in the answer's
+    transaction (a second answer changes nothing and says so; an answer that fails leaves
+    the link unused)."""
     store_id, playbook, order_id = read_subject(claims.subject)
     info = _store_by_id(app, store_id)
-    now = app.clock.now()
-    with app.engine.begin() as conn:
-        first = links.consume(conn, claims.token_id, now, expires_at=claims.expires_at)
-    settings = store_settings(app, info)
-    if not first:
-        return SaveAnswer(False, None, None, settings.store.language, info.currency, info.name)
-    return answer(app, info.name, order_id, reason, note, playbook=playbook, source="form")
+    return answer(
+        app, info.name, order_id, reason, note, playbook=playbook, source="form", link=claims
+    )
 
 
 def answer(
@@ -149,9 +147,11 @@ def answer(
     *,
     playbook: str,
     source: str = "agent",
+    link: LinkClaims | None = None,
 ) -> SaveAnswer:
     """Record why ``order_id`` was cancelled and make the offer it routes to (a coupon is
-    issued when the offer is one). ``source``: ``form`` (the buyer) or ``agent``."""
+    issued when the offer is one). ``source``: ``form`` (the buyer, through ``link``, which
+    is used up here) or ``agent``."""
     info = find_store(app, store)
     settings = store_settings(app, info)
     book = settings.playbooks.get(playbook)
@@ -160,7 +160,19 @@ def answer(
     now = app.clock.now()
     zone = ZoneInfo(info.timezone)
     text = mask_text(" ".join(note.split()))[:NOTE_LIMIT] if note and note.strip() else None
+    voice = store_voice(
+        settings,
+        name=info.name,
+        platform=info.platform,
+        currency=info.currency,
+        timezone=info.timezone,
+    )
+    language = settings.store.language
     with app.engine.begin() as conn:
+        if link is not None and not links.consume(
+            conn, link.token_id, now, expires_at=link.expires_at
+        ):
+            return SaveAnswer(False, None, None, language, info.currency, info.name, voice)
         order = coupon_store.order_facts(conn, info.id, order_id)
         if order is None:
             raise WinbackError(f"no order {order_id!r} in store {info.name!r}")
@@ -216,18 +228,11 @@ def answer(
                 answered_at=now,
             ),
         )
-    voice = store_voice(
-        settings,
-        name=info.name,
-        platform=info.platform,
-        currency=info.currency,
-        timezone=info.timezone,
-    )
     return SaveAnswer(
         True,
         offer,
         issued,
-        settings.store.language,
+        language,
         order.currency,
         info.name,
         voice,
@@ -314,10 +319,6 @@ def labelled_reasons(app: App, store_id: int) -> list[tuple[str, str]]:
         for item in found
         if item.note and item.reason != SaveReason.OTHER
     ]
-
-
-FORM_VALID_FOR_DEFAULT: Final = timedelta(days=7)
-ZERO: Final = Decimal(0)
 
 
 def save_report(

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 
 from winback.decide.offers import Offer, OfferKind, SaveReason
 
-__all__ = ["REASONS", "form_page", "thanks_page"]
+__all__ = ["REASONS", "form_page", "notice_page", "thanks_page"]
 
 REASONS: Final[dict[str, dict[SaveReason, str]]] = {
     "zh": {
@@ -49,6 +49,11 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "send": "提交",
         "thanks": "谢谢您告诉我们",
         "used": "这个链接已经用过了，谢谢您！",
+        "choose": "请选择一个原因。",
+        "invalid": "此链接已损坏或并非本店发出。",
+        "expired": "此链接已过期。如需帮助，请直接联系店铺客服。",
+        "unavailable": "暂时无法提交，请稍后再试或直接联系店铺客服。",
+        "problem": "链接有问题",
     },
     "en": {
         "title": "Sorry to see you go",
@@ -57,6 +62,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "send": "Send",
         "thanks": "Thank you for telling us",
         "used": "This link was already used. Thank you!",
+        "choose": "Please pick a reason.",
+        "invalid": "This link is damaged or was not sent by this shop.",
+        "expired": "This link has expired. For help, contact the shop's customer service.",
+        "unavailable": "This is not available right now; please try again later or contact "
+        "the shop.",
+        "problem": "Link problem",
     },
 }
 
@@ -113,8 +124,15 @@ def _html(language: str, title: str, body: str, status: int) -> HTMLResponse:
     )
 
 
-def form_page(language: str, action: str) -> HTMLResponse:
-    """The reason form posting to ``action`` (an escaped URL)."""
+def notice_page(language: str, kind: str, status: int) -> HTMLResponse:
+    """A link problem (``invalid``, ``expired``, ``unavailable``) in the buyer's language."""
+    texts = _texts(language)
+    return _html(language, texts["problem"], f"<p>{escape(texts[kind])}</p>", status)
+
+
+def form_page(language: str, action: str, *, status: int = 200) -> HTMLResponse:
+    """The reason form posting to ``action`` (an escaped URL); with a 400 ``status``, asking
+    for a reason first."""
     texts = _texts(language)
     reasons = REASONS.get(language, REASONS["en"])
     choices = "".join(
@@ -122,14 +140,15 @@ def form_page(language: str, action: str) -> HTMLResponse:
         f"{escape(label)}</label>"
         for reason, label in reasons.items()
     )
+    ask = texts["choose"] if status == 400 else texts["ask"]
     body = (
-        f"<p>{escape(texts['ask'])}</p>"
+        f"<p>{escape(ask)}</p>"
         f'<form method="post" action="{action}">{choices}'
         f'<label>{escape(texts["note"])}<textarea name="note" maxlength="500" rows="3">'
         "</textarea></label>"
         f'<button type="submit">{escape(texts["send"])}</button></form>'
     )
-    return _html(language, texts["title"], body, 200)
+    return _html(language, texts["title"], body, status)
 
 
 def thanks_page(

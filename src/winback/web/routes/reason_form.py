@@ -21,9 +21,8 @@ from winback.act.links import ExpiredLink, LinkClaims, LinkError, LinkPurpose
 from winback.decide.offers import SaveReason
 from winback.errors import WinbackError
 from winback.services import saves
-from winback.web.buyer_pages import page
 from winback.web.context import Context, WebContext
-from winback.web.reason_pages import form_page, thanks_page
+from winback.web.reason_pages import form_page, notice_page, thanks_page
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("winback.web")
@@ -45,7 +44,10 @@ async def reason_answer(token: str, request: Request, ctx: Context) -> HTMLRespo
     try:
         reason = SaveReason(fields.get("reason", ""))
     except ValueError:
-        return page(_language(ctx), "bad_request", 400)
+        claims = _verified(ctx, token)
+        if isinstance(claims, HTMLResponse):
+            return claims
+        return form_page(_language(ctx), f"/r/{escape(token, quote=True)}", status=400)
     claims = _verified(ctx, token)
     if isinstance(claims, HTMLResponse):
         return claims
@@ -54,10 +56,10 @@ async def reason_answer(token: str, request: Request, ctx: Context) -> HTMLRespo
             saves.answer_link, ctx.app, claims, reason, fields.get("note")
         )
     except LinkError:
-        return page(_language(ctx), "invalid", 400)
+        return notice_page(_language(ctx), "invalid", 400)
     except WinbackError as error:
         log.error("a reason form could not be answered: %s", error)
-        return page(_language(ctx), "invalid", 400)
+        return notice_page(_language(ctx), "invalid", 400)
     offer = done.offer
     coupon = done.coupon
     return thanks_page(
@@ -74,13 +76,13 @@ def _verified(ctx: WebContext, token: str) -> LinkClaims | HTMLResponse:
     signer = ctx.link_signer
     if isinstance(signer, str):
         log.error("a reason form was opened but %s", signer)
-        return page(_language(ctx), "unavailable", 503)
+        return notice_page(_language(ctx), "unavailable", 503)
     try:
         return signer.verify(token, LinkPurpose.REASON_FORM, now=ctx.app.clock.now())
     except ExpiredLink:
-        return page(_language(ctx), "expired", 410)
+        return notice_page(_language(ctx), "expired", 410)
     except LinkError:
-        return page(_language(ctx), "invalid", 400)
+        return notice_page(_language(ctx), "invalid", 400)
 
 
 def _language(ctx: WebContext) -> str:
