@@ -32,6 +32,7 @@ from winback.analyse.payment_time import (
 from winback.analyse.reasons import LossReason, Prediction, default_classifier
 from winback.app import App
 from winback.config import Settings
+from winback.decide.cancel_save import CANCELLED_ORDERS
 from winback.decide.context import PlanningContext
 from winback.decide.plan import facts_needed, plan_recovery, uses_reasons
 from winback.decide.planner import Facts, ReasonGuesser
@@ -138,11 +139,12 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     known = orders_known_in_chunks(app, info, settings, now, KNOWN_COLUMNS)
     open_ids = open_unpaid(known)["order_id"].combine_chunks()
     closed = _closed_between(known, start, end)
-    cancelled = recently_cancelled(known, now)
-    about = pa.concat_arrays([open_ids, closed["order_id"].combine_chunks(), cancelled])
+    books = settings.playbooks
+    about = pa.concat_arrays([open_ids, closed["order_id"].combine_chunks()])
+    if CANCELLED_ORDERS in facts_needed(books):  # a cancel_save playbook: its buyers and lines
+        about = pa.concat_arrays([about, recently_cancelled(known, now)])
     placed_after = _earliest(known, about, now - close_after)
     report = _payment_report(settings, known, now)
-    books = settings.playbooks
     with app.engine.connect() as conn:
         lines = planning_facts.order_lines_since(conn, info.id, placed_after=placed_after, now=now)
         keys = pc.unique(known.filter(pc.is_in(known["order_id"], value_set=about))["customer_key"])
