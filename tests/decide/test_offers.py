@@ -204,3 +204,21 @@ def test_an_offer_made_never_breaks_a_rule(
         assert not any(now - timedelta(days=90) < at <= now for at in earlier)
     else:
         assert made.kind is OfferKind.THANK_YOU or made.cost == 0
+
+
+def test_the_documented_offers_example_loads_and_means_what_the_doc_says(tmp_path: Any) -> None:
+    import re
+    from pathlib import Path
+
+    from winback.config import load_settings
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "offers.md"
+    (example,) = re.findall(r"```toml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    path = tmp_path / "winback.toml"
+    path.write_text(example, encoding="utf-8")
+    book = load_settings(path, env={}).playbooks["cancel_save"]
+    assert isinstance(book, CancelSaveSettings)
+    assert book.offers.routes[SaveReason.FOUND_CHEAPER] == (OfferKind.PRICE_MATCH, OfferKind.LET_GO)
+    assert book.offers.routes[SaveReason.SHIPPING_COST] == (OfferKind.FREE_SHIPPING,)
+    assert book.offers.coupon is not None and book.offers.coupon.percent
+    assert book.offers.daily_budget == Decimal(200)
