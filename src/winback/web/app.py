@@ -10,6 +10,8 @@
   (:mod:`winback.web.routes.webhooks`);
 * ``/inbound/sms/…`` — buyers' SMS replies (:mod:`winback.web.routes.inbound`);
 * ``/u/{token}`` — one-click unsubscribe links (:mod:`winback.web.routes.links`);
+* ``/r/{token}`` — the cancelled-order save's reason form
+  (:mod:`winback.web.routes.reason_form`);
 * ``/healthz`` and ``/static/…``.
 
 Nothing is created at import: ``create_app(app)`` builds everything for one
