@@ -27,6 +27,7 @@ from winback.model import ActionChannel, PlannedAction, Purpose
 __all__ = [
     "BUYERS",
     "BUYER_FIELDS",
+    "CANCELLED_ORDERS",
     "CHATS",
     "CLOSED_ORDERS",
     "EARLIER_STEPS",
@@ -205,6 +206,21 @@ CLOSED_ORDERS: Final = pa.schema(
 """Orders closed before payment (the follow-up playbooks' facts). ``close_inferred``: the
 export gave no close time and ``closed_at`` is the deadline (or the moment of the plan, if
 earlier); ``texts`` the close/cancel reason and the buyer's last chat lines."""
+
+CANCELLED_ORDERS: Final = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("cancelled_at", TIMESTAMP),
+        ("amount", MONEY),
+        ("has_remark", pa.bool_()),
+        ("items", pa.list_(pa.string())),
+        ("reordered_by", pa.string()),
+        *BUYER_FIELDS,
+    ]
+)
+"""Orders cancelled after payment, before shipping, recently (the ``cancel_save`` facts):
+``cancelled_at`` is the cancellation (the order's close time)."""
 
 EARLIER_STEPS: Final = pa.schema(
     [

@@ -372,5 +372,11 @@ class Action:
 
     @property
     def is_payment_reminder(self) -> bool:
-        """A transactional action about orders: its goal is that those orders get paid."""
-        return self.purpose is Purpose.TRANSACTIONAL and bool(self.order_ids)
+        """A transactional action about orders: its goal is that those orders get paid —
+        unless its playbook says another goal (``params["goal"]``: a cancelled-order save
+        asks why, about an order paid and cancelled)."""
+        return (
+            self.purpose is Purpose.TRANSACTIONAL
+            and bool(self.order_ids)
+            and self.params.get("goal", "payment") == "payment"
+        )

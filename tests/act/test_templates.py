@@ -31,6 +31,9 @@ DEFAULT_NAMES = {
     "unpaid_chat_script",
     "closed_followup_phone_script",
     "closed_followup_chat_script",
+    "cancel_save",
+    "cancel_save_email",
+    "cancel_save_chat_script",
 }
 MARKETPLACE_VARIANTS = {
     ("unpaid_new_buyer", "zh"),

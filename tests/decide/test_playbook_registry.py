@@ -31,9 +31,12 @@ def test_every_fact_a_planner_reads_is_one_the_services_can_read() -> None:
 def test_an_unknown_kind_is_refused_naming_the_kinds_there_are(tmp_path: Path) -> None:
     path = tmp_path / "winback.toml"
     path.write_text(
-        '[playbooks.save]\nkind = "cancel_save"\nsteps = []\nrules = []\n', encoding="utf-8"
+        '[playbooks.later]\nkind = "winback_campaign"\nsteps = []\nrules = []\n',
+        encoding="utf-8",
     )
-    with pytest.raises(SettingsError, match=r"playbooks\.save.*'unpaid', 'closed_followup'"):
+    with pytest.raises(
+        SettingsError, match=r"playbooks\.later.*'unpaid', 'closed_followup', 'cancel_save'"
+    ):
         load_settings(path, env={})
-    with pytest.raises(KeyError, match="kinds: unpaid, closed_followup"):
-        planner_for("cancel_save")
+    with pytest.raises(KeyError, match="kinds: unpaid, closed_followup, cancel_save"):
+        planner_for("winback_campaign")

@@ -266,3 +266,21 @@ def test_progress_is_reported_for_every_row_read(tmp_path: Path) -> None:
     parsed = shopify.parse(write(tmp_path, HEADER + rows), tz=TZ, progress=calls.append)
     assert calls == [1000, 1000, 500]
     assert len(parsed.records) == 2500
+
+
+def test_the_discount_code_is_the_orders_coupon_code_csv_and_json() -> None:
+    from winback.ingest import shopify_json
+    from winback.ingest.records import SourceRef
+
+    assert orders()["5012345678901"].coupon_code == "WELCOME5"
+    payload = {
+        "id": 7, "financial_status": "paid", "created_at": "2026-12-02T10:00:00Z",
+        "total_price": "70.00", "currency": "USD", "total_discounts": "10.00",
+        "discount_codes": [{"code": "SAVEK7M2P9", "amount": "10.00", "type": "fixed_amount"}],
+    }  # fmt: skip
+    record = shopify_json.order_record(payload, paid_at=None, source=SourceRef("hook", 1))
+    assert record.coupon_code == "SAVEK7M2P9" and record.discount == Decimal("10.00")
+    without = shopify_json.order_record(
+        {**payload, "discount_codes": []}, paid_at=None, source=SourceRef("hook", 1)
+    )
+    assert without.coupon_code is None

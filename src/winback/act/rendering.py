@@ -180,11 +180,32 @@ class TemplateRenderer:
         if action.purpose is Purpose.MARKETING and wants_link:
             link = self.unsubscribe_url(action)
         try:
-            return message_variables(
+            values = message_variables(
                 action, voice, currency=self.order_currency(action), unsubscribe_url=link
             )
         except MoneyError as error:
             raise TemplateError(f"action {action.id}: {error}") from None
+        form = self.reason_url(action)
+        if form:
+            values["reason_url"] = form
+        return values
+
+    def reason_url(self, action: Action) -> str | None:
+        """A signed, single-use link to the reason form of a cancelled-order save
+        (``reason_form_subject`` and ``reason_form_valid_for`` seconds in its parameters);
+        None when the action has none or the shop cannot sign links (the template then asks
+        for a reply)."""
+        subject = action.params.get("reason_form_subject")
+        seconds = action.params.get("reason_form_valid_for")
+        if not subject or not seconds or self.signer is None or self.public_url is None:
+            return None
+        token = self.signer.issue(
+            LinkPurpose.REASON_FORM,
+            subject,
+            now=self.clock.now(),
+            valid_for=timedelta(seconds=int(seconds)),
+        )
+        return f"{self.public_url}/r/{token}"
 
 
 def render_script(library: TemplateLibrary, action: Action, voice: StoreVoice) -> str:

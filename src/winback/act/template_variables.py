@@ -73,6 +73,7 @@ class Variable:
 
 _UNPAID = frozenset({"unpaid"})
 _CLOSED = frozenset({"closed_followup"})
+_SAVE = frozenset({"cancel_save"})
 _ALL: Final = (
     Variable("shop", "the store's name (the SMS signature 【店名】)", "俏艺旗舰店", "Qiaoyi Store"),
     Variable("order_id", "the action's first order", "3012345678", "1001"),
@@ -87,14 +88,15 @@ _ALL: Final = (
              kinds=_UNPAID),
     Variable("closes_at", "when the platform closes the order, local", "2024-03-04 10:12",
              "2024-03-04 10:12", kinds=_UNPAID),
-    Variable("buyer_type", "new or returning", "new", "new", kinds=_UNPAID | _CLOSED),
+    Variable("buyer_type", "new or returning", "new", "new",
+             kinds=_UNPAID | _CLOSED | _SAVE),
     Variable("ships_today", "yes when paying now ships today", "yes", "yes", kinds=_UNPAID),
     Variable("pay_before", "the same-day shipping cutoff, local", "16:00", "4:00 pm",
              Presence.SOMETIMES, _UNPAID),
     Variable("payment_probability", "the chance it is paid anyway (0-1)", "0.35", "0.35",
              Presence.SOMETIMES, _UNPAID),
     Variable("item", "the first item titles", "白色针织开衫 M", "White cardigan, M",
-             Presence.SOMETIMES, _UNPAID | _CLOSED),
+             Presence.SOMETIMES, _UNPAID | _CLOSED | _SAVE),
     Variable("closed_at", "when the order closed, local", "2024-02-29 12:00", "2024-02-29 12:00",
              kinds=_CLOSED),
     Variable("reason", "the loss reason code", "shipping_cost", "shipping_cost", kinds=_CLOSED),
@@ -117,8 +119,9 @@ _ALL: Final = (
              "https://wb.example.com/u/abc", "https://wb.example.com/u/abc", Presence.MARKETING),
     Variable("buyer_name", "the buyer's name", "张女士", "Alice", Presence.NOT_YET),
     Variable("agent", "the agent working the task", "小王", "Sam", Presence.NOT_YET),
-    Variable("reason_url", "a link to the one-click reason form", "https://wb.example.com/r/abc",
-             "https://wb.example.com/r/abc", Presence.NOT_YET, _CLOSED),
+    Variable("reason_url", "a signed link to the one-click reason form (cancel_save, when the "
+             "shop can sign links)", "https://wb.example.com/r/abc",
+             "https://wb.example.com/r/abc", Presence.SOMETIMES, _CLOSED | _SAVE),
 )  # fmt: skip
 VARIABLES: Final[Mapping[str, Variable]] = {v.name: v for v in _ALL}
 MONEY: Final = frozenset({"amount", "total"})

@@ -9,6 +9,7 @@ of the product, and importing it registers them.
 """
 
 from winback.cli import (
+    coupons,
     customers,
     diagnose,
     dispatch,
@@ -24,6 +25,7 @@ from winback.cli.store import SOURCES
 __all__ = [
     "SOURCES",
     "cli",
+    "coupons",
     "customers",
     "diagnose",
     "dispatch",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from winback.decide.cancel_save import CANCEL_SAVE
 from winback.decide.closed_followup import CLOSED_FOLLOWUP
 from winback.decide.planner import Planner
 from winback.decide.unpaid import UNPAID
@@ -19,7 +20,7 @@ from winback.decide.unpaid import UNPAID
 __all__ = ["PLANNERS", "planner_for"]
 
 PLANNERS: Final[Mapping[str, Planner[Any]]] = {
-    planner.kind: planner for planner in (UNPAID, CLOSED_FOLLOWUP)
+    planner.kind: planner for planner in (UNPAID, CLOSED_FOLLOWUP, CANCEL_SAVE)
 }
 """Every playbook kind winback can plan, by ``kind``."""
 

@@ -133,6 +133,7 @@ def order(rows: list[Row], reading: Reading) -> OrderRecord:
         raw_status=clean_text(first.raw("status")),
         lines=lines,
         source=reading.source(first),
+        coupon_code=first.text("coupon_code"),
     )
 
 

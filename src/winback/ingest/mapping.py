@@ -55,7 +55,7 @@ KINDS: dict[str, KindFields] = {
         "buyer_id buyer_name phone email address region currency goods_amount shipping_fee "
         "discount paid_amount refund_amount paid_at shipped_at delivered_at settled_at "
         "closed_at refunded_at payment_method buyer_message seller_remark close_reason "
-        f"cancel_reason {_ORDER_LINE} line_colour line_size",
+        f"cancel_reason coupon_code {_ORDER_LINE} line_colour line_size",
         key="order_id",
         item_prefix="line_",
     ),

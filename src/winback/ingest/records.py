@@ -122,6 +122,9 @@ class OrderRecord:
     lines: tuple[OrderLineRecord, ...] = ()
     source: SourceRef | None = None
     status_inferred: bool = False
+    coupon_code: str | None = None
+    """The discount code the buyer used (Shopify ``discount_codes``, a ``coupon_code``
+    column): it redeems a save coupon of that code (:mod:`winback.store.coupons`)."""
 
 
 @dataclass(frozen=True, slots=True)

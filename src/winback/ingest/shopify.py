@@ -49,6 +49,7 @@ ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
     "shipping": ("Shipping",),
     "total": ("Total",),
     "discount": ("Discount Amount",),
+    "discount_code": ("Discount Code",),
     "created_at": ("Created at",),
     "cancelled_at": ("Cancelled at",),
     "billing_name": ("Billing Name",),
@@ -148,6 +149,7 @@ def order_record(group: RowGroup, tz: ZoneInfo) -> OrderRecord:
         raw_status=f"{financial}/{fulfillment}" + ("/cancelled" if cancelled_at else ""),
         lines=_lines(group.rows),
         source=SourceRef(first.columns.file, first.number),
+        coupon_code=first.text("discount_code"),
     )
 
 

@@ -146,6 +146,10 @@ def order_record(payload: Json, *, paid_at: datetime | None, source: SourceRef) 
         raw_status=f"{financial}/{fulfillment}" + ("/cancelled" if cancelled_at else ""),
         lines=tuple(_line(item, n) for n, item in enumerate(_objects(payload, "line_items"))),
         source=source,
+        coupon_code=next(
+            (code for d in _objects(payload, "discount_codes") if (code := _text(d, "code"))),
+            None,
+        ),
     )
 
 

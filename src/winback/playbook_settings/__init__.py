@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final, get_args
 
 from pydantic import Field
 
+from winback.playbook_settings.cancel_save import CancelSaveSettings
 from winback.playbook_settings.closed_followup import (
     DEFAULT_CLOSED_FOLLOWUP,
     ClosedFollowupSettings,
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_PLAYBOOKS",
     "KIND_SETTINGS",
     "SEGMENT_TIMING",
+    "CancelSaveSettings",
     "ChannelRule",
     "ClosedFollowupSettings",
     "PlaybookBase",
@@ -44,10 +46,12 @@ __all__ = [
     "merge_with_defaults",
 ]
 
-KIND_SETTINGS: Final = (UnpaidSettings, ClosedFollowupSettings)
+KIND_SETTINGS: Final = (UnpaidSettings, ClosedFollowupSettings, CancelSaveSettings)
 """Every kind's settings model: one line per kind."""
 
-PlaybookSettings = Annotated[UnpaidSettings | ClosedFollowupSettings, Field(discriminator="kind")]
+PlaybookSettings = Annotated[
+    UnpaidSettings | ClosedFollowupSettings | CancelSaveSettings, Field(discriminator="kind")
+]
 """One playbook's settings, whichever its kind (the ``kind`` key chooses the model)."""
 
 DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {

@@ -26,6 +26,7 @@ CHANNEL_LABELS: Final = {
 PLAYBOOK_LABELS: Final = {
     "unpaid": ("未付款提醒", "unpaid"),
     "closed_followup": ("关闭订单回访", "closed_followup"),
+    "cancel_save": ("取消订单挽留", "cancel_save"),
 }
 WORDS: Final[dict[str, tuple[str, str]]] = {
     "plan_title": ("{store} 的挽回计划", "Recovery plan for {store}"),
@@ -112,6 +113,17 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "extra_orders": ("增量订单", "extra orders"),
     "extra_amount": ("增量金额，95% 区间", "extra amount, 95% CI"),
     "to": ("至", "to"),
+    "saves_title": (
+        "取消订单挽留（买家重新下单并付款；docs/offers.md）",
+        "Cancelled-order saves (the buyer paid a new order; docs/offers.md)",
+    ),
+    "back": ("回来并付款", "back"),
+    "extra_amount_plain": ("增量金额", "extra amount"),
+    "answers": ("填写原因", "answers"),
+    "coupons": ("优惠券 发放 / 核销", "coupons issued / redeemed"),
+    "offer_cost": ("优惠成本", "offer cost"),
+    "net": ("净增量", "net"),
+    "reasons_given": ("{playbook}：买家给出的原因：{said}", "{playbook}: reasons given: {said}"),
 }
 
 
@@ -262,6 +274,46 @@ def print_recovery(console: Console, report: RecoveryReport) -> None:
         )
     _print_lift(console, report, report.lift.to_pylist())
     _print_by_buyer(console, report, report.by_buyer.to_pylist()[0])
+    _print_saves(console, report, list(report.saves))
+
+
+def _print_saves(console: Console, report: RecoveryReport, rows: list[dict[str, Any]]) -> None:
+    """Cancelled-order saves: back and paid within the window, against the holdout, with
+    what the offers and coupons cost (docs/offers.md)."""
+    if not rows:
+        return
+    lang, currency = report.language, report.currency
+    table = Table(title=words("saves_title", lang), title_justify="left")
+    keys = ("playbook", "treated_held", "back", "lift", "extra_amount_plain", "answers",
+            "coupons", "offer_cost", "net", "roi")  # fmt: skip
+    for key in keys:
+        table.add_column(words(key, lang), justify="left" if key == "playbook" else "right")
+    for row in rows:
+        table.add_row(
+            playbook_label(row["playbook"], lang),
+            f"{row['treated_orders']} / {row['held_out_orders']}",
+            f"{_pct(row['treated_rate'])} / {_pct(row['held_out_rate'])}",
+            _interval(row["lift"], row["lift_lower"], row["lift_upper"], lang),
+            _money_or_dash(row["incremental_amount"], currency),
+            str(row["answers"]),
+            f"{row['coupons_issued']} / {row['coupons_redeemed']}",
+            _money_or_dash(row["offer_cost"], currency),
+            _money_or_dash(row["net_incremental_amount"], currency),
+            _ratio(row["roi"]),
+        )
+    print_table(console, table)
+    for row in rows:
+        if row["reasons"]:
+            said = ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
+            console.print(
+                words("reasons_given", lang, playbook=playbook_label(row["playbook"], lang),
+                      said=said),
+                highlight=False,
+            )  # fmt: skip
+
+
+def _money_or_dash(value: Any, currency: str) -> str:
+    return "—" if value in (None, "") else money(Decimal(str(value)), currency)
 
 
 def _print_by_buyer(console: Console, report: RecoveryReport, row: dict[str, Any]) -> None:

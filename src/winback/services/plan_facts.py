@@ -20,13 +20,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from winback.app import App
+from winback.contracts import CANCELLED_ORDERS as CANCELLED_CONTRACT
 from winback.contracts import CLOSED_ORDERS as CLOSED_CONTRACT
 from winback.contracts import OPEN_ORDERS as OPEN_CONTRACT
+from winback.decide.cancel_save import CANCELLED_ORDERS
 from winback.decide.planner import CLOSED_ORDERS, EARLIER_STEPS, OPEN_ORDERS
 from winback.model import OrderStatus
 from winback.store import planning_facts
 
-__all__ = ["FACT_READERS", "KNOWN_COLUMNS", "FactRequest", "read_facts", "with_reorders"]
+__all__ = [
+    "CANCEL_LOOKBACK",
+    "FACT_READERS",
+    "KNOWN_COLUMNS",
+    "FactRequest",
+    "read_facts",
+    "recently_cancelled",
+    "with_reorders",
+]
 
 KNOWN_COLUMNS: Final = (
     "order_id", "customer_key", "status", "created_at", "paid_at", "closed_at",
@@ -34,6 +44,25 @@ KNOWN_COLUMNS: Final = (
 )  # fmt: skip
 """The columns of the orders as of the moment that a plan keeps (of ``ORDERS_AS_OF``)."""
 _PAID: Final = [str(status) for status in OrderStatus if status.was_paid]
+CANCEL_LOOKBACK: Final = timedelta(days=14)
+"""How far back a plan looks for cancellations (a ``cancel_save`` playbook's ``valid_for``
+chooses within it)."""
+
+
+def recently_cancelled(known: pa.Table, now: datetime) -> pa.Array:
+    """The ids of the orders cancelled after payment within :data:`CANCEL_LOOKBACK` of
+    ``now`` (the orders as of ``now``)."""
+    kind = known["closed_at"].type
+    found = known.filter(
+        pc.and_(
+            pc.equal(known["status"], str(OrderStatus.CANCELLED)),
+            pc.and_(
+                pc.greater(known["closed_at"], pa.scalar(now - CANCEL_LOOKBACK, kind)),
+                pc.less_equal(known["closed_at"], pa.scalar(now, kind)),
+            ),
+        )
+    )
+    return found["order_id"].combine_chunks()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +104,14 @@ def _closed_orders(app: App, request: FactRequest) -> pa.Table:
     return _facts(rows, request, CLOSED_CONTRACT, {"texts": said})
 
 
+def _cancelled_orders(app: App, request: FactRequest) -> pa.Table:
+    known = request.known
+    ids = recently_cancelled(known, request.now)
+    rows = known.filter(pc.is_in(known["order_id"], value_set=ids))
+    rows = rows.append_column("cancelled_at", rows["closed_at"])
+    return _facts(rows, request, CANCELLED_CONTRACT, {})
+
+
 def _earlier_steps(app: App, request: FactRequest) -> pa.Table:
     since = min(request.now - request.close_after, request.placed_after)
     with app.engine.connect() as conn:
@@ -86,6 +123,7 @@ def _earlier_steps(app: App, request: FactRequest) -> pa.Table:
 FACT_READERS: Final[Mapping[str, Callable[[App, FactRequest], pa.Table]]] = {
     OPEN_ORDERS: _open_orders,
     CLOSED_ORDERS: _closed_orders,
+    CANCELLED_ORDERS: _cancelled_orders,
     EARLIER_STEPS: _earlier_steps,
 }
 """How each fact table is made: one line per kind of fact."""

@@ -32,6 +32,7 @@ from winback.analyse.payment_time import (
 from winback.analyse.reasons import LossReason, Prediction, default_classifier
 from winback.app import App
 from winback.config import Settings
+from winback.decide.cancel_save import CANCELLED_ORDERS
 from winback.decide.context import PlanningContext
 from winback.decide.plan import facts_needed, plan_recovery, uses_reasons
 from winback.decide.planner import Facts, ReasonGuesser
@@ -44,9 +45,14 @@ from winback.measure.by_buyer import buyer_recoveries
 from winback.measure.experiments import holdout_lift
 from winback.model import TASK_OUTCOMES, Action, ActionStatus, OrderStatus
 from winback.privacy import mask_phone
-from winback.services import dashboard
+from winback.services import dashboard, saves
 from winback.services.known import orders_known, orders_known_in_chunks, statuses_known
-from winback.services.plan_facts import KNOWN_COLUMNS, FactRequest, read_facts
+from winback.services.plan_facts import (
+    KNOWN_COLUMNS,
+    FactRequest,
+    read_facts,
+    recently_cancelled,
+)
 from winback.services.stores import find_store, store_settings
 from winback.store import frames, outbox, planning_facts, recovery
 from winback.store.recovery import BuyerHistory, ChatLine, TaskOutcome
@@ -139,15 +145,19 @@ def plan(app: App, store: str | None = None) -> PlanResult:
     known = orders_known_in_chunks(app, info, settings, now, KNOWN_COLUMNS)
     open_ids = open_unpaid(known)["order_id"].combine_chunks()
     closed = _closed_between(known, start, end)
+    books = settings.playbooks
     about = pa.concat_arrays([open_ids, closed["order_id"].combine_chunks()])
+    if CANCELLED_ORDERS in facts_needed(books):  # a cancel_save playbook: its buyers and lines
+        about = pa.concat_arrays([about, recently_cancelled(known, now)])
     placed_after = _earliest(known, about, now - close_after)
     report = _payment_report(settings, known, now)
-    books = settings.playbooks
     with app.engine.connect() as conn:
         lines = planning_facts.order_lines_since(conn, info.id, placed_after=placed_after, now=now)
         keys = pc.unique(known.filter(pc.is_in(known["order_id"], value_set=about))["customer_key"])
         people = planning_facts.buyers(conn, info.id, keys.drop_null().to_pylist())
         heard = recovery.reasons_heard(conn, info.id) if uses_reasons(books) else []
+    if heard or uses_reasons(books):
+        heard = heard + saves.labelled_reasons(app, info.id)
     replaced = reorders(
         known,
         line_items(lines),
@@ -573,6 +583,8 @@ class RecoveryReport:
     by_buyer: pa.Table
     language: str = "en"
     currency: str = "CNY"
+    saves: tuple[dict[str, Any], ...] = ()
+    """Per ``cancel_save`` playbook (:func:`winback.services.saves.save_report`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -583,6 +595,7 @@ class RecoveryReport:
             "recovery": _json_rows(self.table),
             "holdout": _json_rows(self.lift),
             "recovered_by_buyer": _json_rows(self.by_buyer)[0],
+            "saves": list(self.saves),
         }
 
 
@@ -621,6 +634,16 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
         by_buyer=buyer_recoveries(replaced, actions, orders, window),
         language=settings.store.language,
         currency=info.currency,
+        saves=tuple(
+            saves.save_report(
+                app,
+                info,
+                [n for n, b in settings.playbooks.items() if b.kind == "cancel_save"],
+                orders,
+                actions,
+                window,
+            )
+        ),
     )
 
 

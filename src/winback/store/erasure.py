@@ -25,6 +25,7 @@ from winback.store.schema import (
     erasures,
     feedback,
     orders,
+    save_responses,
     suppressions,
     task_outcomes,
     webhook_events,
@@ -159,6 +160,17 @@ def erase_customer(
                 .values(note=None)
             ),
         )
+    count(
+        "save_responses",
+        conn.execute(
+            update(save_responses)
+            .where(
+                save_responses.c.store_id == store_id,
+                save_responses.c.customer_id == customer_id,
+            )
+            .values(note=None)
+        ),
+    )
     if addresses:
         count(
             "suppressions",

@@ -37,7 +37,7 @@ from winback.ingest.records import (
 )
 from winback.ingest.taobao_columns import OrderStream
 from winback.model import OrderStatus, PaymentDelays
-from winback.store import _activity
+from winback.store import _activity, coupons
 from winback.store._bulk import Bulk
 from winback.store._customers import CustomerBook, apply_consents, customer_sighting
 from winback.store._lines import attach_lines
@@ -242,6 +242,7 @@ def apply_records(
                 )
         if lines:
             run.counts["order_lines"] = run.attach(lines)
+        coupons.redeem(conn, store_id, coupons.uses_of(by_kind[OrderRecord]))
         order = run.counts.get("order", KindCounts())
         return ApplyResult(
             created=order.created,

@@ -700,3 +700,55 @@ erasures = Table(
     Column("erased_at", UtcDateTime(), nullable=False),
     Column("summary", Text(), nullable=False),
 )
+
+# -- cancelled-order saves (docs/offers.md) ---------------------------------------------------
+
+SAVE_SOURCES: Final = ("form", "agent")
+
+# Save coupons: one unique code per offer made, with its terms; ``redeemed_*`` are set when an
+# imported or webhooked order carries the code (winback.store.coupons). A coupon is expired as
+# of a moment past ``expires_at`` without a redemption (a state read, not stored).
+coupons = Table(
+    "coupons",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    Column("code", String(64), nullable=False),
+    _ref("customer_id", "customers.id", nullable=True, cascade=False),
+    Column("order_id", String(100)),
+    Column("playbook", String(64), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("percent", Boolean(), nullable=False),
+    Column("value", Money(), nullable=False),
+    Column("min_spend", Money(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("cost", Money(), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("redeemed_at", UtcDateTime()),
+    Column("redeemed_order_id", String(100)),
+    Column("redeemed_cost", Money()),
+    UniqueConstraint("store_id", "code"),
+    Index(None, "store_id", "customer_id"),
+)
+
+# What buyers (on the reason form) and agents said about a cancelled order, and the offer it
+# got: labelled loss reasons (D3) and the save offers' ledger (budgets, per-buyer limits).
+save_responses = Table(
+    "save_responses",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    _ref("customer_id", "customers.id", nullable=True, cascade=False),
+    Column("order_id", String(100), nullable=False),
+    Column("playbook", String(64), nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("note", Text()),
+    Column("offer", String(32), nullable=False),
+    Column("offer_cost", Money(), nullable=False),
+    Column("coupon_code", String(64)),
+    Column("answered_at", UtcDateTime(), nullable=False),
+    _status_check("source", SAVE_SOURCES),
+    Index(None, "store_id", "answered_at"),
+)

@@ -132,3 +132,49 @@ class InboxEvent:
     triggered_at: datetime | None
     body: str
     state: InboxState = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Coupon:
+    """A save coupon as stored (docs/offers.md). ``state`` as of a moment: ``issued``,
+    ``redeemed`` (an order carried the code) or ``expired`` (past ``expires_at`` unused).
+    ``cost`` is what the coupon takes off an order of the cancelled amount; ``redeemed_cost``
+    what it took off the order that used it."""
+
+    code: str
+    customer_key: str | None
+    order_id: str | None
+    playbook: str
+    reason: str
+    percent: bool
+    value: Decimal
+    min_spend: Decimal
+    currency: str
+    cost: Decimal
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None = None
+    redeemed_order_id: str | None = None
+    redeemed_cost: Decimal | None = None
+
+    def state(self, now: datetime) -> Literal["issued", "redeemed", "expired"]:
+        if self.redeemed_at is not None:
+            return "redeemed"
+        return "expired" if now >= self.expires_at else "issued"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResponse:
+    """What a buyer (on the reason form) or an agent said about a cancelled order, and the
+    offer it got."""
+
+    order_id: str
+    customer_key: str | None
+    playbook: str
+    source: str
+    reason: str
+    note: str | None
+    offer: str
+    offer_cost: Decimal
+    coupon_code: str | None
+    answered_at: datetime

@@ -10,6 +10,8 @@
   (:mod:`winback.web.routes.webhooks`);
 * ``/inbound/sms/…`` — buyers' SMS replies (:mod:`winback.web.routes.inbound`);
 * ``/u/{token}`` — one-click unsubscribe links (:mod:`winback.web.routes.links`);
+* ``/r/{token}`` — the cancelled-order save's reason form
+  (:mod:`winback.web.routes.reason_form`);
 * ``/healthz`` and ``/static/…``.
 
 Nothing is created at import: ``create_app(app)`` builds everything for one
@@ -39,7 +41,7 @@ from winback.web.applier import InboxApplier
 from winback.web.context import WebContext
 from winback.web.intake import Intake
 from winback.web.limits import BodyLimit
-from winback.web.routes import health, inbound, links
+from winback.web.routes import health, inbound, links, reason_form
 from winback.web.routes import webhooks as webhook_routes
 
 __all__ = ["create_app"]
@@ -83,6 +85,7 @@ def create_app(
     web.include_router(api.router)
     web.include_router(dashboard.router)
     web.include_router(links.router)
+    web.include_router(reason_form.router)
     web.include_router(health.router)
     web.mount("/static", StaticFiles(packages=[("winback.web", "static")]), name="static")
     dashboard.install_error_pages(web)
