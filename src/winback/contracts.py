@@ -25,6 +25,7 @@ import pyarrow as pa
 from winback.model import ActionChannel, PlannedAction, Purpose
 
 __all__ = [
+    "AFTER_SALE_ORDERS",
     "BUYERS",
     "BUYER_FIELDS",
     "CHATS",
@@ -205,6 +206,27 @@ CLOSED_ORDERS: Final = pa.schema(
 """Orders closed before payment (the follow-up playbooks' facts). ``close_inferred``: the
 export gave no close time and ``closed_at`` is the deadline (or the moment of the plan, if
 earlier); ``texts`` the close/cancel reason and the buyer's last chat lines."""
+
+AFTER_SALE_ORDERS: Final = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("status", pa.string()),
+        ("platform", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("shipped_at", TIMESTAMP),
+        ("delivered_at", TIMESTAMP),
+        ("settled_at", TIMESTAMP),
+        ("amount", MONEY),
+        ("has_remark", pa.bool_()),
+        ("items", pa.list_(pa.string())),
+        ("reordered_by", pa.string()),
+        *BUYER_FIELDS,
+    ]
+)
+"""Orders shipped, delivered or settled (confirmed) as of the moment of the plan whose last
+after-sale event is recent (the after-sale playbooks' facts: NPS, confirm-receipt). The
+times are those the store knows (null: not known); ``settled_at`` is the buyer's (or the
+platform's) confirmation of receipt. ``paid_orders`` counts this order too."""
 
 EARLIER_STEPS: Final = pa.schema(
     [

@@ -67,7 +67,11 @@ __all__ = [
     "parse_templates",
 ]
 
-SHIPPED_FILES: Final = ("default_templates.toml", "followup_scripts.toml")
+SHIPPED_FILES: Final = (
+    "default_templates.toml",
+    "followup_scripts.toml",
+    "after_sale_templates.toml",
+)
 """The template files that ship with winback (in ``winback/act``)."""
 
 

@@ -13,13 +13,15 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from winback.decide.closed_followup import CLOSED_FOLLOWUP
+from winback.decide.confirm_receipt import CONFIRM_RECEIPT
+from winback.decide.nps import NPS
 from winback.decide.planner import Planner
 from winback.decide.unpaid import UNPAID
 
 __all__ = ["PLANNERS", "planner_for"]
 
 PLANNERS: Final[Mapping[str, Planner[Any]]] = {
-    planner.kind: planner for planner in (UNPAID, CLOSED_FOLLOWUP)
+    planner.kind: planner for planner in (UNPAID, CLOSED_FOLLOWUP, NPS, CONFIRM_RECEIPT)
 }
 """Every playbook kind winback can plan, by ``kind``."""
 

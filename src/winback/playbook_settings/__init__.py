@@ -27,6 +27,7 @@ from winback.playbook_settings.common import (
     Step,
     Templates,
 )
+from winback.playbook_settings.nps import ConfirmReceiptSettings, NpsSettings
 from winback.playbook_settings.unpaid import DEFAULT_UNPAID, UnpaidSettings
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "SEGMENT_TIMING",
     "ChannelRule",
     "ClosedFollowupSettings",
+    "ConfirmReceiptSettings",
+    "NpsSettings",
     "PlaybookBase",
     "PlaybookSettings",
     "Step",
@@ -44,10 +47,18 @@ __all__ = [
     "merge_with_defaults",
 ]
 
-KIND_SETTINGS: Final = (UnpaidSettings, ClosedFollowupSettings)
+KIND_SETTINGS: Final = (
+    UnpaidSettings,
+    ClosedFollowupSettings,
+    NpsSettings,
+    ConfirmReceiptSettings,
+)
 """Every kind's settings model: one line per kind."""
 
-PlaybookSettings = Annotated[UnpaidSettings | ClosedFollowupSettings, Field(discriminator="kind")]
+PlaybookSettings = Annotated[
+    UnpaidSettings | ClosedFollowupSettings | NpsSettings | ConfirmReceiptSettings,
+    Field(discriminator="kind"),
+]
 """One playbook's settings, whichever its kind (the ``kind`` key chooses the model)."""
 
 DEFAULT_PLAYBOOKS: Final[Mapping[str, Mapping[str, Any]]] = {
