@@ -33,7 +33,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 def make_app(engine: Engine, tmp_path: Path, *, language: str = "zh") -> App:
     settings = Settings.model_validate(
         {
-            "store": {"name": "shop", "language": language},
+            "store": {"name": "shop", "language": language, "currency": "USD"},
             "channels": {"link_secret_env": "LINK_SECRET", "public_url": "https://wb.example.com"},
         }
     )
@@ -165,5 +165,18 @@ def test_a_wrong_form_a_tampered_and_an_expired_link_change_nothing(
     expired = link(shop, "b0", valid_for=timedelta(seconds=1))
     app.clock.set(NOW + timedelta(minutes=1))  # type: ignore[attr-defined]
     assert call(app, "GET", expired).status_code == 410
+    with engine.connect() as conn:
+        assert preferences.preference_of(conn, shop.store_id, shop.customer_ids["b0"]) is None
+
+
+def test_an_erasure_deletes_the_buyers_preference(
+    engine: Engine, shop: Shop, tmp_path: Path
+) -> None:
+    from winback.services.erasure import erase_buyer
+
+    app = make_app(engine, tmp_path)
+    call(app, "POST", link(shop, "b0"), content="topic=promotions", headers=FORM)
+    erased = erase_buyer(app, "shop", "b0")
+    assert erased.changed["preferences"] == 1
     with engine.connect() as conn:
         assert preferences.preference_of(conn, shop.store_id, shop.customer_ids["b0"]) is None
