@@ -25,6 +25,7 @@ import pyarrow as pa
 from winback.model import ActionChannel, PlannedAction, Purpose
 
 __all__ = [
+    "AFTER_SALE_ORDERS",
     "BUYERS",
     "BUYER_FIELDS",
     "CANCELLED_ORDERS",
@@ -221,6 +222,27 @@ CANCELLED_ORDERS: Final = pa.schema(
 )
 """Orders cancelled after payment, before shipping, recently (the ``cancel_save`` facts):
 ``cancelled_at`` is the cancellation (the order's close time)."""
+
+AFTER_SALE_ORDERS: Final = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("status", pa.string()),
+        ("platform", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("shipped_at", TIMESTAMP),
+        ("delivered_at", TIMESTAMP),
+        ("settled_at", TIMESTAMP),
+        ("amount", MONEY),
+        ("has_remark", pa.bool_()),
+        ("items", pa.list_(pa.string())),
+        ("reordered_by", pa.string()),
+        *BUYER_FIELDS,
+    ]
+)
+"""Orders shipped, delivered or settled (confirmed) as of the moment of the plan whose last
+after-sale event is recent (the after-sale playbooks' facts: NPS, confirm-receipt). The
+times are those the store knows (null: not known); ``settled_at`` is the buyer's (or the
+platform's) confirmation of receipt. ``paid_orders`` counts this order too."""
 
 EARLIER_STEPS: Final = pa.schema(
     [

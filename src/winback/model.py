@@ -318,6 +318,45 @@ class SuppressionReason(StrEnum):
     MANUAL = "manual"  # the shop's team added it
 
 
+class Topic(StrEnum):
+    """What a message is about, as a buyer chooses on the preference centre page (R8)."""
+
+    ORDER_UPDATES = "order_updates"  # reminders and notices about the buyer's own orders
+    PROMOTIONS = "promotions"
+    NEW_ARRIVALS = "new_arrivals"
+    SURVEYS = "surveys"  # the NPS survey after a sale
+
+
+class Frequency(StrEnum):
+    """How often a buyer lets marketing reach them: no limit beyond the store's caps, at
+    most once in 7 days, at most once in 30 days."""
+
+    ANY = "any"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """A buyer's choice on the preference centre page: the topics they want and how often
+    marketing may reach them. A buyer who never chose has every topic at any frequency."""
+
+    topics: frozenset[Topic]
+    frequency: Frequency = Frequency.ANY
+
+    def wants(self, topic: Topic) -> bool:
+        return topic in self.topics
+
+
+def action_topic(purpose: Purpose, params: Mapping[str, str]) -> Topic:
+    """The topic of a message: its playbook's ``topic`` parameter, else order updates for a
+    transactional message and promotions for marketing."""
+    named = params.get("topic", "")
+    if named in {topic.value for topic in Topic}:
+        return Topic(named)
+    return Topic.ORDER_UPDATES if purpose is Purpose.TRANSACTIONAL else Topic.PROMOTIONS
+
+
 def contact_address(channel: ActionChannel | Channel | str, value: str) -> str:
     """The comparable form of a phone number or e-mail address, for the suppression list.
 
@@ -373,8 +412,9 @@ class Action:
     @property
     def is_payment_reminder(self) -> bool:
         """A transactional action about orders: its goal is that those orders get paid —
-        unless its playbook says another goal (``params["goal"]``: a cancelled-order save
-        asks why, about an order paid and cancelled)."""
+        unless its playbook names another goal (``params["goal"]``: a cancelled-order save
+        asks why about an order paid and cancelled; an after-sale action asks for a rating
+        or a confirmation of receipt)."""
         return (
             self.purpose is Purpose.TRANSACTIONAL
             and bool(self.order_ids)

@@ -26,9 +26,12 @@ from winback.model import (
     Action,
     ActionChannel,
     ActionStatus,
+    Frequency,
     OrderStatus,
+    Preference,
     Purpose,
     SuppressionReason,
+    Topic,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -236,3 +239,62 @@ def test_an_opening_time_the_clocks_skip_opens_the_window_at_the_jump() -> None:
 def test_a_window_that_is_not_one_daytime_span_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_window(text)
+
+
+# -- after the sale (R8): the confirm-receipt goal and the buyer's preferences ----------------
+
+
+def _after_sale_action(**fields: Any) -> Action:
+    from winback.testing import planned_action as _planned
+
+    planned = _planned(1, "o1", customer_id=5, **fields)
+    return Action(
+        id=1, store_id=1, key=planned.key, playbook=planned.playbook, step=1,
+        channel=planned.channel, purpose=planned.purpose, status=ActionStatus.SENDING,
+        due_at=NOW_AFTER_SALE, template="t", created_at=NOW_AFTER_SALE,
+        updated_at=NOW_AFTER_SALE, customer_id=5, order_ids=("o1",), params=planned.params,
+    )  # fmt: skip
+
+
+NOW_AFTER_SALE = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def _facts(status: OrderStatus, **fields: Any) -> SendFacts:
+    return SendFacts(
+        zone=ZoneInfo("Asia/Shanghai"), order_statuses={"o1": status}, address="13800138000",
+        **fields,
+    )  # fmt: skip
+
+
+def test_a_confirm_receipt_reminder_is_cancelled_once_the_order_is_confirmed() -> None:
+    reminder = _after_sale_action(params={"goal": "confirm_receipt"})
+    assert not reminder.is_payment_reminder  # a paid order is its premise, not its end
+    rules = PolicySettings()
+    now = NOW_AFTER_SALE
+    assert decide(reminder, _facts(OrderStatus.SHIPPED), rules, now=now) == Send()
+    assert isinstance(decide(reminder, _facts(OrderStatus.SETTLED), rules, now=now), Cancel)
+    assert isinstance(decide(reminder, _facts(OrderStatus.REFUNDED), rules, now=now), Cancel)
+
+
+def test_a_topic_the_buyer_did_not_choose_is_skipped_and_the_team_robot_is_not_a_buyer() -> None:
+    only_orders = Preference(frozenset({Topic.ORDER_UPDATES}))
+    survey = _after_sale_action(params={"goal": "survey", "topic": "surveys"})
+    rules = PolicySettings()
+    now = NOW_AFTER_SALE
+    skipped = decide(survey, _facts(OrderStatus.DELIVERED, preference=only_orders), rules, now=now)
+    assert isinstance(skipped, Skip) and "surveys" in skipped.reason
+    reminder = _after_sale_action()
+    paid_not = _facts(OrderStatus.PENDING, preference=only_orders)
+    assert decide(reminder, paid_not, rules, now=now) == Send()
+
+
+def test_at_most_weekly_skips_marketing_after_one_this_week_but_not_a_reminder() -> None:
+    weekly = Preference(frozenset(Topic), Frequency.WEEKLY)
+    promo = _after_sale_action(purpose=Purpose.MARKETING)
+    rules = PolicySettings()
+    now = NOW_AFTER_SALE
+    facts = _facts(OrderStatus.PENDING, preference=weekly, consent=True, marketing_week=1,
+                   marketing_month=1)  # fmt: skip
+    assert isinstance(decide(promo, facts, rules, now=now), Skip)
+    quiet = _facts(OrderStatus.PENDING, preference=weekly, consent=True, marketing_month=1)
+    assert decide(promo, quiet, rules, now=now) == Send()

@@ -34,7 +34,14 @@ SIGNER = LinkSigner(b"k" * 32)
 
 
 def kind_of(template: Template) -> str:
-    return "closed_followup" if template.name.startswith("closed_") else "unpaid"
+    for prefix, kind in (
+        ("closed_", "closed_followup"),
+        ("nps_", "nps"),
+        ("confirm_", "confirm_receipt"),
+    ):
+        if template.name.startswith(prefix):
+            return kind
+    return "unpaid"
 
 
 def params(template: Template, language: str, *, without: str | None = None) -> dict[str, str]:

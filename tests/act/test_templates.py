@@ -34,8 +34,16 @@ DEFAULT_NAMES = {
     "cancel_save",
     "cancel_save_email",
     "cancel_save_chat_script",
+    "nps_survey",
+    "nps_survey_email",
+    "nps_survey_chat_script",
+    "confirm_receipt",
+    "confirm_receipt_chat_script",
 }
 MARKETPLACE_VARIANTS = {
+    ("nps_survey_chat_script", "zh"),
+    ("confirm_receipt", "zh"),
+    ("confirm_receipt_chat_script", "zh"),
     ("unpaid_new_buyer", "zh"),
     ("unpaid_returning_buyer", "zh"),
     ("unpaid_chat_script", "zh"),

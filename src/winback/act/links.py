@@ -8,7 +8,8 @@ authenticated. Verification compares MACs with :func:`hmac.compare_digest` (cons
 
 Single use: a verified token's :attr:`LinkClaims.token_id` is consumed in the store
 (:func:`winback.store.links.consume`); the first consumer wins, a replay gets ``False``.
-An unsubscribe link is deliberately *not* single-use: clicking it twice must not error.
+An unsubscribe link is deliberately *not* single-use: clicking it twice must not error; nor
+is a preference-centre link (a buyer may change their mind).
 
 Errors (all :class:`LinkError`, each with a message fit to show the visitor)::
 
@@ -52,6 +53,7 @@ class LinkPurpose(StrEnum):
     REASON_FORM = "reason_form"
     UNSUBSCRIBE = "unsubscribe"
     NPS = "nps"
+    PREFERENCES = "preferences"
 
 
 class LinkError(WinbackError):

@@ -9,13 +9,18 @@ The rules, in the order they are checked (the first that applies decides):
 1. **Suppression beats every rule**: an address or buyer on the suppression list (reply
    ``R``/``T``/``STOP``, unsubscribe click, hard bounce, erasure) is never contacted → skip.
 2. **The goal is re-checked**: a payment reminder whose order was paid meanwhile is
-   cancelled, and so is one whose orders are all closed; an order the store does not know
-   → skip.
+   cancelled, and so is one whose orders are all closed; a confirm-receipt reminder whose
+   order was confirmed (settled), refunded or closed is cancelled; an order the store does
+   not know → skip.
 3. **Expiry**: past ``expires_at`` (the platform's auto-close deadline) → skip.
 4. **A direct message needs a usable contact** (SMS: a phone, e-mail: an address; masked
    contacts are not usable) → skip.
 5. **Consent per channel** (newest ``consents`` row): an explicit refusal blocks every
    message on that channel; **marketing needs an explicit yes**.
+5b. **The buyer's preferences** (the preference centre, R8): a message whose topic
+   (:func:`winback.model.action_topic`) the buyer did not choose is skipped, on every
+   channel but the team robot; "at most weekly" / "at most monthly" skip a marketing
+   message when one already reached the buyer in the last 7 / 30 days.
 6. **Frequency caps across all playbooks**: at most ``reminders_per_order`` transactional
    messages per order; marketing at most ``marketing_per_channel_per_day`` per channel in 24 h
    and ``marketing_per_week`` in 7 days → skip.
@@ -36,9 +41,12 @@ from winback.model import (
     Action,
     ActionChannel,
     Channel,
+    Frequency,
     OrderStatus,
+    Preference,
     Purpose,
     SuppressionReason,
+    action_topic,
 )
 
 __all__ = [
@@ -96,7 +104,9 @@ class SendFacts:
     masked); ``consent`` the newest statement for the channel (None: never stated);
     ``reminders_sent`` the most transactional messages already sent about any of the
     action's orders; ``marketing_today`` marketing messages to this customer on this
-    channel in the last 24 h; ``marketing_week`` on all channels in the last 7 days.
+    channel in the last 24 h; ``marketing_week`` on all channels in the last 7 days,
+    ``marketing_month`` in the last 30; ``preference`` the buyer's choice on the preference
+    centre page (None: never chose).
     """
 
     zone: ZoneInfo
@@ -107,6 +117,8 @@ class SendFacts:
     reminders_sent: int = 0
     marketing_today: int = 0
     marketing_week: int = 0
+    marketing_month: int = 0
+    preference: Preference | None = None
 
 
 def consent_channel(channel: ActionChannel) -> Channel | None:
@@ -123,12 +135,16 @@ def decide(action: Action, facts: SendFacts, rules: PolicySettings, *, now: date
         return Skip(f"suppressed ({facts.suppression})")
     if action.is_payment_reminder and (verdict := _goal(action, facts)) is not None:
         return verdict
+    if action.params.get("goal") == "confirm_receipt" and (verdict := _receipt_goal(action, facts)):
+        return verdict
     if action.expires_at is not None and now >= action.expires_at:
         return Skip("expired")
     if action.channel in DIRECT and not facts.address:
         return Skip(f"no usable {action.channel} contact")
     if (refusal := _consent(action, facts)) is not None:
         return refusal
+    if (unwanted := _preference(action, facts)) is not None:
+        return unwanted
     if (cap := _caps(action, facts, rules)) is not None:
         return cap
     if action.channel in DIRECT:
@@ -147,6 +163,33 @@ def _goal(action: Action, facts: SendFacts) -> Decision | None:
         statuses.append(status)
     if OrderStatus.PENDING not in statuses:
         return Cancel("no order left unpaid (closed)")
+    return None
+
+
+def _receipt_goal(action: Action, facts: SendFacts) -> Decision | None:
+    for order_id in action.order_ids:
+        status = facts.order_statuses.get(order_id)
+        if status is None:
+            return Skip(f"order {order_id} is not in the store")
+        if status is OrderStatus.SETTLED:
+            return Cancel(f"order {order_id} already confirmed")
+        if status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            return Cancel(f"order {order_id} is {status}")
+    return None
+
+
+def _preference(action: Action, facts: SendFacts) -> Skip | None:
+    chosen = facts.preference
+    if chosen is None or action.channel is ActionChannel.IM_ROBOT:
+        return None
+    topic = action_topic(action.purpose, action.params)
+    if not chosen.wants(topic):
+        return Skip(f"preference: the buyer did not choose {topic}")
+    if action.purpose is Purpose.MARKETING and action.channel in DIRECT:
+        if chosen.frequency is Frequency.WEEKLY and facts.marketing_week >= 1:
+            return Skip("preference: marketing at most weekly")
+        if chosen.frequency is Frequency.MONTHLY and facts.marketing_month >= 1:
+            return Skip("preference: marketing at most monthly")
     return None
 
 

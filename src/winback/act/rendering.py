@@ -46,14 +46,18 @@ from winback.config import Settings
 from winback.model import Action, ActionChannel, Purpose
 
 __all__ = [
+    "SURVEY_VALID_FOR",
     "UNSUBSCRIBE_VALID_FOR",
     "CurrencyLookup",
     "TemplateRenderer",
+    "preferences_subject",
     "render_script",
+    "survey_subject",
     "unsubscribe_subject",
 ]
 
 UNSUBSCRIBE_VALID_FOR: Final = timedelta(days=180)
+SURVEY_VALID_FOR: Final = timedelta(days=14)
 _VARIABLE: Final = re.compile(r"\{\{\s*([A-Za-z_]\w*)")
 
 CurrencyLookup = Callable[[Action], str | None]
@@ -64,6 +68,16 @@ CurrencyLookup = Callable[[Action], str | None]
 def unsubscribe_subject(store_id: int, customer_id: int | None, channel: ActionChannel) -> str:
     """What an unsubscribe token is about: ``store:customer:channel`` (ids only)."""
     return f"{store_id}:{customer_id if customer_id is not None else '-'}:{channel}"
+
+
+def survey_subject(store_id: int, action_id: int) -> str:
+    """What an NPS survey token is about: ``store:action`` (the action names the order)."""
+    return f"{store_id}:{action_id}"
+
+
+def preferences_subject(store_id: int, customer_id: int) -> str:
+    """What a preference-centre token is about: ``store:customer`` (ids only)."""
+    return f"{store_id}:{customer_id}"
 
 
 class TemplateRenderer:
@@ -188,7 +202,7 @@ class TemplateRenderer:
         form = self.reason_url(action)
         if form:
             values["reason_url"] = form
-        return values
+        return values | self._after_sale_links(action, link is not None)
 
     def reason_url(self, action: Action) -> str | None:
         """A signed, single-use link to the reason form of a cancelled-order save
@@ -207,6 +221,36 @@ class TemplateRenderer:
         )
         return f"{self.public_url}/r/{token}"
 
+    def _after_sale_links(self, action: Action, marketing_link: bool) -> dict[str, str]:
+        """The NPS survey link of a survey (single use, expiring; R8, A5) and, beside a
+        marketing message's unsubscribe link, the buyer's preference-centre link."""
+        found: dict[str, str] = {}
+        signed = self.signer is not None and self.public_url is not None
+        if action.params.get("survey") == "nps":
+            if not signed:
+                if action.channel.is_task:
+                    return found  # the agent's script reads without the link
+                raise TemplateError(f"{self.link_problem}: an NPS survey carries a signed link")
+            found["survey_url"] = self._link(
+                LinkPurpose.NPS,
+                survey_subject(action.store_id, action.id),
+                _seconds(action.params.get("survey_valid_for"), SURVEY_VALID_FOR),
+                "s",
+            )
+        if marketing_link and action.customer_id is not None and signed:
+            found["preferences_url"] = self._link(
+                LinkPurpose.PREFERENCES,
+                preferences_subject(action.store_id, action.customer_id),
+                UNSUBSCRIBE_VALID_FOR,
+                "p",
+            )
+        return found
+
+    def _link(self, purpose: LinkPurpose, subject: str, valid_for: timedelta, path: str) -> str:
+        assert self.signer is not None and self.public_url is not None
+        token = self.signer.issue(purpose, subject, now=self.clock.now(), valid_for=valid_for)
+        return f"{self.public_url}/{path}/{token}"
+
 
 def render_script(library: TemplateLibrary, action: Action, voice: StoreVoice) -> str:
     """The agent's script for a phone or chat task, in the store's voice (the worklist's
@@ -217,6 +261,13 @@ def render_script(library: TemplateLibrary, action: Action, voice: StoreVoice) -
         raise TemplateError(f"action {action.id}: {error}") from None
     rendered = library.render(action.template, voice.language, variables, platform=voice.platform)
     return rendered.body
+
+
+def _seconds(value: str | None, default: timedelta) -> timedelta:
+    """A link's validity from an action parameter (whole seconds), else ``default``."""
+    if value and value.isdigit() and int(value) > 0:
+        return timedelta(seconds=int(value))
+    return default
 
 
 def _link_problem(signer: LinkSigner | None, public_url: str | None) -> str | None:

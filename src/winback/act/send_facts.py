@@ -20,6 +20,7 @@ __all__ = ["FactSheet", "task_address"]
 
 log = logging.getLogger("winback.dispatch")
 DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
 
 
 class FactSheet:
@@ -53,8 +54,16 @@ class FactSheet:
                 if customer == action.customer_id and channel == action.channel and at > now - DAY
             ),
             marketing_week=sum(
+                1
+                for customer, _, at in self.marketing
+                if customer == action.customer_id and at >= now - WEEK
+            ),
+            marketing_month=sum(
                 1 for customer, _, _ in self.marketing if customer == action.customer_id
             ),
+            preference=self.facts.preferences.get(action.customer_id)
+            if action.customer_id is not None
+            else None,
         )
 
     def count_send(self, action: Action, now: datetime) -> None:

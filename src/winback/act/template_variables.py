@@ -74,6 +74,8 @@ class Variable:
 _UNPAID = frozenset({"unpaid"})
 _CLOSED = frozenset({"closed_followup"})
 _SAVE = frozenset({"cancel_save"})
+_NPS = frozenset({"nps"})
+_RECEIPT = frozenset({"confirm_receipt"})
 _ALL: Final = (
     Variable("shop", "the store's name (the SMS signature 【店名】)", "俏艺旗舰店", "Qiaoyi Store"),
     Variable("order_id", "the action's first order", "3012345678", "1001"),
@@ -89,14 +91,14 @@ _ALL: Final = (
     Variable("closes_at", "when the platform closes the order, local", "2024-03-04 10:12",
              "2024-03-04 10:12", kinds=_UNPAID),
     Variable("buyer_type", "new or returning", "new", "new",
-             kinds=_UNPAID | _CLOSED | _SAVE),
+             kinds=_UNPAID | _CLOSED | _SAVE | _NPS | _RECEIPT),
     Variable("ships_today", "yes when paying now ships today", "yes", "yes", kinds=_UNPAID),
     Variable("pay_before", "the same-day shipping cutoff, local", "16:00", "4:00 pm",
              Presence.SOMETIMES, _UNPAID),
     Variable("payment_probability", "the chance it is paid anyway (0-1)", "0.35", "0.35",
              Presence.SOMETIMES, _UNPAID),
     Variable("item", "the first item titles", "白色针织开衫 M", "White cardigan, M",
-             Presence.SOMETIMES, _UNPAID | _CLOSED | _SAVE),
+             Presence.SOMETIMES, _UNPAID | _CLOSED | _SAVE | _NPS | _RECEIPT),
     Variable("closed_at", "when the order closed, local", "2024-02-29 12:00", "2024-02-29 12:00",
              kinds=_CLOSED),
     Variable("reason", "the loss reason code", "shipping_cost", "shipping_cost", kinds=_CLOSED),
@@ -117,6 +119,16 @@ _ALL: Final = (
              Presence.STORE),
     Variable("unsubscribe_url", "a signed one-click unsubscribe link (marketing)",
              "https://wb.example.com/u/abc", "https://wb.example.com/u/abc", Presence.MARKETING),
+    Variable("received_at", "when the order was delivered (or confirmed), local", "2026-11-27",
+             "2026-11-27", kinds=_NPS),
+    Variable("survey_url", "the signed, single-use NPS survey link (made at send time)",
+             "https://wb.example.com/s/abc", "https://wb.example.com/s/abc", kinds=_NPS),
+    Variable("shipped_at", "when the order shipped, local", "2026-11-25", "2026-11-25",
+             kinds=_RECEIPT),
+    Variable("confirm_by", "when the platform confirms receipt by itself, local",
+             "2026-12-05 10:00", "2026-12-05 10:00", kinds=_RECEIPT),
+    Variable("preferences_url", "a signed link to the buyer's preference centre (marketing)",
+             "https://wb.example.com/p/abc", "https://wb.example.com/p/abc", Presence.SOMETIMES),
     Variable("buyer_name", "the buyer's name", "张女士", "Alice", Presence.NOT_YET),
     Variable("agent", "the agent working the task", "小王", "Sam", Presence.NOT_YET),
     Variable("reason_url", "a signed link to the one-click reason form (cancel_save, when the "

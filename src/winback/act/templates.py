@@ -67,7 +67,12 @@ __all__ = [
     "parse_templates",
 ]
 
-SHIPPED_FILES: Final = ("default_templates.toml", "followup_scripts.toml", "save_templates.toml")
+SHIPPED_FILES: Final = (
+    "default_templates.toml",
+    "followup_scripts.toml",
+    "save_templates.toml",
+    "after_sale_templates.toml",
+)
 """The template files that ship with winback (in ``winback/act``)."""
 
 

@@ -26,6 +26,7 @@ from winback.decide.context import PlanningContext
 from winback.playbook_settings import PlaybookBase
 
 __all__ = [
+    "AFTER_SALE_ORDERS",
     "CLOSED_ORDERS",
     "EARLIER_STEPS",
     "OPEN_ORDERS",
@@ -39,8 +40,9 @@ __all__ = [
 OPEN_ORDERS: Final = "open_orders"
 CLOSED_ORDERS: Final = "closed_orders"
 EARLIER_STEPS: Final = "earlier_steps"
+AFTER_SALE_ORDERS: Final = "after_sale_orders"
 """The fact tables there are (contracts ``OPEN_ORDERS``, ``CLOSED_ORDERS``,
-``EARLIER_STEPS`` of :mod:`winback.contracts`)."""
+``EARLIER_STEPS``, ``AFTER_SALE_ORDERS`` of :mod:`winback.contracts`)."""
 
 ReasonGuesser = Callable[[Sequence[str]], Sequence[Prediction]]
 """Classifies texts into D3 reasons, e.g. ``default_classifier().predict``."""

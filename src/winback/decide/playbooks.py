@@ -14,13 +14,16 @@ from typing import Any, Final
 
 from winback.decide.cancel_save import CANCEL_SAVE
 from winback.decide.closed_followup import CLOSED_FOLLOWUP
+from winback.decide.confirm_receipt import CONFIRM_RECEIPT
+from winback.decide.nps import NPS
 from winback.decide.planner import Planner
 from winback.decide.unpaid import UNPAID
 
 __all__ = ["PLANNERS", "planner_for"]
 
 PLANNERS: Final[Mapping[str, Planner[Any]]] = {
-    planner.kind: planner for planner in (UNPAID, CLOSED_FOLLOWUP, CANCEL_SAVE)
+    planner.kind: planner
+    for planner in (UNPAID, CLOSED_FOLLOWUP, CANCEL_SAVE, NPS, CONFIRM_RECEIPT)
 }
 """Every playbook kind winback can plan, by ``kind``."""
 

@@ -28,6 +28,7 @@ from winback.playbook_settings.common import (
     Step,
     Templates,
 )
+from winback.playbook_settings.nps import ConfirmReceiptSettings, NpsSettings
 from winback.playbook_settings.unpaid import DEFAULT_UNPAID, UnpaidSettings
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "CancelSaveSettings",
     "ChannelRule",
     "ClosedFollowupSettings",
+    "ConfirmReceiptSettings",
+    "NpsSettings",
     "PlaybookBase",
     "PlaybookSettings",
     "Step",
@@ -46,11 +49,22 @@ __all__ = [
     "merge_with_defaults",
 ]
 
-KIND_SETTINGS: Final = (UnpaidSettings, ClosedFollowupSettings, CancelSaveSettings)
+KIND_SETTINGS: Final = (
+    UnpaidSettings,
+    ClosedFollowupSettings,
+    CancelSaveSettings,
+    NpsSettings,
+    ConfirmReceiptSettings,
+)
 """Every kind's settings model: one line per kind."""
 
 PlaybookSettings = Annotated[
-    UnpaidSettings | ClosedFollowupSettings | CancelSaveSettings, Field(discriminator="kind")
+    UnpaidSettings
+    | ClosedFollowupSettings
+    | CancelSaveSettings
+    | NpsSettings
+    | ConfirmReceiptSettings,
+    Field(discriminator="kind"),
 ]
 """One playbook's settings, whichever its kind (the ``kind`` key chooses the model)."""
 

@@ -12,7 +12,7 @@ adds its contract (``winback.contracts``), what the store reads for it and one l
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -20,15 +20,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from winback.app import App
+from winback.contracts import AFTER_SALE_ORDERS as AFTER_SALE_CONTRACT
 from winback.contracts import CANCELLED_ORDERS as CANCELLED_CONTRACT
 from winback.contracts import CLOSED_ORDERS as CLOSED_CONTRACT
 from winback.contracts import OPEN_ORDERS as OPEN_CONTRACT
 from winback.decide.cancel_save import CANCELLED_ORDERS
-from winback.decide.planner import CLOSED_ORDERS, EARLIER_STEPS, OPEN_ORDERS
+from winback.decide.planner import AFTER_SALE_ORDERS, CLOSED_ORDERS, EARLIER_STEPS, OPEN_ORDERS
 from winback.model import OrderStatus
 from winback.store import planning_facts
 
 __all__ = [
+    "AFTER_SALE_LOOKBACK",
     "CANCEL_LOOKBACK",
     "FACT_READERS",
     "KNOWN_COLUMNS",
@@ -41,9 +43,15 @@ __all__ = [
 KNOWN_COLUMNS: Final = (
     "order_id", "customer_key", "status", "created_at", "paid_at", "closed_at",
     "close_inferred", "total_amount", "paid_amount", "payment_method", "platform", "has_remark",
+    "shipped_at", "delivered_at", "settled_at",
 )  # fmt: skip
 """The columns of the orders as of the moment that a plan keeps (of ``ORDERS_AS_OF``)."""
 _PAID: Final = [str(status) for status in OrderStatus if status.was_paid]
+_AFTER_SALE: Final = ["shipped", "delivered", "settled"]
+AFTER_SALE_LOOKBACK: Final = timedelta(days=45)
+"""How far back an order's last after-sale event (shipped, delivered, confirmed) may be for
+the after-sale playbooks to consider it."""
+
 CANCEL_LOOKBACK: Final = timedelta(days=14)
 """How far back a plan looks for cancellations (a ``cancel_save`` playbook's ``valid_for``
 chooses within it)."""
@@ -120,11 +128,41 @@ def _earlier_steps(app: App, request: FactRequest) -> pa.Table:
         )
 
 
+def _after_sale_orders(app: App, request: FactRequest) -> pa.Table:
+    """Orders shipped, delivered or confirmed as of the moment whose last such event is
+    within :data:`AFTER_SALE_LOOKBACK`, with their buyers and items (read for them: they
+    are older than the unpaid orders the request covers)."""
+    known = request.known
+    last = pc.coalesce(known["settled_at"], known["delivered_at"], known["shipped_at"])
+    since = pa.scalar(request.now - AFTER_SALE_LOOKBACK, last.type)
+    rows = known.filter(
+        pc.and_(
+            pc.is_in(known["status"], value_set=pa.array(_AFTER_SALE)),
+            pc.greater_equal(last, since),
+        )
+    )
+    if rows.num_rows == 0:
+        return AFTER_SALE_CONTRACT.empty_table()
+    placed = pc.min(rows["created_at"]).as_py()
+    keys = pc.unique(rows["customer_key"]).drop_null().to_pylist()
+    with app.engine.connect() as conn:
+        people = planning_facts.buyers(conn, request.store_id, keys)
+        lines = planning_facts.order_lines_since(
+            conn,
+            request.store_id,
+            placed_after=placed - timedelta(microseconds=1),
+            now=request.now,
+        )
+    lines = lines.filter(pc.is_in(lines["order_id"], value_set=rows["order_id"].combine_chunks()))
+    return _facts(rows, replace(request, buyers=people, lines=lines), AFTER_SALE_CONTRACT, {})
+
+
 FACT_READERS: Final[Mapping[str, Callable[[App, FactRequest], pa.Table]]] = {
     OPEN_ORDERS: _open_orders,
     CLOSED_ORDERS: _closed_orders,
     CANCELLED_ORDERS: _cancelled_orders,
     EARLIER_STEPS: _earlier_steps,
+    AFTER_SALE_ORDERS: _after_sale_orders,
 }
 """How each fact table is made: one line per kind of fact."""
 

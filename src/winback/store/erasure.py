@@ -1,6 +1,7 @@
 """Erasing one buyer's personal data (PIPL art. 47, GDPR art. 17), everywhere it is kept.
 
-Contacts, names, addresses and the texts the buyer or the team wrote are removed; the
+Contacts, names, addresses and the texts the buyer or the team wrote (NPS answers' whys
+included) are removed, and so are their preference-centre choices; the
 customer row stays under an anonymous key so the store's figures (orders, amounts,
 recovery) keep adding up. Pending actions to the buyer are cancelled and the buyer is
 suppressed on every channel. Raw webhook events that mention the buyer's e-mail or phone
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from winback.store.schema import (
     action_attempts,
@@ -24,7 +25,9 @@ from winback.store.schema import (
     customers,
     erasures,
     feedback,
+    nps_responses,
     orders,
+    preferences,
     save_responses,
     suppressions,
     task_outcomes,
@@ -115,6 +118,22 @@ def erase_customer(
             update(feedback)
             .where(feedback.c.store_id == store_id, feedback.c.customer_id == customer_id)
             .values(text="")
+        ),
+    )
+    count(
+        "nps_responses",
+        conn.execute(
+            update(nps_responses)
+            .where(nps_responses.c.store_id == store_id, nps_responses.c.customer_id == customer_id)
+            .values(why=None)
+        ),
+    )
+    count(
+        "preferences",
+        conn.execute(
+            delete(preferences).where(
+                preferences.c.store_id == store_id, preferences.c.customer_id == customer_id
+            )
         ),
     )
     action_ids = [

@@ -18,15 +18,17 @@ from winback.model import (
     Action,
     ActionChannel,
     OrderStatus,
+    Preference,
     SuppressionReason,
     contact_address,
 )
-from winback.store import outbox
+from winback.store import outbox, preferences
 from winback.store.outbox import Contact, Resolver, Settlement
 
 __all__ = ["BatchFacts", "Outbox"]
 
 WEEK = timedelta(days=7)
+MONTH = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,19 @@ class BatchFacts:
     )
     reminders: dict[tuple[int, str], int] = field(default_factory=dict)
     marketing: list[tuple[int, str, datetime]] = field(default_factory=list)
+    preferences: dict[int, Preference] = field(default_factory=dict)
+
+
+def _marketing(
+    conn: Any, customer_ids: Sequence[int], now: datetime
+) -> list[tuple[int, str, datetime]]:
+    """Marketing sent to ``customer_ids`` in the last 30 days (the monthly preference); one
+    without a send time (still being sent) counts as sent now."""
+    since = now - MONTH
+    return [
+        (customer, channel, now if at == since else at)
+        for customer, channel, at in outbox.marketing_sent_since(conn, customer_ids, since)
+    ]
 
 
 class Outbox:
@@ -96,9 +111,8 @@ class Outbox:
                 zones=outbox.store_zones(conn, sorted(by_store)),
                 contacts=contacts,
                 consents=outbox.consents_of(conn, customer_ids) if customer_ids else {},
-                marketing=outbox.marketing_sent_since(conn, customer_ids, now - WEEK)
-                if customer_ids
-                else [],
+                marketing=_marketing(conn, customer_ids, now) if customer_ids else [],
+                preferences=preferences.preferences_of(conn, customer_ids) if customer_ids else {},
             )
             for store_id, order_ids in by_store.items():
                 ids = sorted(order_ids)

@@ -752,3 +752,52 @@ save_responses = Table(
     _status_check("source", SAVE_SOURCES),
     Index(None, "store_id", "answered_at"),
 )
+
+# -- after the sale (docs/nps.md) -------------------------------------------------------------
+
+PREFERENCE_FREQUENCIES: Final = ("any", "weekly", "monthly")
+
+# One answer per survey link (``token_id`` is the link's id: a link answers once). ``why`` is
+# the buyer's own words (emptied by an erasure); the score stays, anonymous, for the figures.
+nps_responses = Table(
+    "nps_responses",
+    metadata,
+    _id(),
+    _ref("store_id", "stores.id"),
+    _ref("action_id", "actions.id", nullable=True, cascade=False),
+    _ref("customer_id", "customers.id", nullable=True, cascade=False),
+    Column("order_id", String(100)),
+    Column("playbook", String(100), nullable=False),
+    Column("score", Integer(), nullable=False),
+    Column("why", Text()),
+    Column("language", String(8), nullable=False),
+    Column("answered_at", UtcDateTime(), nullable=False),
+    Column("token_id", String(64), nullable=False, unique=True),
+    CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
+    Index(None, "store_id", "answered_at"),
+)
+
+# What a buyer chose on the preference centre page: the topics they want (a comma-separated
+# subset of winback.model.TOPICS) and how often marketing may reach them. No row: everything.
+preferences = Table(
+    "preferences",
+    metadata,
+    Column(
+        "store_id",
+        _id_type(),
+        ForeignKey("stores.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column(
+        "customer_id",
+        _id_type(),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("topics", String(200), nullable=False),
+    Column("frequency", String(16), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    _status_check("frequency", PREFERENCE_FREQUENCIES),
+)

@@ -41,7 +41,7 @@ from winback.web.applier import InboxApplier
 from winback.web.context import WebContext
 from winback.web.intake import Intake
 from winback.web.limits import BodyLimit
-from winback.web.routes import health, inbound, links, reason_form
+from winback.web.routes import health, inbound, links, preferences, reason_form, survey
 from winback.web.routes import webhooks as webhook_routes
 
 __all__ = ["create_app"]
@@ -86,6 +86,8 @@ def create_app(
     web.include_router(dashboard.router)
     web.include_router(links.router)
     web.include_router(reason_form.router)
+    web.include_router(survey.router)
+    web.include_router(preferences.router)
     web.include_router(health.router)
     web.mount("/static", StaticFiles(packages=[("winback.web", "static")]), name="static")
     dashboard.install_error_pages(web)
