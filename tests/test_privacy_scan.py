@@ -541,6 +541,7 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
     yield scan
 
 
+@pytest.mark.slow
 def test_no_output_of_any_command_page_file_or_log_shows_a_contact(
     scan: Scan, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
