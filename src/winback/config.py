@@ -334,6 +334,14 @@ customers who stay away a month are gone. ``home`` follows electronics, ``genera
 _CUTOFF = re.compile(r"^\s*(learned|preset|[1-9]\d*\s*d)\s*$")
 
 
+class PrivacySettings(_Section):
+    """``[privacy]``: contacts are masked in every output; ``allow_unmasked_export = true``
+    lets ``winback customers top --unmasked`` show them, and each such export is logged
+    (without the contacts) under ``winback.audit``. See docs/privacy.md."""
+
+    allow_unmasked_export: bool = False
+
+
 class LifecycleSettings(_Section):
     """Customer lifecycle segments and scores (PRODUCT.md W1, W2; docs/lifecycle.md)."""
 
@@ -372,6 +380,7 @@ PER_STORE_SECTIONS: Final = (
     "lifecycle",
     "playbooks",
     "policy",
+    "privacy",
     "recovery",
     "web",
 )
@@ -398,6 +407,7 @@ class Settings(_Section):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     recovery: RecoverySettings = Field(default_factory=RecoverySettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     playbooks: dict[str, PlaybookSettings] = Field(default_factory=dict, validate_default=True)
     stores: dict[str, Settings] = Field(default_factory=dict)
     default_store: str | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 
 from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_json, store_option
@@ -39,7 +40,12 @@ def _horizon(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 def customers(ctx: click.Context, as_of: AsOf | None, store: str | None, as_json: bool) -> None:
     """Lifecycle segments: potential, active, repeat-seeking and lost customers (seed 004)."""
     if ctx.invoked_subcommand is not None:
-        if as_of is not None or store is not None or as_json:
+        given = [  # WINBACK_AS_OF / WINBACK_STORE in the environment reach the subcommand too
+            name
+            for name in ("as_of", "store", "as_json")
+            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        ]
+        if given:
             raise click.UsageError(
                 f"put the options after the subcommand: `winback customers "
                 f"{ctx.invoked_subcommand} --as-of …`"
@@ -99,6 +105,12 @@ def score(
     help="Only the promising: repeat buyers, high average bill, silent up to 2 years (seed 004).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--unmasked",
+    is_flag=True,
+    help="Show the contacts unmasked: an authorised export, refused unless [privacy] "
+    "allow_unmasked_export = true, and logged (without the contacts).",
+)
 @as_of_option
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -108,6 +120,7 @@ def top(
     lost_only: bool,
     promising: bool,
     limit: int,
+    unmasked: bool,
     as_of: AsOf | None,
     store: str | None,
     as_json: bool,
@@ -120,7 +133,19 @@ def top(
     with errors(), obj.app(as_of=as_of, store=store) as app:
         day = service.today(app, store) if as_of is not None else None
         result = service.winback_list(
-            app, as_of=day, lost_only=lost_only, promising=promising, limit=limit, store=store
+            app,
+            as_of=day,
+            lost_only=lost_only,
+            promising=promising,
+            limit=limit,
+            store=store,
+            unmasked=unmasked,
+        )
+    if unmasked:
+        click.echo(
+            f"contacts unmasked for {len(result.targets)} customers of {result.store}: an "
+            "authorised export ([privacy] allow_unmasked_export), logged to winback.audit",
+            err=True,
         )
     if as_json:
         print_json(asdict(result))

@@ -14,6 +14,8 @@ from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_jso
 from winback.model import Platform
 
 SOURCES = [platform.value for platform in Platform]
+DEMO_ZONE = "Asia/Shanghai"
+"""The demo shop's time zone: an ``--as-of`` without an offset is read in it."""
 
 
 @cli.command("import")
@@ -96,13 +98,25 @@ def status(obj: Context, store: str | None, as_of: AsOf | None, as_json: bool) -
 @click.option("--seed", type=int, default=2, show_default=True, help="Random seed.")
 @click.option("--days", type=int, default=60, show_default=True, help="Days of trading.")
 @click.option("--orders", type=int, help="Total orders instead of ~110 a day (for benchmarks).")
+@as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print the import reports as JSON.")
-def demo(folder: Path, seed: int, days: int, orders: int | None, as_json: bool) -> None:
-    """Simulate a realistic shop, write its platform exports, import and summarise them."""
+def demo(
+    folder: Path, seed: int, days: int, orders: int | None, as_of: AsOf | None, as_json: bool
+) -> None:
+    """Simulate a realistic shop, write its platform exports, import and summarise them.
+
+    With --as-of (env WINBACK_AS_OF; without an offset, in Asia/Shanghai, the demo shop's
+    zone) the demo ends at that moment instead of now: the same moment gives the same demo."""
+    from zoneinfo import ZoneInfo
+
+    from winback.clock import StoppedClock
     from winback.demo import pipeline
 
     console = Console(stderr=as_json)
+    clock = None if as_of is None else StoppedClock(as_of.moment(lambda: ZoneInfo(DEMO_ZONE)))
     with errors():
-        result = pipeline.run_demo(folder, seed=seed, days=days, orders=orders, console=console)
+        result = pipeline.run_demo(
+            folder, seed=seed, days=days, orders=orders, console=console, clock=clock
+        )
     if as_json:
         print_json([report.to_dict() for report in result.reports])

@@ -7,6 +7,7 @@ zone according to the app's clock.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -28,11 +29,14 @@ from winback.analyse.lifecycle_report import clv_deciles, p_alive_histogram
 from winback.analyse.winback_targets import TargetRules, reason, winback_targets
 from winback.app import App
 from winback.errors import WinbackError
-from winback.privacy import mask_email, mask_phone
+from winback.privacy import mask_email, mask_phone, mask_text
 from winback.services.stores import find_store, store_settings
 from winback.store import lifecycle as scores_repo
 from winback.store import repo
 from winback.store.types import StoreInfo
+
+audit = logging.getLogger("winback.audit")
+"""Authorised exceptions to masking, one record each, never with the contacts."""
 
 CENT = Decimal("0.01")
 
@@ -206,10 +210,22 @@ def winback_list(
     promising: bool = True,
     limit: int = 20,
     store: str | None = None,
+    unmasked: bool = False,
 ) -> WinbackList:
     """The lost customers most worth winning back, ranked by CLV, using the scores stored
-    for ``as_of`` (default: the newest scored day)."""
+    for ``as_of`` (default: the newest scored day).
+
+    Contacts are masked, and so is a customer key that is a contact (a Shopify buyer's key
+    is the e-mail address). ``unmasked`` is the authorised export: refused unless the
+    store's ``[privacy] allow_unmasked_export`` is true, and logged under ``winback.audit``
+    with the store and the number of customers, never the contacts."""
     info = find_store(app, store)
+    if unmasked and not store_settings(app, info).privacy.allow_unmasked_export:
+        raise WinbackError(
+            f"store {info.name!r}: contacts are shown unmasked only when the settings allow "
+            "it: set `allow_unmasked_export = true` under [privacy] in winback.toml "
+            "(docs/privacy.md)"
+        )
     with app.engine.connect() as conn:
         days = scores_repo.scored_days(conn, info.id)
         if not days:
@@ -237,9 +253,23 @@ def winback_list(
     with app.engine.connect() as conn:
         reach = scores_repo.contacts(conn, info.id, table.column("customer_key").to_pylist())
     targets = tuple(
-        _target(row, reach.get(row["customer_key"]), info.currency, segments.language)
+        _target(
+            row,
+            reach.get(row["customer_key"]),
+            info.currency,
+            segments.language,
+            unmasked=unmasked,
+        )
         for row in table.to_pylist()
     )
+    if unmasked:
+        audit.warning(
+            "unmasked export: customers top of store %r, %d customers with their contacts "
+            "(scores of %s), allowed by [privacy] allow_unmasked_export",
+            info.name,
+            len(targets),
+            day.isoformat(),
+        )
     cutoff = segments.lifecycle.cutoff
     return WinbackList(
         info.name, info.currency, day, cutoff.days, cutoff.reason, rules, targets, segments.language
@@ -273,12 +303,20 @@ def lifecycle_section(
 
 
 def _target(
-    row: dict[str, Any], contact: scores_repo.Contact | None, currency: str, language: str
+    row: dict[str, Any],
+    contact: scores_repo.Contact | None,
+    currency: str,
+    language: str,
+    *,
+    unmasked: bool = False,
 ) -> WinbackTarget:
+    phone = contact.phone if contact and contact.phone else None
+    email = contact.email if contact and contact.email else None
+    key = str(row["customer_key"])
     return WinbackTarget(
-        customer_key=row["customer_key"],
-        phone=mask_phone(contact.phone) if contact and contact.phone else None,
-        email=mask_email(contact.email) if contact and contact.email else None,
+        customer_key=key if unmasked else mask_text(key),
+        phone=phone if unmasked or phone is None else mask_phone(phone),
+        email=email if unmasked or email is None else mask_email(email),
         segment=row["segment"],
         purchases=int(row["purchases"]),
         revenue=row["revenue"],
