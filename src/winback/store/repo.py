@@ -75,6 +75,15 @@ from winback.store.types import (
 if TYPE_CHECKING:  # the streamed importer (pandas through pyarrow) loads when it is used
     from winback.ingest.taobao_columns import OrderStream
 
+
+def write_stream(*args: Any, **kwargs: Any) -> KindCounts:
+    """:func:`winback.store._streamed.write_stream`, loaded when an import streams (it loads the
+    streamed importer: pandas through pyarrow)."""
+    from winback.store._streamed import write_stream as write
+
+    return write(*args, **kwargs)
+
+
 __all__ = [
     "apply_records",
     "ensure_store",
@@ -328,8 +337,6 @@ class _Run:
     def order_stream(self, stream: OrderStream) -> KindCounts:
         """A large order report read while it is stored: by a helper process into an empty
         store (see :mod:`winback.store._streamed`), chunk by chunk here otherwise."""
-        from winback.store._streamed import write_stream
-
         empty = self.book.store_is_empty and not self.bulk.rows(
             "SELECT 1 FROM orders WHERE store_id = :store LIMIT 1", store=self.store_id
         )
