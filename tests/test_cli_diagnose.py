@@ -158,3 +158,44 @@ def test_the_diagnosis_modules_load_without_scipy_stats_scikit_learn_or_jieba() 
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == ""
+
+
+def test_the_winback_command_loads_no_pandas_scipy_or_alembic_and_prints_the_same(
+    shop: Path,
+) -> None:
+    """Issue 10, point 8: the `winback` command (``main``) answers pyarrow's pandas probe
+    with no and opens a store at head without Alembic; its figures are the group's, run
+    inside this process where pyarrow found pandas."""
+    args = [
+        "--config",
+        str(shop / "winback.toml"),
+        "--database",
+        f"sqlite:///{shop / 'winback.db'}",
+        "diagnose",
+        "--from",
+        "2026-11-13",
+        "--to",
+        "2026-11-22",
+        "--as-of",
+        "2026-11-23T12:00:00+08:00",
+        "--json",
+    ]
+    inside = CliRunner().invoke(cli, args, catch_exceptions=False)  # remembers the reasons
+    assert inside.exit_code == 0, inside.output
+    probe = (
+        "import sys\n"
+        "from winback.cli import main\n"
+        f"sys.argv = ['winback', *{args!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('pandas', 'scipy', 'sklearn', 'jieba', 'alembic')\n"
+        "print('heavy:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    *printed, loaded = result.stdout.rstrip("\n").split("\n")
+    assert loaded == "heavy:"
+    assert json.loads("\n".join(printed)) == json.loads(inside.stdout)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,53 @@ def test_migration_failures_are_store_errors_naming_the_database(engine: Engine)
     assert "cannot migrate the store database" in str(caught.value)
     assert safe_url(engine.url) in str(caught.value)
     assert "no-such-revision" in str(caught.value)
+
+
+def test_the_script_heads_read_without_alembic_are_alembics_heads() -> None:
+    from alembic.script import ScriptDirectory
+
+    from winback.store.db import alembic_config, script_heads
+
+    assert script_heads() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def test_a_store_behind_head_is_still_upgraded(tmp_path: Path) -> None:
+    from alembic import command
+
+    from winback.store.db import alembic_config
+
+    engine = connect(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        migrate(engine)
+        config = alembic_config()
+        with engine.begin() as conn:  # as if the last migration had not run yet
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006_text_reasons")
+        migrate(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                "0007_web"
+            )
+            assert conn.exec_driver_sql("SELECT count(*) FROM api_tokens").scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_opening_a_store_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    engine = connect(f"sqlite:///{tmp_path / 'head.db'}")
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    probe = (
+        "import sys\n"
+        "from winback.store.db import connect, migrate\n"
+        f"engine = connect({url!r})\n"
+        "migrate(engine)\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"

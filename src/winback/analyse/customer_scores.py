@@ -38,12 +38,6 @@ from typing import Final, Literal
 import numpy as np
 import pyarrow as pa
 
-from winback.analyse.btyd import (
-    BetaGeoFitter,
-    GammaGammaFitter,
-    ParetoNBDFitter,
-    SummaryDataError,
-)
 from winback.analyse.rfm import rfm_summary
 from winback.errors import WinbackError
 
@@ -108,6 +102,15 @@ def score_customers(
         for name in ("frequency", "recency", "T", "monetary_value")
     )
     _check_history(f, m)
+    # The models load SciPy (0.3 s of CPU): only when a command fits them, not when one
+    # reads the stored scores (``winback customers``, the report's lifecycle section).
+    from winback.analyse.btyd import (
+        BetaGeoFitter,
+        GammaGammaFitter,
+        ParetoNBDFitter,
+        SummaryDataError,
+    )
+
     purchases_model = ParetoNBDFitter() if model == "paretonbd" else BetaGeoFitter()
     spend_model = GammaGammaFitter()
     repeat = (f > 0) & (m > 0)

@@ -41,4 +41,7 @@ __all__ = [
 
 
 def main() -> None:
+    from winback.cli.base import _PROCESS
+
+    _PROCESS["own"] = True  # see winback.cli.base.pyarrow_without_pandas
     cli()

@@ -26,6 +26,10 @@ from winback.errors import WinbackError
 
 ONE_DAY: Final = timedelta(days=1)
 
+_PROCESS: dict[str, bool] = {"own": False}
+"""``own``: this process is the ``winback`` command (set by :func:`winback.cli.main`), not a
+program that runs the group inside itself (the tests, a notebook)."""
+
 if TYPE_CHECKING:
     from winback.app import App
     from winback.config import Settings
@@ -52,6 +56,8 @@ class Context:
         from winback.app import App
         from winback.services.stores import store_zone
 
+        if _PROCESS["own"]:
+            pyarrow_without_pandas()
         opened = App.open(self.settings(), cwd=Path.cwd())
         try:
             if as_of is not None:
@@ -134,6 +140,38 @@ store_option = click.option(
 def cli(ctx: click.Context, config: Path | None, database: str | None) -> None:
     """winback: find where your shop loses orders and customers, and win them back."""
     ctx.obj = Context(config=config, database=database)
+
+
+def pyarrow_without_pandas() -> None:
+    """Answer pyarrow's question "is pandas installed?" with no, for this process.
+
+    The first ``pa.array`` of a Python list or NumPy array imports pandas, when it is
+    installed, to ask whether the values are pandas objects (about 0.25 s of CPU, more than
+    any command's own reading of the demo store). winback never hands pyarrow a pandas object
+    and does not depend on pandas; a plain install has none. pyarrow asks once per process
+    and remembers the answer: here it is asked while ``import pandas`` fails. Code that wants
+    pandas explicitly (``Table.to_pandas``) still imports it then, as pyarrow retries for
+    that. Only the ``winback`` command does this (:func:`winback.cli.main`), never a program
+    that runs the commands inside itself.
+    """
+    if "pandas" in sys.modules:  # already imported: pyarrow uses it; nothing to save
+        return
+    import pyarrow as pa
+
+    refuse = _RefusePandas()
+    sys.meta_path.insert(0, refuse)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(refuse)
+
+
+class _RefusePandas:
+    """An import finder under which ``import pandas`` fails as if it were not installed."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from winback.cli.base import AsOf, Context, as_of_option, cli, errors, print_jso
 from winback.errors import WinbackError
 
 if TYPE_CHECKING:
+    from winback.app import App
     from winback.present.report_blocks import Section
     from winback.services.diagnosis import Diagnosis
 
@@ -58,22 +59,28 @@ def _diagnosis(
     as_of: AsOf | None,
 ) -> Diagnosis:
     """The diagnosis as of the clock's now (``--as-of``), with a spinner on stderr."""
+    with obj.app(as_of=as_of, store=store) as app:
+        return _diagnosis_in(app, store, date_from, date_to)
+
+
+def _diagnosis_in(
+    app: App, store: str | None, date_from: date | None, date_to: date | None
+) -> Diagnosis:
     from winback.services.diagnosis import diagnose
 
-    with obj.app(as_of=as_of, store=store) as app, Console(stderr=True).status("Diagnosing…"):
+    with Console(stderr=True).status("Diagnosing…"):
         now: datetime = app.clock.now()
         return diagnose(app, store=store, date_from=date_from, date_to=date_to, now=now)
 
 
 def _lifecycle_sections(
-    obj: Context, store: str | None, date_to: date | None, language: str, as_of: AsOf | None
+    app: App, store: str | None, date_to: date | None, language: str
 ) -> list[Section]:
     """The report's customer lifecycle section (docs/lifecycle.md), as of the period's end."""
     from winback.present import lifecycle_report
     from winback.services.lifecycle import lifecycle_section
 
-    with obj.app(as_of=as_of, store=store) as app:
-        data = lifecycle_section(app, as_of=date_to, store=store)
+    data = lifecycle_section(app, as_of=date_to, store=store)
     return [lifecycle_report.lifecycle_section(data, language=language)]
 
 
@@ -133,7 +140,7 @@ def report_command(
 
     `winback report recovery` reports what the recovery actions brought back instead.
     """
-    from winback.present import html_report, xlsx_report
+    from winback.present import html_report
 
     if ctx.invoked_subcommand is not None:
         return
@@ -141,11 +148,18 @@ def report_command(
     with errors():
         if html_file is None and xlsx_file is None:
             raise WinbackError("say where to write the report: --html FILE and/or --xlsx FILE")
-        result = _diagnosis(obj, store, date_from, date_to, as_of)
+        with obj.app(as_of=as_of, store=store) as app:  # one app: settings checked once
+            result = _diagnosis_in(app, store, date_from, date_to)
+            extra = (
+                _lifecycle_sections(app, store, date_to, result.language)
+                if html_file is not None
+                else []
+            )
         if html_file is not None:
-            extra = _lifecycle_sections(obj, store, date_to, result.language, as_of)
             html_report.write_html(result, html_file, extra_sections=extra)
             click.echo(f"HTML report: {html_file}")
         if xlsx_file is not None:
+            from winback.present import xlsx_report
+
             xlsx_report.write_xlsx(result, xlsx_file)
             click.echo(f"Excel tables: {xlsx_file}")

@@ -30,7 +30,6 @@ from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
-from scipy.stats import norm
 
 from winback.measure.attribution import ACTION_COLUMNS, order_amounts
 
@@ -83,7 +82,11 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> In
     """Wilson's score interval for a proportion (Wilson 1927)."""
     if trials <= 0 or not 0 <= successes <= trials:
         raise ValueError(f"need 0 ≤ successes ≤ trials and trials > 0, got {successes}/{trials}")
-    z = float(norm.ppf(0.5 + confidence / 2))
+    # The standard normal quantile: scipy.stats.norm.ppf is exactly scipy.special.ndtri for
+    # the standard normal, without importing scipy.stats (0.45 s of CPU in every command).
+    from scipy.special import ndtri
+
+    z = float(ndtri(0.5 + confidence / 2))
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
     half = (

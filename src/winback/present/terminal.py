@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -24,8 +24,10 @@ from rich.table import Table
 
 from winback.present.fitting import print_table
 from winback.present.labels import status_label
-from winback.services import ImportReport
 from winback.store.types import StoreSummary
+
+if TYPE_CHECKING:  # the importers load only for an import
+    from winback.services import ImportReport
 
 SHOWN_REJECTIONS = 15
 

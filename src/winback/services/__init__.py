@@ -14,10 +14,9 @@ if TYPE_CHECKING:
     from winback.services.importing import (
         ImportProgress,
         ImportReport,
-        daily_overview,
         import_path,
-        store_status,
     )
+    from winback.services.summary import daily_overview, store_status
 
 __all__ = [
     "ImportProgress",
@@ -28,7 +27,11 @@ __all__ = [
 ]
 
 
+_HOME = {"daily_overview": "summary", "store_status": "summary"}
+"""Where a name lives when it is not in ``importing`` (which loads the importers)."""
+
+
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        return getattr(import_module("winback.services.importing"), name)
+        return getattr(import_module(f"winback.services.{_HOME.get(name, 'importing')}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,15 +14,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from winback.analyse.deadline_check import deadline_notes
-from winback.analyse.overview import daily_overview as overview_by_day
 from winback.app import App
 from winback.config import Settings, StoreSettings
 from winback.errors import ImportFileError
@@ -33,11 +29,9 @@ from winback.ingest.sources import files_in, pair_reports, parse_file
 from winback.ingest.taobao_columns import NotColumnar, OrderStream
 from winback.model import Platform
 from winback.services import dashboard
-from winback.services.known import orders_known
-from winback.services.stores import find_store, import_target, store_settings
+from winback.services.stores import import_target
 from winback.store import repo
 from winback.store.db import import_transaction
-from winback.store.types import StoreSummary
 
 Digest = Callable[[], str]
 """The SHA-256 of a file, when it is needed (it is computed meanwhile)."""
@@ -338,32 +332,3 @@ def _estimate_rows(file: Path) -> int | None:
         for chunk in iter(lambda: handle.read(1 << 22), b""):
             count += chunk.count(b"\n")
     return max(count - 1, 0)
-
-
-def store_status(app: App, store: str | None = None) -> list[StoreSummary]:
-    """What the store holds as of the app's clock: one summary per store (each in its own
-    currency), or just the one named."""
-    now = app.clock.now()
-    with app.engine.connect() as conn:
-        chosen = repo.list_stores(conn) if store is None else [find_store(app, store)]
-    summaries = []
-    for held in chosen:
-        info = held if store is not None else find_store(app, held.name)
-        close_after = store_settings(app, info).store.close_after
-        with app.engine.connect() as conn:
-            summaries.append(repo.store_summary(conn, info.id, as_of=now, close_after=close_after))
-    return summaries
-
-
-def daily_overview(app: App, store: str | None = None, *, since: date | None = None) -> pa.Table:
-    """Orders per day of the store's calendar, as of the app's clock: counts by status,
-    amounts, new/returning.
-
-    With ``since``, only the days from it on; buyers are still ``returning`` by their whole
-    history.
-    """
-    info = find_store(app, store)
-    settings = store_settings(app, info)
-    orders = orders_known(app, info, settings, app.clock.now())
-    days = overview_by_day(orders, timezone=info.timezone)
-    return days if since is None else days.filter(pc.greater_equal(days["day"], since))

@@ -136,10 +136,17 @@ def customer_lifecycle(
     """The lifecycle segments of the store at ``as_of`` (default: today), with the cutoff
     chosen by the ``[lifecycle]`` settings."""
     info = find_store(app, store)
-    day = as_of or _today(app, info)
     with app.engine.connect() as conn:
         orders = repo.orders_table(conn, info.id)
         known = scores_repo.known_customers(conn, info.id)
+    return _customer_lifecycle(app, info, orders, known, as_of)
+
+
+def _customer_lifecycle(
+    app: App, info: StoreInfo, orders: pa.Table, known: pa.Table, as_of: date | None
+) -> StoreLifecycle:
+    """:func:`customer_lifecycle` over the store's orders and known customers, once read."""
+    day = as_of or _today(app, info)
     settings = store_settings(app, info).lifecycle
     result = lifecycle(
         orders,
@@ -280,12 +287,12 @@ def lifecycle_section(
     app: App, *, as_of: date | None = None, store: str | None = None
 ) -> LifecycleSection:
     """Everything the report's lifecycle section draws (see :class:`LifecycleSection`)."""
-    segments = customer_lifecycle(app, as_of=as_of, store=store)
-    view = segments.lifecycle
     info = find_store(app, store)
     with app.engine.connect() as conn:
-        orders = repo.orders_table(conn, info.id)
+        orders = repo.orders_table(conn, info.id)  # read once for the segments and the sizes
         known = scores_repo.known_customers(conn, info.id)
+        segments = _customer_lifecycle(app, info, orders, known, as_of)
+        view = segments.lifecycle
         scored = [day for day in scores_repo.scored_days(conn, info.id) if day <= view.as_of]
         scores = scores_repo.scores_table(conn, info.id, scored[0]) if scored else None
     days = purchase_days(orders, as_of=view.as_of, time_zone=info.timezone)

@@ -7,21 +7,22 @@ opened at import time: the composition root calls :func:`connect` once and passe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from time import monotonic
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from winback.errors import StoreError
+
+if TYPE_CHECKING:  # Alembic loads only when the schema needs upgrading (about 0.15 s)
+    from alembic.config import Config
 
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
@@ -58,7 +59,15 @@ def migrate(engine: Engine) -> None:
 
     Two processes starting on a new database migrate it once: on PostgreSQL the migration
     holds an advisory lock, on SQLite the write lock from its first statement; the second
-    waits, then finds the schema at head."""
+    waits, then finds the schema at head.
+
+    A store already at head (every command after the first) is recognised without loading
+    Alembic: its ``alembic_version`` rows are exactly the heads of the shipped scripts."""
+    if _at_head(engine):
+        return
+    from alembic import command
+    from alembic.util import CommandError
+
     config = alembic_config()
     try:
         with _locked(engine, MIGRATION_LOCK) as conn:
@@ -118,8 +127,48 @@ def _locked(engine: Engine, key: int) -> Iterator[Connection]:
             yield conn
 
 
+_REVISION: Final = re.compile(
+    r"""^(down_revision|revision)\b[^=\n]*=\s*(?:None|["']([^"']+)["'])\s*$""", re.MULTILINE
+)
+
+
+def script_heads() -> frozenset[str] | None:
+    """The head revisions of the shipped migration scripts, read from their
+    ``revision = "…"`` and ``down_revision = "…"`` lines without loading Alembic (a test
+    checks them against Alembic's own answer); None when a script is not in that plain form
+    (a merge or a branch), so the caller asks Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = {name: value for name, value in _REVISION.findall(script.read_text("utf-8"))}
+        if "revision" not in found or "down_revision" not in found or not found["revision"]:
+            return None
+        revisions.add(found["revision"])
+        if found["down_revision"]:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return frozenset(heads) if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database's schema is at the shipped scripts' head (no DDL, no lock)."""
+    heads = script_heads()
+    if heads is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            stamped = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            return frozenset(stamped) == heads
+    except SQLAlchemyError:
+        return False
+
+
 def alembic_config() -> Config:
     """An Alembic configuration built in code, pointing at the packaged migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
@@ -35,7 +35,6 @@ from winback.ingest.records import (
     StockRecord,
     WishlistRecord,
 )
-from winback.ingest.taobao_columns import OrderStream
 from winback.model import OrderStatus, PaymentDelays
 from winback.store import _activity, coupons
 from winback.store._bulk import Bulk
@@ -50,7 +49,6 @@ from winback.store._orders import (
     problem,
     rejection,
 )
-from winback.store._streamed import write_stream
 from winback.store.schema import (
     carts,
     chat_messages,
@@ -73,6 +71,18 @@ from winback.store.types import (
     StoreInfo,
     StoreSummary,
 )
+
+if TYPE_CHECKING:  # the streamed importer (pandas through pyarrow) loads when it is used
+    from winback.ingest.taobao_columns import OrderStream
+
+
+def write_stream(*args: Any, **kwargs: Any) -> KindCounts:
+    """:func:`winback.store._streamed.write_stream`, loaded when an import streams (it loads the
+    streamed importer: pandas through pyarrow)."""
+    from winback.store._streamed import write_stream as write
+
+    return write(*args, **kwargs)
+
 
 __all__ = [
     "apply_records",
@@ -200,6 +210,8 @@ def apply_records(
 
     ``progress`` is called with the number of records just applied (an increment).
     """
+    from winback.ingest.taobao_columns import OrderStream
+
     by_kind: dict[type, list[Any]] = {kind: [] for kind in KINDS}
     lines: list[OrderLinesRecord] = []
     tables: list[OrderTable] = []

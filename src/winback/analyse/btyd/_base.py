@@ -25,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.optimize import minimize
 
 from winback.errors import WinbackError
 
@@ -179,6 +178,8 @@ def compress(f: Array, r: Array, t: Array, w: Array) -> Summary:
 
 def fit_log_params(objective: Objective, start: Array) -> Array:
     """The natural parameters minimising ``objective`` (which takes and differentiates in logs)."""
+    from scipy.optimize import minimize  # 0.35 s to import: only when a model is fitted
+
     result = minimize(
         objective,
         np.log(start),
