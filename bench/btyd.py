@@ -8,12 +8,20 @@
 The anchors are optional: ``pip install -e '.[bench]'`` installs both (lifetimes is also in
 ``dev``); a missing one is reported as "not installed" and skipped.
 
+The lifetimes anchor is the strongest setup its documentation offers: the customers are
+condensed into their distinct ``(frequency, recency, T)`` rows (pandas ``groupby``, inside the
+clock: winback does the same inside its ``fit``), fitted with ``weights=`` (the count of
+customers per row, as lifetimes' ``fit`` docstring describes it), predicted once per
+distinct row and spread back to every customer; ``import lifetimes`` and a warm-up fit on
+1,000 customers happen before the clock starts. Gamma-Gamma likewise on the distinct
+``(frequency, monetary_value)`` pairs of the repeaters.
+
 Customers are drawn (seeded) from BG/NBD with the CDNOW estimates, first purchases spread
 over 78 weeks of days, recency and T on a daily grid in weeks; spend from Gamma-Gamma with
 the CDNOW estimates. Each method runs in its own subprocess (fit, then predict P(alive) and
 52-week expected purchases for every customer, or expected spend for every repeater), so
-peak memory (ru_maxrss) is per method; wall-clock and CPU time are both printed, ratios
-are anchor ÷ winback. pymc-marketing is fitted by MAP with flat (HalfFlat) priors, i.e. by
+peak memory (VmHWM: bench/_measure.py) is per method; wall-clock and CPU time are printed,
+ratios are anchor ÷ winback. pymc-marketing is fitted by MAP with flat (HalfFlat) priors, i.e. by
 maximum likelihood; its pytensor functions are compiled (and cached) by a warm-up fit on
 1,000 customers in the same subprocess before the clock starts. Every optimum is scored
 with the same (winback's) log-likelihood.
@@ -23,18 +31,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 import warnings
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _measure import Usage, emit, machine_load, measuring, python_child, ratio, run_child
 
 from winback.analyse.btyd import (
     BetaGeoFitter,
@@ -62,42 +66,68 @@ def simulate(n: int, seed: int = 2024) -> dict[str, np.ndarray]:
     recency = np.minimum(np.floor(recency * 7.0), t_days) / 7.0  # purchases fall on days
     recency[frequency == 0] = 0.0
     spend = simulate_spend(CDNOW_SPEND, frequency, rng)
-    return {"frequency": frequency, "recency": recency, "T": T, "monetary_value": spend}
+    repeaters = frequency > 0  # Gamma-Gamma's input for every contender, made before the clock
+    return {
+        "frequency": frequency,
+        "recency": recency,
+        "T": T,
+        "monetary_value": spend,
+        "repeat_frequency": frequency[repeaters],
+        "repeat_monetary_value": spend[repeaters],
+    }
 
 
 def run_ours(model: str, d: dict[str, np.ndarray]) -> list[float]:
-    f, r, t, m = d["frequency"], d["recency"], d["T"], d["monetary_value"]
+    """Fit, then predict for every customer it was fitted on (the documented fast path:
+    predictions without arguments are computed once per distinct summary row)."""
+    f, r, t = d["frequency"], d["recency"], d["T"]
     if model == "gammagamma":
-        rep = f > 0
-        gg = GammaGammaFitter().fit(f[rep], m[rep])
-        gg.conditional_expected_average_profit(f[rep], m[rep])
+        x, spend = d["repeat_frequency"], d["repeat_monetary_value"]
+        gg = GammaGammaFitter().fit(x, spend)
+        gg.conditional_expected_average_profit(x, spend)
         return list(astuple(gg.params_))
     fitter = BetaGeoFitter() if model == "bgnbd" else ParetoNBDFitter()
     fitted = fitter.fit(f, r, t)
-    fitted.p_alive(f, r, t)
-    fitted.conditional_expected_purchases(52.0, f, r, t)
+    fitted.p_alive()
+    fitted.conditional_expected_purchases(52.0)
     return list(astuple(fitted.params_))
 
 
 def run_lifetimes(model: str, d: dict[str, np.ndarray]) -> list[float]:
-    warnings.simplefilter("ignore")
+    """lifetimes at its best: distinct rows with ``weights=``, predictions per distinct row."""
     import lifetimes
+    import pandas as pd
 
-    f, r, t, m = d["frequency"], d["recency"], d["T"], d["monetary_value"]
+    f, r, t = d["frequency"], d["recency"], d["T"]
     if model == "gammagamma":
-        rep = f > 0
-        gg = lifetimes.GammaGammaFitter().fit(f[rep], m[rep])
-        gg.conditional_expected_average_profit(f[rep], m[rep])
+        x, spend = d["repeat_frequency"], d["repeat_monetary_value"]
+        rows, inverse = _distinct(pd, {"frequency": x, "monetary_value": spend})
+        gg = lifetimes.GammaGammaFitter().fit(
+            rows["frequency"], rows["monetary_value"], weights=rows["weights"]
+        )
+        spend = gg.conditional_expected_average_profit(rows["frequency"], rows["monetary_value"])
+        np.asarray(spend)[inverse]
         return [float(v) for v in gg.params_[["p", "q", "v"]]]
+    rows, inverse = _distinct(pd, {"frequency": f, "recency": r, "T": t})
+    x, tx, age = (rows[name].to_numpy() for name in ("frequency", "recency", "T"))
     if model == "bgnbd":
-        fitted = lifetimes.BetaGeoFitter().fit(f, r, t)
+        fitted = lifetimes.BetaGeoFitter().fit(x, tx, age, weights=rows["weights"].to_numpy())
         names = ["r", "alpha", "a", "b"]
     else:
-        fitted = lifetimes.ParetoNBDFitter().fit(f, r, t)
+        fitted = lifetimes.ParetoNBDFitter().fit(x, tx, age, weights=rows["weights"].to_numpy())
         names = ["r", "alpha", "s", "beta"]
-    fitted.conditional_probability_alive(f, r, t)
-    fitted.conditional_expected_number_of_purchases_up_to_time(52.0, f, r, t)
+    np.asarray(fitted.conditional_probability_alive(x, tx, age))[inverse]
+    expected = fitted.conditional_expected_number_of_purchases_up_to_time(52.0, x, tx, age)
+    np.asarray(expected)[inverse]
     return [float(v) for v in fitted.params_[names]]
+
+
+def _distinct(pd: Any, columns: dict[str, np.ndarray]) -> tuple[Any, np.ndarray]:
+    """The distinct rows with a ``weights`` column (customers per row), and each customer's
+    row: pandas ``groupby(...).size()`` and ``ngroup()`` (same order, ``sort=False``)."""
+    groups = pd.DataFrame(columns).groupby(list(columns), sort=False)
+    inverse = groups.ngroup().to_numpy()
+    return groups.size().reset_index(name="weights"), inverse
 
 
 def run_pymc(model: str, d: dict[str, np.ndarray]) -> list[float]:
@@ -136,22 +166,18 @@ def run_pymc(model: str, d: dict[str, np.ndarray]) -> list[float]:
     return [float(fitted.fit_result[name].values.ravel()[0]) for name in names]
 
 
-def warm_up(method: str, model: str, d: dict[str, np.ndarray]) -> None:
-    """Compile pymc-marketing's functions (cached on disk) before the clock starts."""
-    if method == "pymc-marketing":
-        run_pymc(model, {name: column[:1_000] for name, column in d.items()})
+RUNNERS = {"winback": run_ours, "lifetimes": run_lifetimes, "pymc-marketing": run_pymc}
 
 
 def worker(method: str, model: str, data_path: str) -> None:
-    """One measurement in this process; prints a JSON line."""
+    """One measurement in this process; prints a JSON line. Imports, and a warm-up run on
+    1,000 customers (pymc-marketing compiles its functions then), come before the clock."""
+    warnings.simplefilter("ignore")
     d = dict(np.load(data_path))
-    runner = {"winback": run_ours, "lifetimes": run_lifetimes, "pymc-marketing": run_pymc}
-    warm_up(method, model, d)
-    start, cpu = time.perf_counter(), time.process_time()
-    params = runner[method](model, d)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "params": params, "peak_mb": peak_mb}))
+    RUNNERS[method](model, {name: column[:1_000] for name, column in d.items()})
+    with measuring() as usage:
+        params = RUNNERS[method](model, d)
+    emit(usage, params=params)
 
 
 def log_likelihood(model: str, params: list[float], d: dict[str, np.ndarray]) -> float:
@@ -168,9 +194,7 @@ def log_likelihood(model: str, params: list[float], d: dict[str, np.ndarray]) ->
 
 
 def measure(method: str, model: str, data_path: str) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", method, model, data_path]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
+    return run_child(python_child(__file__, "--worker", method, model, data_path))
 
 
 def main() -> None:
@@ -188,6 +212,7 @@ def main() -> None:
     data = simulate(n)
     unique = np.unique(np.stack([data["frequency"], data["recency"], data["T"]]), axis=1)
     print(f"{n:,} customers, {unique.shape[1]:,} distinct (frequency, recency, T) rows")
+    print(machine_load())
     anchors = []
     for anchor in filter(None, args.anchors.split(",")):
         if importlib.util.find_spec(ANCHORS[anchor]) is None:
@@ -204,23 +229,22 @@ def main() -> None:
             for anchor in anchors:
                 try:
                     theirs = measure(anchor, model, path)
-                except subprocess.CalledProcessError as error:
-                    print(f"  {anchor}: failed: {error.stderr.strip().splitlines()[-1:]}")
+                except RuntimeError as error:
+                    print(f"  {anchor}: failed: {str(error).strip().splitlines()[-1:]}")
                     continue
                 ll_theirs = log_likelihood(model, theirs["params"], data)
+                print(f"  {describe(anchor, theirs, ll_theirs)}")
                 print(
-                    f"  {describe(anchor, theirs, ll_theirs)}"
-                    f" | winback is {theirs['seconds'] / ours['seconds']:.1f}x faster"
-                    f" (CPU {theirs['cpu'] / ours['cpu']:.1f}x),"
+                    f"    {ratio(Usage.of(theirs), Usage.of(ours))};"
                     f" LL winback - {anchor} {ll_ours - ll_theirs:+.3f}",
                     flush=True,
                 )
+            print(f"  {machine_load()}", flush=True)
 
 
 def describe(method: str, result: dict[str, Any], ll: float) -> str:
     return (
-        f"{method:14s} {result['seconds']:8.2f} s (CPU {result['cpu']:7.2f} s)"
-        f" {result['peak_mb']:6.0f} MB  LL {ll:,.2f}"
+        f"{method:14s} {Usage.of(result).describe()}  LL {ll:,.2f}"
         f"  params {np.round(result['params'], 4).tolist()}"
     )
 

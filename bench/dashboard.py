@@ -58,7 +58,8 @@ def build(folder: Path, orders: int | None) -> float:
 def measure(folder: Path, requests: int) -> dict[str, Any]:
     app = App.open(load_settings(folder / "winback.toml", env={}), cwd=folder)
     try:
-        store = app.settings.store.name
+        # the demo's settings name its stores and the one commands mean by default
+        store = app.settings.default_store or app.settings.store.name
         refresh: dict[str, float] = {}
         for info in all_stores(app):
             started = time.perf_counter()

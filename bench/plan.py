@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from _measure import measuring
 from sqlalchemy import Engine, text
 
 from winback.app import App
@@ -212,22 +213,23 @@ def run_ours(url: str, profile: str | None) -> dict[str, Any]:
     settings = load_settings(env={}, overrides={"database": {"url": url}}, cwd=Path.cwd())
     app = App.open(settings, cwd=Path.cwd(), clock=FixedClock(NOW))
     try:
-        began = time.perf_counter()
-        if profile:
-            import cProfile
+        with measuring() as usage:
+            if profile:
+                import cProfile
 
-            profiler = cProfile.Profile()
-            result = profiler.runcall(service.plan, app, "bench")
-            profiler.dump_stats(profile)
-        else:
-            result = service.plan(app, "bench")
-        elapsed = time.perf_counter() - began
+                profiler = cProfile.Profile()
+                result = profiler.runcall(service.plan, app, "bench")
+                profiler.dump_stats(profile)
+            else:
+                result = service.plan(app, "bench")
+        elapsed = usage.wall_s
         with app.engine.connect() as conn:
             links = conn.execute(text("SELECT count(*) FROM action_orders")).scalar_one()
     finally:
         app.close()
     return {
         "seconds": elapsed,
+        "cpu_s": usage.cpu_s,
         "rss_mb": peak_rss_mb(),
         "phases": phases,
         "peaks": peaks,
@@ -298,16 +300,20 @@ def run_anchor(url: str, rows: int, links: int) -> dict[str, Any]:
             params = {"now": to_epoch_us(NOW), "since": to_epoch_us(since)}
         store = conn.execute(text("SELECT id FROM stores WHERE name = 'bench'")).scalar_one()
         conn.rollback()
-        began = time.perf_counter()
-        with conn.begin():
+        with measuring() as usage, conn.begin():
             written = conn.execute(text(sql), {**params, "store": store, "rows": rows}).rowcount
             linked = conn.execute(
                 text(ANCHOR_LINKS_SQL.format(since=":since")),
                 {"since": params["since"], "links": links},
             ).rowcount
-        elapsed = time.perf_counter() - began
     engine.dispose()
-    return {"seconds": elapsed, "rss_mb": peak_rss_mb(), "rows": written, "links": linked}
+    return {
+        "seconds": usage.wall_s,
+        "cpu_s": usage.cpu_s,
+        "rss_mb": peak_rss_mb(),
+        "rows": written,
+        "links": linked,
+    }
 
 
 def child(argv: list[str]) -> None:
@@ -415,9 +421,13 @@ def compare(label: str, fresh: Callable[[], str], profile: str | None) -> None:
     phases = "  ".join(f"{name} {secs:.1f}" for name, secs in ours["phases"].items())
     peaks = "  ".join(f"{name} {mb:.0f}" for name, mb in ours["peaks"].items())
     print(
-        f"{label:<10}  ours {ours['seconds']:7.1f} s  peak {ours['rss_mb']:6.0f} MB   "
-        f"anchor {anchor['seconds']:6.1f} s  peak {anchor['rss_mb']:5.0f} MB   "
-        f"ratio {ours['seconds'] / anchor['seconds']:.2f}x the floor\n"
+        f"{label:<10}  ours {ours['seconds']:7.1f} s (CPU {ours['cpu_s']:6.1f} s) "
+        f"peak {ours['rss_mb']:6.0f} MB   "
+        f"anchor {anchor['seconds']:6.1f} s (CPU {anchor['cpu_s']:6.1f} s) "
+        f"peak {anchor['rss_mb']:5.0f} MB   "
+        f"ratio {ours['seconds'] / anchor['seconds']:.2f}x the floor "
+        f"(CPU {ours['cpu_s'] / max(anchor['cpu_s'], 1e-9):.2f}x; the database server's "
+        f"CPU is in neither)\n"
         f"{'':<10}  {ours['unpaid']:,} open orders, {ours['closed']:,} closed yesterday, "
         f"{ours['reordered']:,} re-ordered, {ours['unreachable']:,} unreachable → "
         f"{ours['created']:,} actions ({ours['held_out']:,} held out), "

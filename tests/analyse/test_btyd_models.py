@@ -267,3 +267,25 @@ def test_infinite_or_negative_ages_are_refused(fitter: type[BetaGeoFitter]) -> N
         fitter().fit([1, 0], [1, 0], [np.inf, 5])
     with pytest.raises(SummaryDataError, match="T and weights must not be negative"):
         fitter().fit([1, 0], [0, 0], [5, -1])
+
+
+@pytest.mark.parametrize("fitter", [BetaGeoFitter, ParetoNBDFitter])
+def test_predictions_without_arguments_are_those_of_the_fitted_customers(
+    fitter: type[BetaGeoFitter],
+) -> None:
+    rng = np.random.default_rng(17)
+    T = daily_ages(rng, 3_000)
+    frequency, recency = simulate_bgnbd(BetaGeoParams(r=0.5, alpha=5.0, a=0.8, b=2.5), T, rng)
+    model = fitter().fit(frequency, recency, T)
+    np.testing.assert_array_equal(model.p_alive(), model.p_alive(frequency, recency, T))
+    for horizon in (52.0, np.linspace(1.0, 60.0, T.size)):
+        np.testing.assert_allclose(
+            model.conditional_expected_purchases(horizon),
+            model.conditional_expected_purchases(horizon, frequency, recency, T),
+            rtol=1e-13,
+        )
+    with pytest.raises(TypeError, match="together"):
+        model.p_alive(frequency, recency)
+    known = fitter.from_params(model.params_)  # type: ignore[arg-type]
+    with pytest.raises(NotFittedError, match="from_params"):
+        known.p_alive()

@@ -176,6 +176,25 @@ def compress(f: Array, r: Array, t: Array, w: Array) -> Summary:
     return Summary(uf, ur, ut, counts, inverse, distinct_x, x_code)
 
 
+def fitted_rows(model: object) -> Summary:
+    """The distinct rows a model was fitted on (with ``inverse``, their customers)."""
+    rows = getattr(model, "_rows", None)
+    if not isinstance(rows, Summary):
+        raise NotFittedError(
+            "this model was not fitted here (from_params): pass frequency, recency and T"
+        )
+    return rows
+
+
+def given(*values: ArrayLike | None) -> list[ArrayLike] | None:
+    """The prediction inputs, or None when all are omitted (the fitted customers)."""
+    if all(value is None for value in values):
+        return None
+    if any(value is None for value in values):
+        raise TypeError("pass frequency, recency and T together, or none of them")
+    return [value for value in values if value is not None]
+
+
 def fit_log_params(objective: Objective, start: Array) -> Array:
     """The natural parameters minimising ``objective`` (which takes and differentiates in logs)."""
     from scipy.optimize import minimize  # 0.35 s to import: only when a model is fitted

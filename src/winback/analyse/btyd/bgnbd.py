@@ -26,7 +26,9 @@ from winback.analyse.btyd._base import (
     broadcast,
     checked_summary,
     compress,
+    fitted_rows,
     floats,
+    given,
     maximise,
     to_log_space,
     unique_rows,
@@ -165,13 +167,16 @@ class BetaGeoFitter:
     last purchase, and time from the first purchase to the end of the calibration period,
     in one time unit. After fitting: ``params_``, ``standard_errors_`` (both
     :class:`BetaGeoParams`), ``log_likelihood_`` (summed over customers) and
-    ``n_customers_``.
+    ``n_customers_``. The predictions called without ``frequency``, ``recency`` and ``T``
+    are for the customers it was fitted on, in their order, computed once per distinct
+    summary row (the fastest way to score the customers a model was fitted on).
     """
 
     params_: BetaGeoParams
     standard_errors_: BetaGeoParams
     log_likelihood_: float
     n_customers_: float
+    _rows: Summary | None = None
 
     @classmethod
     def from_params(cls, params: BetaGeoParams) -> Self:
@@ -201,6 +206,7 @@ class BetaGeoFitter:
         self.standard_errors_ = BetaGeoParams(*map(float, optimum.standard_errors))
         self.log_likelihood_ = optimum.log_likelihood
         self.n_customers_ = data.n_customers
+        self._rows = data
         return self
 
     def _theta(self) -> Array:
@@ -208,27 +214,49 @@ class BetaGeoFitter:
             raise NotFittedError()
         return np.array(astuple(self.params_), dtype=np.float64)
 
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
+    def p_alive(
+        self,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+    ) -> Array:
         """P(alive at T | x, t_x, T): Fader, Hardie & Lee, "Computing P(alive) Using the
         BG/NBD Model" (2008 note), computed as a logistic of the log-odds of having dropped.
+        Without arguments: for every customer the model was fitted on.
         """
         theta = self._theta()
+        inputs = given(frequency, recency, T)
+        if inputs is None:
+            rows = fitted_rows(self)
+            return self.p_alive(rows.frequency, rows.recency, rows.T)[rows.inverse]
         r, alpha = theta[:2]
-        x, tx, t_end = broadcast(frequency, recency, T)
+        x, tx, t_end = broadcast(*inputs)
         odds = _dropped(theta, x, tx) + (r + x) * np.log(alpha + t_end)
         return np.asarray(expit(-odds), dtype=np.float64)
 
     def conditional_expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self,
+        t: ArrayLike,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
     ) -> Array:
         """E[purchases in (T, T + t] | x, t_x, T], Fader, Hardie & Lee (2005) eq. (10).
+        Without ``frequency``, ``recency`` and ``T``: for every customer it was fitted on.
 
         The Gaussian hypergeometric function is taken through Euler's transformation,
         ``2F1(r+x, b+x; a+b+x-1; z) = (1-z)^(a-1-r-x) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose
         parameters do not grow with ``x`` and which cancels the ``((α+T)/(α+T+t))^(r+x)``
         factor, so heavy buyers neither overflow nor lose precision.
         """
-        horizon, x, tx, t_end = broadcast(t, frequency, recency, T)
+        inputs = given(frequency, recency, T)
+        if inputs is None:
+            rows = fitted_rows(self)
+            if np.ndim(t) == 0:
+                found = self.conditional_expected_purchases(t, rows.frequency, rows.recency, rows.T)
+                return found[rows.inverse]
+            inputs = [column[rows.inverse] for column in (rows.frequency, rows.recency, rows.T)]
+        horizon, x, tx, t_end = broadcast(t, *inputs)
         (h, xs, ts), inverse = unique_rows(horizon.ravel(), x.ravel(), t_end.ravel())
         growth = _purchases_if_alive(self._theta(), h, xs, ts)[inverse].reshape(x.shape)
         return growth * self.p_alive(x, tx, t_end)

@@ -35,7 +35,9 @@ from winback.analyse.btyd._base import (
     broadcast,
     checked_summary,
     compress,
+    fitted_rows,
     floats,
+    given,
     maximise,
     to_log_space,
     unique_rows,
@@ -267,7 +269,9 @@ class ParetoNBDFitter:
     """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), by maximum likelihood.
 
     Same interface as :class:`~winback.analyse.btyd.bgnbd.BetaGeoFitter`; ``params_`` and
-    ``standard_errors_`` are :class:`ParetoNBDParams`. The gradient is numerical (central
+    ``standard_errors_`` are :class:`ParetoNBDParams`. The predictions called without
+    ``frequency``, ``recency`` and ``T`` are for the customers it was fitted on, computed
+    once per distinct summary row. The gradient is numerical (central
     differences); the likelihood is evaluated on distinct summary rows and distinct
     ``(x, t)`` pairs.
     """
@@ -276,6 +280,7 @@ class ParetoNBDFitter:
     standard_errors_: ParetoNBDParams
     log_likelihood_: float
     n_customers_: float
+    _rows: Summary | None = None
 
     @classmethod
     def from_params(cls, params: ParetoNBDParams) -> Self:
@@ -301,6 +306,7 @@ class ParetoNBDFitter:
         self.standard_errors_ = ParetoNBDParams(*map(float, optimum.standard_errors))
         self.log_likelihood_ = optimum.log_likelihood
         self.n_customers_ = data.n_customers
+        self._rows = data
         return self
 
     def _theta(self) -> Array:
@@ -308,9 +314,20 @@ class ParetoNBDFitter:
             raise NotFittedError()
         return np.array(astuple(self.params_), dtype=np.float64)
 
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Array:
-        """P(alive at T | x, t_x, T), Fader, Hardie & Lee (2005 note), eq. (18)."""
+    def p_alive(
+        self,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+    ) -> Array:
+        """P(alive at T | x, t_x, T), Fader, Hardie & Lee (2005 note), eq. (18). Without
+        arguments: for every customer the model was fitted on."""
         theta = self._theta()
+        inputs = given(frequency, recency, T)
+        if inputs is None:
+            rows = fitted_rows(self)
+            return self.p_alive(rows.frequency, rows.recency, rows.T)[rows.inverse]
+        frequency, recency, T = inputs
         x, tx, t_end = (np.ravel(v) for v in broadcast(frequency, recency, T))
         pairs = _Pairs.of(x, tx, t_end)  # the series once per distinct (x, t)
         alive, dead = _alive_and_dead(theta, x, t_end, _log_a0(theta, pairs))
@@ -318,11 +335,23 @@ class ParetoNBDFitter:
         return np.asarray(expit(alive - dead), dtype=np.float64).reshape(shape)
 
     def conditional_expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self,
+        t: ArrayLike,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
     ) -> Array:
-        """E[purchases in (T, T + t] | x, t_x, T], Fader, Hardie & Lee (2005 note), eq. (19)."""
+        """E[purchases in (T, T + t] | x, t_x, T], Fader, Hardie & Lee (2005 note), eq. (19).
+        Without ``frequency``, ``recency`` and ``T``: for every customer it was fitted on."""
         r, alpha, s, beta = self._theta()
-        horizon, x, tx, t_end = broadcast(t, frequency, recency, T)
+        inputs = given(frequency, recency, T)
+        if inputs is None:
+            rows = fitted_rows(self)
+            if np.ndim(t) == 0:
+                found = self.conditional_expected_purchases(t, rows.frequency, rows.recency, rows.T)
+                return found[rows.inverse]
+            inputs = [column[rows.inverse] for column in (rows.frequency, rows.recency, rows.T)]
+        horizon, x, tx, t_end = broadcast(t, *inputs)
         rate = (r + x) * (beta + t_end) / (alpha + t_end)
         return (
             floats(rate)
