@@ -159,7 +159,7 @@ def deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:
 
 
 def wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine starts slowly
     while True:
         try:
             httpx.get(f"{base}/healthz", timeout=1)
@@ -187,7 +187,11 @@ async def fire(
             while not queue.empty():
                 body, headers = queue.get_nowait()
                 started = time.perf_counter()
-                answer = await client.post(url, content=body, headers=headers)
+                try:
+                    answer = await client.post(url, content=body, headers=headers)
+                except httpx.TransportError:  # a keep-alive connection closed under us
+                    statuses[0] = statuses.get(0, 0) + 1  # counted, then sent again
+                    answer = await client.post(url, content=body, headers=headers)
                 latencies.append(time.perf_counter() - started)
                 statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
 

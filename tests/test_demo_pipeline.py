@@ -56,6 +56,9 @@ def test_the_demo_imports_every_file_it_writes_without_a_rejection(tmp_path: Pat
     assert result.plan is not None and result.plan.created == result.plan.planned > 0
     assert result.dispatched is not None and result.recovered is not None
     assert "的挽回计划" in compact and "与对照组相比" in compact
+    # `make demo` ends with the one command that opens the demo store in the browser
+    last = shown.rstrip().splitlines()[-1]
+    assert last.endswith(f"cd {tmp_path / 'demo'} && winback serve --open"), last
 
 
 def test_running_the_demo_twice_gives_the_same_store(tmp_path: Path) -> None:

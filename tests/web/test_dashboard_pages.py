@@ -4,6 +4,7 @@ recording an outcome (htmx fragment), and the forbidden cases."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -137,3 +138,17 @@ def test_the_one_time_link_of_serve_open_signs_in_once(
     assert "samesite=strict" in first.headers["set-cookie"].lower()
     assert page.status_code == 200
     assert again.status_code == 303 and again.headers["location"] == "/login"
+
+
+def test_the_settings_page_names_what_is_wrong_with_the_file_in_words(
+    engine: Engine, shop: Shop, tmp_path: Path
+) -> None:
+    app = make_app(engine, tmp_path, language="en")
+    broken = tmp_path / "winback.toml"
+    broken.write_text('[store]\nname = "shop"\n[policy]\nreminders_per_order = "many"\n', "utf-8")
+    app = dataclasses.replace(
+        app, settings=app.settings.model_copy(update={"source_file": str(broken)})
+    )
+    (page,) = browse(app, token(app), [("GET", "/stores/shop/settings", {})])
+    assert page.status_code == 200
+    assert "winback.toml" in page.text and "reminders_per_order" in page.text

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from winback.store import repo
 from winback.store import webhooks as inbox
@@ -31,3 +33,26 @@ def test_a_batch_stores_each_key_once_and_says_which_were_new(engine: Engine) ->
         count = conn.scalar(select(func.count()).select_from(webhook_events))
     assert answers == [True, False, False, True]
     assert count == 3
+
+
+def test_the_intake_writer_commits_each_batch_and_a_failed_batch_stores_nothing(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="s", platform="shopify", timezone="UTC", currency="USD"
+        )
+    writer = inbox.BatchWriter(engine)
+    try:
+        assert writer.store([(store, event("a")), (store, event("b"))], now=NOW) == [True, True]
+        with engine.connect() as other:  # another connection sees them: committed
+            assert other.scalar(select(func.count()).select_from(webhook_events)) == 2
+        with pytest.raises(DBAPIError):  # no such store: the whole batch is refused
+            writer.store([(store, event("c")), (store + 999, event("d"))], now=NOW)
+        assert writer.store([(store, event("c")), (store, event("a"))], now=NOW) == [True, False]
+        with engine.connect() as other:
+            keys = other.scalars(select(webhook_events.c.event_key)).all()
+        assert sorted(keys) == ["a", "b", "c"]
+    finally:
+        writer.close()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -73,6 +73,10 @@ def test_winback_serve_answers_and_records_a_stop_reply_then_stops_on_sigterm(
             json={"phone": "13800130001", "text": "T"},
             timeout=10,
         )
+        # the one process also serves the dashboard and the JSON API (and its schema)
+        login = httpx.get(f"{base}/login", timeout=10)
+        schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=10)
+        unauthorised = httpx.get(f"{base}/api/v1/stores/shop/orders", timeout=10)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -87,6 +91,9 @@ def test_winback_serve_answers_and_records_a_stop_reply_then_stops_on_sigterm(
     assert health.text == "ok"
     assert reply.json() == {"replies": 1, "opt_outs": 1, "suppressed": 1}
     assert reason is SuppressionReason.REPLY_STOP
+    assert login.status_code == 200 and "<form" in login.text
+    assert schema.status_code == 200 and "/api/v1/stores/{store}/orders" in schema.json()["paths"]
+    assert unauthorised.status_code == 401
     # uvicorn shuts down gracefully, then re-raises the signal it caught (exit -SIGTERM)
     assert proc.returncode in (0, -signal.SIGTERM)
     assert "Finished server process" in err.decode()

@@ -55,11 +55,12 @@ def create_app(
 ) -> FastAPI:
     """The ASGI app for ``app``. ``env`` (default: the process environment) holds the
     secrets the ``*_env`` settings name."""
+    receiver = webhooks.Receiver(app)
     context = WebContext(
         app=app,
         env=os.environ if env is None else env,
         templates=Jinja2Templates(directory=HERE / "templates"),
-        intake=Intake(partial(webhooks.receive_many, app)),
+        intake=Intake(receiver, release=receiver.close),
     )
     if background:
         context.applier = InboxApplier(

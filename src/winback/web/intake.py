@@ -5,6 +5,10 @@ A commit is the costly part of storing an event (a WAL sync on SQLite, a round t
 sync on PostgreSQL). Under load, requests queue while one batch commits; the next batch takes
 them all at once, so the number of commits follows the load instead of the requests, and no
 request is answered before its event is durable.
+
+The writer may hold a connection between batches (PostgreSQL: one round trip per batch, no
+pool checkout and ping): the intake keeps it while events keep coming and calls
+``release`` once none came for ``linger`` seconds, and when its event loop stops.
 """
 
 from __future__ import annotations
@@ -24,33 +28,62 @@ Store = Callable[[Sequence[tuple[int, InboxEvent]]], list[bool]]
 class Intake:
     """Queues events and stores them in batches with ``store`` (run in a thread)."""
 
-    def __init__(self, store: Store, *, max_batch: int = 256) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_batch: int = 256,
+        release: Callable[[], None] | None = None,
+        linger: float = 1.0,
+    ) -> None:
         self._store = store
         self._max_batch = max_batch
+        self._release = release
+        self._linger = linger if release is not None else 0.0
         self._waiting: list[tuple[int, InboxEvent, asyncio.Future[bool]]] = []
+        self._arrived = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
 
     async def put(self, store_id: int, event: InboxEvent) -> bool:
         """Store ``event``; ``True`` when it was new, once it is committed."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((store_id, event, future))
+        self._arrived.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return await future
 
     async def _flush(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            try:
-                stored = await run_in_threadpool(
-                    self._store, [(store_id, event) for store_id, event, _ in batch]
-                )
-            except Exception as error:  # every request of the batch gets the error (a 500)
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for (_, _, future), new in zip(batch, stored, strict=True):
+        try:
+            while True:
+                while self._waiting:
+                    await self._store_batch()
+                self._arrived.clear()
+                if self._linger <= 0:
+                    return
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), self._linger)
+                except TimeoutError:
+                    if not self._waiting:
+                        return
+        finally:
+            # No await from the last look at the queue to here: an event put after it
+            # finds this task done and starts another flusher.
+            if self._release is not None:
+                self._release()
+
+    async def _store_batch(self) -> None:
+        batch = self._waiting[: self._max_batch]
+        del self._waiting[: self._max_batch]
+        try:
+            stored = await run_in_threadpool(
+                self._store, [(store_id, event) for store_id, event, _ in batch]
+            )
+        except Exception as error:  # every request of the batch gets the error (a 500)
+            for _, _, future in batch:
                 if not future.done():
-                    future.set_result(new)
+                    future.set_exception(error)
+            return
+        for (_, _, future), new in zip(batch, stored, strict=True):
+            if not future.done():
+                future.set_result(new)
