@@ -365,8 +365,14 @@ def ratios(results: dict[str, Result]) -> str:
     if ours and anchor:
         parts.append(f"pandas/winback {anchor.wall / ours.wall:.2f}x wall")
         parts.append(f"{anchor.cpu / ours.cpu:.2f}x client CPU")
+        if ours.server_cpu is not None and anchor.server_cpu is not None:
+            total = (anchor.cpu + anchor.server_cpu) / (ours.cpu + ours.server_cpu)
+            parts.append(f"{total:.2f}x CPU with the server's")
     if ours and floor:
         parts.append(f"winback/floor {ours.wall / floor.wall:.2f}x wall")
+        ours_cpu = ours.cpu + (ours.server_cpu or 0.0)
+        floor_cpu = floor.cpu + (floor.server_cpu or 0.0)
+        parts.append(f"{ours_cpu / floor_cpu:.2f}x CPU")
     return ", ".join(parts)
 
 
