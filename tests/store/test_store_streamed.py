@@ -205,3 +205,25 @@ def test_a_writer_that_fails_before_sending_the_job_ends_the_helper_quietly(
     assert time.perf_counter() - started < 10  # the helper was not left waiting
     assert "Traceback" not in capfd.readouterr().err
     assert count(engine, orders, store) == 0
+
+
+@pytest.mark.parametrize("ids", [range(7, 9), [7, 11]], ids=["contiguous", "with gaps"])
+def test_a_chunk_reaches_the_writer_as_the_helper_made_it(ids: Any) -> None:
+    """Chunks travel as marshal bytes: rows of text, integers, booleans and None, and the
+    order ids whether they are a range (SQLite, a sequence without gaps) or a list."""
+    import marshal
+
+    from winback.store._streamed import _Chunk
+
+    chunk = _Chunk(
+        [(1, 1, "taobao", "tb_1", "张三", None, None, False, None, True, "addr", False, None, 5)],
+        [("李四", "北京", "138", False, None, False, None, True, None, 3, 9)],
+        [(7, 1, 1, "taobao", "2100", "paid", 5, None, 120, -3), (8, 1, None, "x", "", "closed")],
+        ids,
+    )
+    kind, payload = marshal.loads(chunk.dumps())
+    back = _Chunk.of(payload)
+    assert kind == "chunk"
+    assert back == chunk
+    assert type(back.order_ids) is type(ids)
+    assert [type(v) for v in back.new_customers[0]] == [type(v) for v in chunk.new_customers[0]]

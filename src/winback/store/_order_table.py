@@ -48,11 +48,17 @@ class CanonicalOrders:
 def canonical_orders(table: pa.Table, platform: str) -> CanonicalOrders:
     """The canonical columns, values and fingerprints of a table's orders."""
 
+    converted: dict[str, list[Any]] = {}
+
     def column(name: str) -> list[Any]:
-        values = table.column(name)
-        if pa.types.is_timestamp(values.type):
-            values = values.cast(pa.int64())
-        return values.to_pylist()  # type: ignore[no-any-return]
+        """The column as Python values (each converted once: several parts use one)."""
+        found = converted.get(name)
+        if found is None:
+            values = table.column(name)
+            if pa.types.is_timestamp(values.type):
+                values = values.cast(pa.int64())
+            found = converted[name] = values.to_pylist()
+        return found
 
     rows = table.num_rows
     columns = [[platform] * rows if name == "platform" else column(name) for name in ORDER_COLUMNS]

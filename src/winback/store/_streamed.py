@@ -23,6 +23,7 @@ reads the file row by row. Any other failure of the helper, or of this side, sto
 from __future__ import annotations
 
 import gc
+import marshal
 import os
 import pickle
 import subprocess
@@ -52,6 +53,7 @@ from winback.store.schema import customers, orders
 from winback.store.types import KindCounts
 
 _PICKLE: Final = pickle.HIGHEST_PROTOCOL
+_MARSHAL: Final = 2  # no back-references: the fastest to write
 _JOIN_SECONDS: Final = 10
 
 Row = tuple[Any, ...]
@@ -77,6 +79,26 @@ class _Chunk:
     changed_customers: list[Row]  # (*INFO_COLUMNS, id)
     orders: list[Row]  # (*NEW_ORDER_COLUMNS)
     order_ids: Sequence[int]  # the ids of ``orders``, for their timelines
+
+    def dumps(self) -> bytes:
+        """The chunk as bytes. Its rows hold only what :mod:`marshal` writes (text, integers,
+        booleans, None, tuples), which it writes in less than half the time pickle takes."""
+        ids = self.order_ids
+        bounds = (ids.start, ids.stop) if isinstance(ids, range) and ids.step == 1 else list(ids)
+        return marshal.dumps(
+            ("chunk", (self.new_customers, self.changed_customers, self.orders, bounds)),
+            _MARSHAL,
+        )
+
+    @classmethod
+    def of(cls, payload: tuple[Any, ...]) -> _Chunk:
+        new_customers, changed_customers, order_rows, bounds = payload
+        ids = range(*bounds) if isinstance(bounds, tuple) else bounds
+        return cls(new_customers, changed_customers, order_rows, ids)
+
+
+def _message(kind: str, text: str | None = None) -> bytes:
+    return marshal.dumps((kind, text), _MARSHAL)
 
 
 def write_stream(
@@ -138,14 +160,14 @@ def write_stream(
 def _receive(receiver: Connection, helper: subprocess.Popen[bytes], file: str) -> _Chunk | None:
     """The next chunk; None at the end. Raises what stopped the helper."""
     try:
-        kind, payload = pickle.loads(receiver.recv_bytes())
+        kind, payload = marshal.loads(receiver.recv_bytes())
     except EOFError:
         code = helper.wait(_JOIN_SECONDS)
         raise RuntimeError(
             f"the process reading {file} stopped without finishing (exit code {code})"
         ) from None
     if kind == "chunk":
-        return payload  # type: ignore[no-any-return]
+        return _Chunk.of(payload)
     if kind == "done":
         return None
     if kind == "declined":
@@ -157,14 +179,14 @@ def _read(job: _Job, sender: Connection) -> None:
     """The helper process: read the file and send each chunk ready to write."""
     try:
         for chunk in _chunks(job):
-            sender.send_bytes(pickle.dumps(("chunk", chunk), _PICKLE))
-        sender.send_bytes(pickle.dumps(("done", None), _PICKLE))
+            sender.send_bytes(chunk.dumps())
+        sender.send_bytes(_message("done"))
     except NotColumnar as declined:
-        sender.send_bytes(pickle.dumps(("declined", str(declined)), _PICKLE))
+        sender.send_bytes(_message("declined", str(declined)))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the writer stopped first and says why
     except BaseException:  # every failure must reach the writer
-        sender.send_bytes(pickle.dumps(("failed", traceback.format_exc()), _PICKLE))
+        sender.send_bytes(_message("failed", traceback.format_exc()))
     finally:
         sender.close()
 
@@ -229,7 +251,7 @@ def _main() -> None:
 
 
 if __name__ == "__main__":
-    # Run the imported module, not this __main__ copy: chunks must pickle as its classes.
+    # Run the imported module, not this __main__ copy: the job unpickles as its classes.
     from winback.store import _streamed
 
     _streamed._main()
