@@ -125,6 +125,7 @@ def test_the_terminal_view_names_the_segments_and_the_cutoff(shop: Path) -> None
     assert result.exit_code == 0, result.output
     assert "待复购客户" in result.stdout  # the store's language: zh unless set
     assert "流失期：90 天（按品类预设）" in result.stdout
+    assert "fashion 品类预设（90 天）" in result.stdout  # the reason in Chinese too
 
 
 def test_score_stores_a_score_per_buyer_and_top_lists_promising_lost_ones(shop: Path) -> None:

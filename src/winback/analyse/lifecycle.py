@@ -53,6 +53,8 @@ class Cutoff:
     category: str
     gaps: int = 0
     learned_days: int | None = None
+    reason_zh: str = ""
+    """The same reason in Chinese, for a Chinese store's team."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,14 @@ def churn_cutoff(
     """
     if rule.endswith("d") and rule[:-1].isdigit():
         fixed = int(rule[:-1])
-        return Cutoff(fixed, "fixed", f"fixed at {fixed} days by the settings", category)
-    preset = Cutoff(preset_days, "preset", f"the {category} preset ({preset_days} days)", category)
+        return Cutoff(
+            fixed, "fixed", f"fixed at {fixed} days by the settings", category,
+            reason_zh=f"设置中固定为 {fixed} 天",
+        )  # fmt: skip
+    preset = Cutoff(
+        preset_days, "preset", f"the {category} preset ({preset_days} days)", category,
+        reason_zh=f"{category} 品类预设（{preset_days} 天）",
+    )  # fmt: skip
     if rule == "preset":
         return preset
     with duckdb.connect() as con:
@@ -140,7 +148,11 @@ def churn_cutoff(
             f"the {category} preset ({preset_days} days): only {gaps} gaps between repeat "
             f"purchases, {min_gaps} are needed to learn a cutoff"
         )
-        return Cutoff(preset_days, "preset", reason, category, gaps)
+        reason_zh = (
+            f"{category} 品类预设（{preset_days} 天）：复购间隔只有 {gaps} 个，"
+            f"学习流失期需要 {min_gaps} 个"
+        )
+        return Cutoff(preset_days, "preset", reason, category, gaps, reason_zh=reason_zh)
     learned = max(1, _weighted_quantile(rows, quantile))
     span = _history_days(days, as_of)
     if span < 2 * learned:
@@ -149,12 +161,18 @@ def churn_cutoff(
             f"repeat purchases (weighted for length bias) are within {learned} days, but "
             f"{span} days of history cannot show longer gaps (learning needs {2 * learned})"
         )
-        return Cutoff(preset_days, "preset", reason, category, gaps, learned)
+        reason_zh = (
+            f"{category} 品类预设（{preset_days} 天）：{gaps} 个复购间隔（已按长度偏差加权）中 "
+            f"{share} 在 {learned} 天以内，但 {span} 天的历史看不到更长的间隔"
+            f"（学习需要 {2 * learned} 天）"
+        )
+        return Cutoff(preset_days, "preset", reason, category, gaps, learned, reason_zh=reason_zh)
     reason = (
         f"learned: {share} of {gaps} gaps between repeat purchases (weighted for length "
         f"bias) are within {learned} days"
     )
-    return Cutoff(learned, "learned", reason, category, gaps, learned)
+    reason_zh = f"从本店学得：{gaps} 个复购间隔（已按长度偏差加权）中 {share} 在 {learned} 天以内"
+    return Cutoff(learned, "learned", reason, category, gaps, learned, reason_zh=reason_zh)
 
 
 def customer_segments(

@@ -55,7 +55,11 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
         "No customer matches (cutoff {days} days: {reason}).",
     ),
 }
-_SOURCES: Final = {("preset", "zh"): "按品类预设", ("learned", "zh"): "从本店的复购间隔学得"}
+_SOURCES: Final = {
+    ("preset", "zh"): "按品类预设",
+    ("learned", "zh"): "从本店的复购间隔学得",
+    ("fixed", "zh"): "设置固定",
+}
 
 
 def words(key: str, language: str, **values: object) -> str:
@@ -98,7 +102,7 @@ def print_segments(console: Console, result: StoreLifecycle) -> None:
             lang,
             days=cutoff.days,
             source=_SOURCES.get((cutoff.source, lang), cutoff.source),
-            reason=cutoff.reason,
+            reason=cutoff.reason_zh if lang == "zh" and cutoff.reason_zh else cutoff.reason,
         ),
         highlight=False,
     )
