@@ -108,8 +108,11 @@ def validate_templates(settings: Settings, *, cwd: Path) -> list[TemplateProblem
                 problems += _playbook_problems(
                     library, voice, name, book, checked, delivered, links
                 )
+    # The shipped templates no playbook uses are checked by winback's own tests (every one,
+    # for every platform and currency): only the shop's own need it here, at every start.
+    shipped = set(TemplateLibrary.defaults(max_sms_parts=library.max_sms_parts).templates())
     for template in library.templates():
-        if template not in checked:
+        if template not in checked and template not in shipped:
             voice = _any_store(template)
             for text in _render_problems(library.max_sms_parts, template, voice, None, None):
                 problems.append(TemplateProblem(template.source, text))
