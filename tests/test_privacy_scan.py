@@ -81,6 +81,10 @@ FLAG_SETS: dict[str, list[list[str]]] = {
     "tokens create": [["--name", "scan.{n}", "--scope", "write"]],
     "tokens revoke": [["--name", "scan.0"]],
     "reconcile": [["--source", "shopify", "--since", "2026-11-20T00:00"]],
+    # an order no save planned: refused in words, and the note's contacts never echoed
+    "saves answer": [
+        ["--order", "no-such-order", "--reason", "shipping_cost", "--note", f"call {CN_PHONE}"]
+    ],
 }
 FIRST = ["import", "plan", "customers score", "customers", "customers top", "tasks"]
 """Commands run before the rest (in this order): the later ones read what these stored."""
@@ -569,6 +573,7 @@ def test_no_output_of_any_command_page_file_or_log_shows_a_contact(
     assert {"status", "diagnose", "tasks", "customers top", "report", "plan"} <= set(ran)
     expected = (
         "winback reconcile",
+        "winback saves answer",
         "winback tasks done",
         *(f"winback customers {sub} --store '{SHOPIFY}'" for sub in ("score", "top")),
     )

@@ -140,6 +140,23 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
     ).start == date(2026, 10, 25)
 
 
+def test_a_period_of_thousands_of_years_is_refused_before_any_table_is_built() -> None:
+    """The API fuzz asked for 0059-03-26 → 4132-02-15: a row per day took 7 GB and timed
+    out. Ten years is the most one diagnosis covers."""
+    import pytest
+
+    from winback.errors import WinbackError
+
+    with pytest.raises(WinbackError, match="at most 3,660 days"):
+        diagnosis_period(
+            today=date(2026, 11, 23), date_from=date(59, 3, 26), date_to=date(4132, 2, 15), days=30
+        )
+    ten_years = diagnosis_period(
+        today=date(2026, 11, 23), date_from=date(2016, 11, 27), date_to=None, days=30
+    )
+    assert (ten_years.end - ten_years.start).days + 1 == 3649
+
+
 def test_phone_numbers_and_emails_in_chats_are_masked_in_tables_and_json(
     demo_diagnosis: Diagnosis,
 ) -> None:

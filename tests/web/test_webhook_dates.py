@@ -13,7 +13,8 @@ from shopify_stream import Delivery, OrderLife
 from sqlalchemy import Engine, select
 from webhook_helpers import NOW, deliver, shopify_app
 
-from winback.services import importing, webhooks
+from winback.services import webhooks
+from winback.services.summary import store_status
 from winback.store.schema import orders, webhook_events
 
 
@@ -44,5 +45,5 @@ def test_a_webhook_order_dated_outside_the_window_is_rejected_and_never_stored(
     assert states == {"5000000001": "applied", "5000000002": "rejected"}
     [problem] = problems
     assert "created_at" in problem and ("outside" in problem or "accepted" in problem)
-    summary = importing.store_status(app)  # a reader over the store: no OverflowError
+    summary = store_status(app)  # a reader over the store: no OverflowError
     assert summary[0].orders == 1

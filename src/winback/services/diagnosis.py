@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -173,15 +173,26 @@ class Diagnosis:
         )
 
 
+MAX_PERIOD_DAYS: Final = 3660
+"""The longest period one diagnosis covers (ten years): its tables have a row per day."""
+
+
 def diagnosis_period(
     *, today: date, date_from: date | None, date_to: date | None, days: int
 ) -> Period:
     """The period asked for: ``--from``/``--to`` as given; a missing end is ``today``, a
-    missing start ``days`` days before the end (inclusive)."""
+    missing start ``days`` days before the end (inclusive); at most
+    :data:`MAX_PERIOD_DAYS` days."""
     end = date_to or today
     start = date_from or end - timedelta(days=days - 1)
     if start > end:
         raise WinbackError(f"the period starts after it ends: {start} > {end}")
+    length = (end - start).days + 1
+    if length > MAX_PERIOD_DAYS:
+        raise WinbackError(
+            f"the period {start} → {end} is {length:,} days long; a diagnosis covers at most "
+            f"{MAX_PERIOD_DAYS:,} days (ten years): choose a shorter --from/--to"
+        )
     return Period(start, end)
 
 
