@@ -173,6 +173,11 @@ class RecoveryOut(_Out):
         "(orders_recovered_by_buyer, amount_recovered_by_buyer, reached_before): never "
         "counted as recovered by winback."
     )
+    saves: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="per cancelled-order save playbook: back and paid against the holdout, "
+        "answers, coupons issued and redeemed, offer cost, net and ROI (docs/offers.md).",
+    )
 
 
 class DiagnosisOut(_Out):
