@@ -42,3 +42,8 @@ class App:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def wall_clock() -> Clock:
+    """The real clock, for an entry point that runs without an app (``winback demo``)."""
+    return SystemClock()

@@ -109,11 +109,13 @@ def demo(
     zone) the demo ends at that moment instead of now: the same moment gives the same demo."""
     from zoneinfo import ZoneInfo
 
+    from winback.app import wall_clock
     from winback.clock import StoppedClock
     from winback.demo import pipeline
 
     console = Console(stderr=as_json)
-    clock = None if as_of is None else StoppedClock(as_of.moment(lambda: ZoneInfo(DEMO_ZONE)))
+    zone = ZoneInfo(DEMO_ZONE)
+    clock = wall_clock() if as_of is None else StoppedClock(as_of.moment(lambda: zone))
     with errors():
         result = pipeline.run_demo(
             folder, seed=seed, days=days, orders=orders, console=console, clock=clock

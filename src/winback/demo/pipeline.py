@@ -31,7 +31,7 @@ from rich.console import Console
 from winback import services
 from winback.act.dispatcher import DispatchReport
 from winback.app import App
-from winback.clock import Clock, FixedClock, SystemClock
+from winback.clock import Clock, FixedClock
 from winback.config import load_settings
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
@@ -87,7 +87,7 @@ def run_demo(
     days: int = 60,
     orders: int | None = None,
     console: Console | None = None,
-    clock: Clock | None = None,
+    clock: Clock,
 ) -> DemoResult:
     """Build the demo store in ``folder`` (replacing an earlier demo) and print a summary.
 
@@ -95,7 +95,7 @@ def run_demo(
     day, so it ends with a store as of now: the next command a user types (whose clock is
     the real one) sees what the demo printed, nothing in its future."""
     out = console or Console()
-    ends = (clock or SystemClock()).now()
+    ends = clock.now()
     now = ends - DAY if orders is None else ends  # the moment the exports are taken
     demo_clock = FixedClock(now)  # the demo's own time: it passes in _recover, step by step
     shop = _simulate(out, seed=seed, days=days, orders=orders, now=now)
