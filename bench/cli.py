@@ -46,6 +46,8 @@ COMMANDS: list[list[str]] = [
     ["customers"],
     ["customers", "top"],
     ["report", "recovery"],
+    ["report", "nps"],
+    ["coupons", "list"],
     ["webhooks"],
 ]
 
