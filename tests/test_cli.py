@@ -67,8 +67,9 @@ def test_the_human_report_names_counts_and_unmapped_columns(tmp_path: Path) -> N
     path = report_file(tmp_path, "orders.csv", list(ROWS.values()))
     result = run(tmp_path, "import", str(path), "--source", "taobao")
     assert result.exit_code == 0, result.output
-    assert "Import report" in result.stdout
-    assert re.search(r"orders\.csv: columns not mapped: .*买家支付宝账号", result.stdout)
+    # a store without settings speaks the default language, Chinese (store.language)
+    assert "default 的导入报告" in result.stdout and "读取行数" in result.stdout
+    assert re.search(r"orders\.csv：未映射的列：.*买家支付宝账号", result.stdout)
 
 
 def test_reimporting_the_same_file_changes_nothing(tmp_path: Path) -> None:
@@ -103,7 +104,7 @@ def test_a_bad_amount_rejects_that_row_naming_row_and_column(tmp_path: Path) -> 
     (rejection,) = report["rejections"]  # type: ignore[misc]
     assert (rejection["row"], rejection["column"].strip()) == (3, "总金额")
     human = run(tmp_path, "import", str(path), "--source", "taobao")
-    assert "row 3" in human.stdout and "总金额" in human.stdout
+    assert "第 3 行" in human.stdout and "总金额" in human.stdout  # the default store: Chinese
 
 
 def test_a_file_missing_a_required_column_fails_and_stores_nothing(tmp_path: Path) -> None:

@@ -47,16 +47,18 @@ def import_command(
     """
     from winback import services
     from winback.present import terminal
+    from winback.services.stores import store_language
 
     console = Console(stderr=True)
     with errors(), obj.app() as app, terminal.import_progress(console, quiet=as_json) as bar:
         reports = services.import_path(
             app, path, source=Platform(source), mapping=mapping, store=store, progress=bar
         )
+        languages = {report.store: store_language(app, report.store) for report in reports}
     if as_json:
         print_json([report.to_dict() for report in reports])
     else:
-        terminal.print_import_reports(Console(), reports)
+        terminal.print_import_reports(Console(), reports, languages)
     refused = [report for report in reports if report.nothing_stored]
     if refused:  # every row of a file was rejected: a script must not take that for success
         names = ", ".join(Path(report.file).name for report in refused)

@@ -67,21 +67,77 @@ def import_progress(console: Console, *, quiet: bool = False) -> Iterator[BarPro
         yield BarProgress(progress)
 
 
-def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> None:
-    """One block per file: counts, rejected rows (file, row, column, reason), unmapped."""
+def print_import_reports(
+    console: Console,
+    reports: Sequence[ImportReport],
+    languages: Mapping[str, str] | None = None,
+) -> None:
+    """One block per store, titled with its name and in its team's language (``languages``:
+    store → zh/en): a row per file with its counts, then the rejected rows (file, row,
+    column, reason), the columns nobody mapped and the notes."""
     if not reports:
         console.print("No importable files found.")
         return
-    table = Table(title="Import report", title_justify="left")
-    for header in ("file", "kind", "rows read", "created", "updated", "unchanged", "rejected"):
-        if header in ("file", "kind"):  # names wrap on a narrow terminal, never cut short
+    by_store: dict[str, list[ImportReport]] = {}
+    for report in reports:
+        by_store.setdefault(report.store, []).append(report)
+    for store, held in by_store.items():
+        _print_store_imports(console, store, held, (languages or {}).get(store, "en"))
+
+
+_IMPORT_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "title": ("{store} 的导入报告", "Import report of {store}"),
+    "file": ("文件", "file"),
+    "kind": ("类型", "kind"),
+    "rows_read": ("读取行数", "rows read"),
+    "created": ("新增", "created"),
+    "updated": ("更新", "updated"),
+    "unchanged": ("未变", "unchanged"),
+    "rejected": ("拒绝", "rejected"),
+    "unmapped": ("{file}：未映射的列：{names}", "{file}: columns not mapped: {names}"),
+    "rows_rejected": ("{file}：拒绝 {n} 行", "{file}: {n} rows rejected"),
+    "rejection": ("{file} 第 {row} 行：{reason}", "{file}, row {row}: {reason}"),
+    "rejection_column": (
+        "{file} 第 {row} 行，列「{column}」：{reason}",
+        "{file}, row {row}, column {column!r}: {reason}",
+    ),
+    "more": ("  …… 另有 {n} 行（全部见 --json）", "  … and {n} more (use --json for all)"),
+    "note": ("{store}：{note}", "{store}: {note}"),
+}
+_KIND_WORDS: Final[dict[str, str]] = {
+    "orders": "订单",
+    "order_report": "订单报表",
+    "item_report": "宝贝报表",
+    "order_and_item_reports": "订单报表 + 宝贝报表",
+    "customers": "客户",
+    "chats": "聊天记录",
+    "carts": "购物车",
+    "wishlists": "收藏",
+    "feedback": "评价",
+    "stock": "库存",
+}
+"""The kinds of file in Chinese (English readers see the kind's own name)."""
+
+
+def _imported(key: str, language: str, **values: object) -> str:
+    zh, en = _IMPORT_WORDS[key]
+    return (zh if language == "zh" else en).format(**values)
+
+
+def _print_store_imports(
+    console: Console, store: str, reports: Sequence[ImportReport], lang: str
+) -> None:
+    table = Table(title=_imported("title", lang, store=store), title_justify="left")
+    for key in ("file", "kind", "rows_read", "created", "updated", "unchanged", "rejected"):
+        header = _imported(key, lang)
+        if key in ("file", "kind"):  # names wrap on a narrow terminal, never cut short
             table.add_column(header, justify="left", overflow="fold")
         else:
             table.add_column(header, justify="right", no_wrap=True)
     for report in reports:
         table.add_row(
-            report.file.rsplit("/", 1)[-1],
-            report.kind,
+            escape(_name(report)),
+            _KIND_WORDS.get(report.kind, report.kind) if lang == "zh" else report.kind,
             f"{report.rows_read:,}",
             f"{report.created:,}",
             f"{report.updated:,}",
@@ -90,23 +146,31 @@ def print_import_reports(console: Console, reports: Sequence[ImportReport]) -> N
         )
     print_table(console, table)
     for report in reports:
-        _print_rejections(console, report)
+        _print_rejections(console, report, lang)
         if report.unmapped_columns:
-            names = escape(", ".join(report.unmapped_columns))
-            console.print(f"[dim]{_name(report)}: columns not mapped: {names}[/]", soft_wrap=True)
-    for note in dict.fromkeys(note for report in reports for note in report.notes):
-        console.print(f"[yellow]{reports[-1].store}: {escape(note)}[/]", soft_wrap=True)
+            line = _imported(
+                "unmapped", lang, file=_name(report), names=", ".join(report.unmapped_columns)
+            )
+            console.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
+    notes = (note for report in reports for note in report.notes_in(lang))
+    for note in dict.fromkeys(notes):
+        console.print(f"[yellow]{escape(_imported('note', lang, store=store, note=note))}[/]",
+                      soft_wrap=True)  # fmt: skip
 
 
-def _print_rejections(console: Console, report: ImportReport) -> None:
+def _print_rejections(console: Console, report: ImportReport, lang: str) -> None:
     if not report.rejections:
         return
-    console.print(f"[red]{_name(report)}: {report.rejected:,} rows rejected[/]")
+    shown = _imported("rows_rejected", lang, file=_name(report), n=f"{report.rejected:,}")
+    console.print(f"[red]{escape(shown)}[/]")
     for rejection in report.rejections[:SHOWN_REJECTIONS]:
-        console.print(f"  {escape(str(rejection))}", highlight=False, soft_wrap=True)
+        key = "rejection_column" if rejection.column else "rejection"
+        line = _imported(key, lang, file=rejection.file, row=rejection.row,
+                         column=rejection.column, reason=rejection.reason)  # fmt: skip
+        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     hidden = report.rejected - SHOWN_REJECTIONS
     if hidden > 0:
-        console.print(f"  … and {hidden:,} more (use --json for all)")
+        console.print(_imported("more", lang, n=f"{hidden:,}"), highlight=False)
 
 
 def _name(report: ImportReport) -> str:

@@ -63,6 +63,12 @@ class ImportReport:
     seconds: float
     records_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    notes_zh: tuple[str, ...] = ()
+    """The notes in Chinese, for a Chinese store's team (``--json`` keeps ``notes``)."""
+
+    def notes_in(self, language: str) -> tuple[str, ...]:
+        """The notes in ``language`` (``zh`` or ``en``)."""
+        return self.notes_zh if language == "zh" else self.notes
 
     @property
     def rejected(self) -> int:
@@ -81,6 +87,7 @@ class ImportReport:
         data["rejections"] = [asdict(rejection) for rejection in self.rejections]
         data["unmapped_columns"] = list(self.unmapped_columns)
         data["notes"] = list(self.notes)
+        del data["notes_zh"]
         return data
 
 
@@ -256,6 +263,9 @@ def _store(
             seconds=round(time.perf_counter() - started, 3),
             records_by_kind={kind: asdict(counts) for kind, counts in result.kinds.items()},
             notes=tuple(deadline_notes(delays, store.close_after, store.unpaid_close_after, "en")),
+            notes_zh=tuple(
+                deadline_notes(delays, store.close_after, store.unpaid_close_after, "zh")
+            ),
         )
         if report.nothing_stored:
             raise _RollBack(report)
