@@ -125,7 +125,29 @@ def test_the_terminal_view_names_the_segments_and_the_cutoff(shop: Path) -> None
     assert result.exit_code == 0, result.output
     assert "待复购客户" in result.stdout  # the store's language: zh unless set
     assert "流失期：90 天（按品类预设）" in result.stdout
-    assert "fashion 品类预设（90 天）" in result.stdout  # the reason in Chinese too
+    assert "服装品类预设（90 天）" in result.stdout  # the reason in Chinese, category too
+    assert "fashion" not in result.stdout
+
+
+def test_the_score_run_speaks_the_stores_language_with_its_money(shop: Path) -> None:
+    zh = run(shop, "customers", "score", "--as-of", AS_OF.isoformat())
+    english = shop / "english.toml"
+    english.write_text(
+        (shop / "winback.toml")
+        .read_text(encoding="utf-8")
+        .replace('name = "shop"', 'name = "shop"\nlanguage = "en"'),
+        encoding="utf-8",
+    )
+    database = f"sqlite:///{shop / 'winback.db'}"
+    en = CliRunner().invoke(cli, ["--database", database, "--config", str(english), "customers",
+                                  "score", "--as-of", AS_OF.isoformat()])  # fmt: skip
+    assert zh.exit_code == 0 and en.exit_code == 0, (zh.output, en.output)
+    assert re.search(r"已为 shop 的 [\d,]+ 位买家评分（2024-12-31，bgnbd", zh.stdout)
+    said = " ".join(zh.stdout.split())  # the lines wrap at the terminal's width
+    assert re.search(r"平均 P\(存活\) 0\.\d\d；未来 90 天：.*消费 ¥[\d,.]+；CLV 合计 ¥", said)
+    assert "Scored" not in zh.stdout and "Mean P(alive)" not in zh.stdout
+    assert re.search(r"Scored [\d,]+ buyers of shop at 2024-12-31 with bgnbd", en.stdout)
+    assert re.search(r"spend ¥[\d,.]+; total CLV ¥", " ".join(en.stdout.split()))
 
 
 def test_score_stores_a_score_per_buyer_and_top_lists_promising_lost_ones(shop: Path) -> None:

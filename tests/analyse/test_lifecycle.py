@@ -162,6 +162,10 @@ def test_a_history_shorter_than_the_cutoff_says_no_customer_can_be_lost_yet() ->
     )  # fmt: skip
     assert result.history_days == 59
     assert result.notes and "no customer can be lost yet" in result.notes[0]
+    assert result.notes_in("zh") == (
+        "购买记录只覆盖 59 天，不超过 90 天的流失期：还不可能有流失客户。",
+    )
+    assert result.notes_in("en") == result.notes
 
 
 def regular_buyers(customers: int, gap_days: int, purchases: int, end: date) -> pa.Table:
@@ -206,6 +210,10 @@ def test_a_short_history_cannot_teach_a_cutoff_and_the_preset_is_used() -> None:
     assert cutoff.days == 90
     assert cutoff.learned_days == 20
     assert "cannot show longer gaps" in cutoff.reason
+    # a Chinese store's team reads the category in Chinese too, not "fashion 品类预设"
+    assert cutoff.reason_in("zh").startswith("服装品类预设（90 天）：40 个复购间隔")
+    assert "fashion" not in cutoff.reason_in("zh")
+    assert cutoff.reason_in("en") == cutoff.reason
 
 
 def test_preset_and_fixed_rules_ignore_the_gaps() -> None:
@@ -262,3 +270,4 @@ def test_a_store_without_purchases_has_only_potential_customers_and_says_so() ->
     )  # fmt: skip
     assert result.summary.column("customers").to_pylist() == [2, 0, 0, 0]
     assert result.notes == ("No purchase yet: every known customer is potential.",)
+    assert result.notes_in("zh") == ("还没有任何购买：已知客户都是潜在客户。",)

@@ -56,6 +56,10 @@ class Cutoff:
     reason_zh: str = ""
     """The same reason in Chinese, for a Chinese store's team."""
 
+    def reason_in(self, language: str) -> str:
+        """The reason in ``language`` (``zh`` or ``en``)."""
+        return self.reason_zh if language == "zh" and self.reason_zh else self.reason
+
 
 @dataclass(frozen=True)
 class Lifecycle:
@@ -74,6 +78,12 @@ class Lifecycle:
     summary: pa.Table
     history_days: int
     notes: tuple[str, ...]
+    notes_zh: tuple[str, ...] = ()
+    """The same notes in Chinese, for a Chinese store's team."""
+
+    def notes_in(self, language: str) -> tuple[str, ...]:
+        """The notes in ``language`` (``zh`` or ``en``)."""
+        return self.notes_zh if language == "zh" else self.notes
 
 
 def purchase_days(orders: pa.Table, *, as_of: date, time_zone: str) -> pa.Table:
@@ -134,7 +144,7 @@ def churn_cutoff(
         )  # fmt: skip
     preset = Cutoff(
         preset_days, "preset", f"the {category} preset ({preset_days} days)", category,
-        reason_zh=f"{category} 品类预设（{preset_days} 天）",
+        reason_zh=f"{_category_zh(category)}品类预设（{preset_days} 天）",
     )  # fmt: skip
     if rule == "preset":
         return preset
@@ -149,7 +159,7 @@ def churn_cutoff(
             f"purchases, {min_gaps} are needed to learn a cutoff"
         )
         reason_zh = (
-            f"{category} 品类预设（{preset_days} 天）：复购间隔只有 {gaps} 个，"
+            f"{_category_zh(category)}品类预设（{preset_days} 天）：复购间隔只有 {gaps} 个，"
             f"学习流失期需要 {min_gaps} 个"
         )
         return Cutoff(preset_days, "preset", reason, category, gaps, reason_zh=reason_zh)
@@ -162,8 +172,9 @@ def churn_cutoff(
             f"{span} days of history cannot show longer gaps (learning needs {2 * learned})"
         )
         reason_zh = (
-            f"{category} 品类预设（{preset_days} 天）：{gaps} 个复购间隔（已按长度偏差加权）中 "
-            f"{share} 在 {learned} 天以内，但 {span} 天的历史看不到更长的间隔"
+            f"{_category_zh(category)}品类预设（{preset_days} 天）："
+            f"{gaps} 个复购间隔（已按长度偏差加权）中 {share} 在 {learned} 天以内，"
+            f"但 {span} 天的历史看不到更长的间隔"
             f"（学习需要 {2 * learned} 天）"
         )
         return Cutoff(preset_days, "preset", reason, category, gaps, learned, reason_zh=reason_zh)
@@ -241,13 +252,15 @@ def lifecycle(
     )
     customers = customer_segments(days, known, as_of=as_of, cutoff_days=cutoff.days)
     history = _history_days(days, as_of)
+    notes = _notes(history, cutoff) if days.num_rows else _NO_PURCHASE_YET
     return Lifecycle(
         as_of=as_of,
         cutoff=cutoff,
         customers=customers,
         summary=segment_summary(customers),
         history_days=history,
-        notes=_notes(history, cutoff) if days.num_rows else (_NO_PURCHASE_YET,),
+        notes=tuple(en for _, en in notes),
+        notes_zh=tuple(zh for zh, _ in notes),
     )
 
 
@@ -317,13 +330,39 @@ def _history_days(days: pa.Table, as_of: date) -> int:
     return (as_of - first).days
 
 
-_NO_PURCHASE_YET: Final = "No purchase yet: every known customer is potential."
+_NO_PURCHASE_YET: Final = (
+    (
+        "还没有任何购买：已知客户都是潜在客户。",
+        "No purchase yet: every known customer is potential.",
+    ),
+)
+"""The notes (Chinese, English) of a store without a single purchase."""
+
+_CATEGORY_ZH: Final[dict[str, str]] = {
+    "fashion": "服装",
+    "electronics": "数码电器",
+    "home": "家居",
+    "food": "食品",
+    "beauty": "美妆",
+    "services": "服务",
+    "general": "综合",
+}
+"""The store categories of ``[lifecycle] category`` in Chinese, for the Chinese reasons."""
 
 
-def _notes(history_days: int, cutoff: Cutoff) -> tuple[str, ...]:
+def _category_zh(category: str) -> str:
+    return _CATEGORY_ZH.get(category, f"{category} ")
+
+
+def _notes(history_days: int, cutoff: Cutoff) -> tuple[tuple[str, str], ...]:
+    """What the numbers cannot show yet, each note in Chinese and in English."""
     if history_days <= cutoff.days:
         return (
-            f"The purchase history covers {history_days} days, not more than the "
-            f"{cutoff.days}-day cutoff: no customer can be lost yet.",
+            (
+                f"购买记录只覆盖 {history_days} 天，不超过 {cutoff.days} 天的流失期："
+                "还不可能有流失客户。",
+                f"The purchase history covers {history_days} days, not more than the "
+                f"{cutoff.days}-day cutoff: no customer can be lost yet.",
+            ),
         )
     return ()

@@ -80,13 +80,16 @@ def score(
     spend over the horizon, and CLV for every buyer."""
     from winback.present import lifecycle as present
     from winback.services import lifecycle as service
+    from winback.services.stores import find_store, store_language
 
     with errors(), obj.app(as_of=as_of, store=store) as app:
         report = service.score_customers(app, horizon_days=horizon, store=store)
+        language = store_language(app, report.store)
+        currency = find_store(app, report.store).currency
     if as_json:
         print_json(asdict(report))
     else:
-        present.print_score_report(Console(), report)
+        present.print_score_report(Console(), report, language=language, currency=currency)
 
 
 @customers.command()

@@ -50,6 +50,16 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "customer": ("客户", "customer"),
     "contact": ("联系方式", "contact"),
     "why": ("理由", "why"),
+    "scored": (
+        "已为 {store} 的 [bold]{n}[/] 位买家评分（{day}，{model}：{params}）；已保存 {stored} 条。",
+        "Scored [bold]{n}[/] buyers of {store} at {day} with {model} ({params}); stored {stored}.",
+    ),
+    "score_totals": (
+        "平均 P(存活) {p_alive}；未来 {days} 天：预计购买 {purchases} 次，消费 {spend}；"
+        "CLV 合计 {clv}。",
+        "Mean P(alive) {p_alive}; next {days} days: {purchases} purchases, spend {spend}; "
+        "total CLV {clv}.",
+    ),
     "no_match": (
         "没有符合条件的客户（流失期 {days} 天：{reason}）。",
         "No customer matches (cutoff {days} days: {reason}).",
@@ -102,30 +112,36 @@ def print_segments(console: Console, result: StoreLifecycle) -> None:
             lang,
             days=cutoff.days,
             source=_SOURCES.get((cutoff.source, lang), cutoff.source),
-            reason=cutoff.reason_zh if lang == "zh" and cutoff.reason_zh else cutoff.reason,
+            reason=cutoff.reason_in(lang),
         ),
         highlight=False,
     )
-    for note in view.notes:
+    for note in view.notes_in(lang):
         console.print(words("note", lang, note=note), highlight=False)
 
 
-def print_score_report(console: Console, report: ScoreReport) -> None:
-    """What was fitted and stored, with the parameters and totals."""
+def print_score_report(
+    console: Console, report: ScoreReport, *, language: str = "en", currency: str = ""
+) -> None:
+    """What was fitted and stored, with the parameters and totals, in the store's language
+    and money in its ``currency``."""
     params = ", ".join(
         f"{name.split('.')[-1]}={value:.4g}" for name, value in report.params.items()
     )
+    sign = CURRENCY_SIGNS.get(currency, f"{currency} " if currency else "")
     console.print(
-        f"Scored [bold]{report.customers:,}[/] buyers of {report.store} at "
-        f"{report.as_of:%Y-%m-%d} with {report.model} ({params}); stored {report.stored:,}.",
+        words("scored", language, n=f"{report.customers:,}", store=report.store,
+              day=f"{report.as_of:%Y-%m-%d}", model=report.model, params=params,
+              stored=f"{report.stored:,}"),
         highlight=False,
-    )
+    )  # fmt: skip
     console.print(
-        f"Mean P(alive) {report.mean_p_alive:.2f}; next {report.horizon_days} days: "
-        f"{report.expected_purchases:,.1f} purchases, spend {_money(report.expected_spend)}; "
-        f"total CLV {_money(report.total_clv)}.",
+        words("score_totals", language, p_alive=f"{report.mean_p_alive:.2f}",
+              days=report.horizon_days, purchases=f"{report.expected_purchases:,.1f}",
+              spend=f"{sign}{_money(report.expected_spend)}",
+              clv=f"{sign}{_money(report.total_clv)}"),
         highlight=False,
-    )
+    )  # fmt: skip
 
 
 def print_winback_list(console: Console, result: WinbackList) -> None:

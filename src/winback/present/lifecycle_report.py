@@ -89,10 +89,10 @@ def lifecycle_section(data: LifecycleSection, *, language: str) -> Section:
         Figures(items=figures),
         Paragraph(
             text=words["cutoff"].format(
-                days=cutoff.days, source=cutoff.source, reason=cutoff.reason
+                days=cutoff.days, source=cutoff.source, reason=cutoff.reason_in(language)
             )
         ),
-        *(Paragraph(text=note) for note in view.notes),
+        *(Paragraph(text=note) for note in view.notes_in(language)),
         Chart(svg=Markup(_sizes_chart(data, words))),
     ]
     if data.p_alive is None or data.clv_deciles is None or data.scored_on is None:
