@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from winback.cli import cli
-from winback.model import ActionChannel
+from winback.model import ActionChannel, Platform
 from winback.store import outbox
 from winback.store.db import connect, migrate
 from winback.testing import planned_action
@@ -119,3 +119,53 @@ def test_dispatch_loop_keeps_polling_and_stops_cleanly_on_sigterm(tmp_path: Path
             proc.communicate()
     assert proc.returncode == 0, err.decode()
     assert json.loads(out)["sent"] == 1
+
+
+TWO_STORES = """
+[stores."俏艺旗舰店"]
+platform = "taobao"
+language = "zh"
+
+[stores."Qiaoyi Global"]
+platform = "shopify"
+timezone = "America/New_York"
+currency = "USD"
+language = "en"
+"""
+
+
+def test_the_dispatch_summary_is_a_line_per_store_in_its_language(tmp_path: Path) -> None:
+    """A phone task of each store goes to the worklist; each store hears of its own, in its
+    own words, and then that nothing more was due."""
+    (tmp_path / "winback.toml").write_text(TWO_STORES, encoding="utf-8")
+    engine = connect(f"sqlite:///{tmp_path / 'winback.db'}")
+    migrate(engine)
+    taobao = make_shop(engine, buyers=1, name="俏艺旗舰店")
+    shopify = make_shop(engine, buyers=2, name="Qiaoyi Global", platform=Platform.SHOPIFY,
+                        currency="USD", timezone="America/New_York")  # fmt: skip
+    past = datetime(2024, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        outbox.enqueue(
+            conn,
+            [
+                planned_action(taobao.store_id, "1000", channel=ActionChannel.PHONE_TASK,
+                               customer_id=min(taobao.customer_ids.values()), due_at=past),
+                planned_action(shopify.store_id, "1001", channel=ActionChannel.PHONE_TASK,
+                               customer_id=shopify.customer_ids["b1"], due_at=past),
+            ],
+            now=past,
+        )  # fmt: skip
+    engine.dispose()
+    database = f"sqlite:///{tmp_path / 'winback.db'}"
+    options = ["--database", database, "--config", str(tmp_path / "winback.toml")]
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, [*options, "dispatch"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines == ["Qiaoyi Global: sent 1 (1 claimed)", "俏艺旗舰店：已发送 1（共 1 个动作）"]
+    again = CliRunner().invoke(cli, [*options, "dispatch"], catch_exceptions=False)
+    assert again.stdout.splitlines() == [
+        "Qiaoyi Global: nothing was due",
+        "俏艺旗舰店：没有到期的动作",
+    ]

@@ -116,16 +116,25 @@ class WorklistChannel:
 
 @dataclass
 class DispatchReport:
-    """What a dispatcher did, per outcome (``retried``: a transient failure, queued again)."""
+    """What a dispatcher did, per outcome (``retried``: a transient failure, queued again),
+    in all and per store (``by_store``: (store id, outcome) → actions; an outcome the outbox
+    did not record, counted ``lost`` after a batch, belongs to no one store)."""
 
     claimed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     reconciled: Counter[str] = field(default_factory=Counter)
+    by_store: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     def add(self, other: DispatchReport) -> None:
         self.claimed += other.claimed
         self.outcomes.update(other.outcomes)
         self.reconciled.update(other.reconciled)
+        self.by_store.update(other.by_store)
+
+    def count(self, store_id: int, outcome: str) -> None:
+        """One action of ``store_id`` ended in ``outcome``."""
+        self.outcomes[outcome] += 1
+        self.by_store[(store_id, outcome)] += 1
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -226,7 +235,7 @@ class Dispatcher:
                 tally.count_send(action, now)
                 to_send.append((action, send_facts.address or task_address(action, facts)))
             else:
-                pending.add(_settlement(action, decision), _label(decision))
+                pending.add(_settlement(action, decision), _label(decision), action.store_id)
         try:
             if to_send:
                 self._send_all(to_send, pending, report)
@@ -245,10 +254,10 @@ class Dispatcher:
         for action, to in to_send:
             attempt = opened.get(action.id)
             if attempt is None:
-                report.outcomes["lost"] += 1
+                report.count(action.store_id, "lost")
                 log.warning("action %d: claim lost before sending; not sent", action.id)
                 continue
-            pending.add(*self._deliver(action, to, attempt))
+            pending.add(*self._deliver(action, to, attempt), action.store_id)
             pending.flush_if_due()
 
     def preview(
@@ -350,12 +359,12 @@ class _Pending:
         self.dispatcher = dispatcher
         self.report = report
         self.settlements: list[Settlement] = []
-        self.labels: list[str] = []
+        self.labels: list[tuple[int, str]] = []
         self.since = dispatcher.clock.now()
 
-    def add(self, settlement: Settlement, label: str) -> None:
+    def add(self, settlement: Settlement, label: str, store_id: int) -> None:
         self.settlements.append(settlement)
-        self.labels.append(label)
+        self.labels.append((store_id, label))
 
     def flush_if_due(self) -> None:
         if self.dispatcher.clock.now() - self.since >= FLUSH_EVERY:
@@ -366,7 +375,8 @@ class _Pending:
             return
         d = self.dispatcher
         moved = d.outbox.settle(self.settlements, worker=d.worker, now=d.clock.now())
-        self.report.outcomes.update(self.labels)
+        self.report.outcomes.update(label for _, label in self.labels)
+        self.report.by_store.update(self.labels)
         if moved < len(self.settlements):
             lost = len(self.settlements) - moved
             log.warning("%d outcome(s) not recorded: the claim was reconciled meanwhile", lost)

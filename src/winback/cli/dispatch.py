@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ def dispatch(
 
     Every action is sent at most once, whatever crashes or how many workers run.
     """
+    from winback.present.dispatch_terminal import print_dispatch
     from winback.services import dispatch as service
 
     console = Console(stderr=as_json)
@@ -50,6 +52,7 @@ def dispatch(
             previews = service.preview(app, limit=limit)
         else:
             run = service.dispatch(app, workers=workers, loop=loop)
+            stores = service.outcomes_by_store(app, run.report)
     if dry_run:
         if as_json:
             print_json([asdict(p) for p in previews])
@@ -61,14 +64,16 @@ def dispatch(
     if as_json:
         print_json({"workers": run.workers, **run.report.to_dict(), "waiting": run.waiting})
         return
-    report = run.report.to_dict()
-    console.print(
-        ", ".join(f"{name} {value}" for name, value in report.items() if name != "reconciled")
-        + f" ({run.workers} worker{'s' if run.workers > 1 else ''})",
-        highlight=False,
+    credited: Counter[str] = Counter()
+    for store in stores:
+        credited.update(store.outcomes)
+    print_dispatch(
+        console,
+        stores,
+        workers=run.workers,
+        unattributed=run.report.outcomes - credited,
+        reconciled=run.report.reconciled,
     )
-    if run.report.reconciled:
-        console.print(f"reconciled after a crash: {dict(run.report.reconciled)}", highlight=False)
 
 
 def _print_previews(console: Console, previews: list[service.Preview]) -> None:

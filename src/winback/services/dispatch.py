@@ -45,6 +45,7 @@ from winback.app import App
 from winback.config import ChannelCostSettings, PolicySettings, Settings
 from winback.model import Action, ActionChannel, ActionStatus, Purpose
 from winback.privacy import mask_contact, mask_contacts, mask_text
+from winback.services.stores import store_language
 from winback.store import outbox, repo
 from winback.store.outbox_engine import Outbox
 from winback.store.types import StoreInfo
@@ -56,10 +57,12 @@ __all__ = [
     "DispatchRun",
     "OrderCurrencies",
     "Preview",
+    "StoreOutcomes",
     "StoreVoices",
     "default_channels",
     "dispatch",
     "list_actions",
+    "outcomes_by_store",
     "preview",
 ]
 
@@ -226,6 +229,34 @@ def dispatch(
         for future in futures:
             run.report.add(future.result())
     return run
+
+
+@dataclass(frozen=True)
+class StoreOutcomes:
+    """What a dispatch run did to the actions of one store, and the language its team
+    reads (``outcomes``: outcome → actions, e.g. ``{"sent": 3, "deferred": 1}``)."""
+
+    store: str
+    language: str
+    outcomes: dict[str, int]
+
+    @property
+    def claimed(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def outcomes_by_store(app: App, report: DispatchReport) -> list[StoreOutcomes]:
+    """The run's outcomes split by store: every store of the database, by name, each with
+    its language (a store with nothing due has no outcomes)."""
+    with app.engine.connect() as conn:
+        held = sorted(repo.list_stores(conn), key=lambda info: info.name)
+    split: dict[int, dict[str, int]] = {}
+    for (store_id, outcome), n in sorted(report.by_store.items()):
+        split.setdefault(store_id, {})[outcome] = n
+    return [
+        StoreOutcomes(info.name, store_language(app, info.name), split.get(info.id, {}))
+        for info in held
+    ]
 
 
 def _worker_process(
