@@ -44,8 +44,8 @@ def test_the_demo_imports_every_file_it_writes_without_a_rejection(tmp_path: Pat
     assert "history" in history.file and history.created > 0  # imported first
     assert taobao.created == len(result.shop.orders)
     shown = console.export_text()
-    assert "orders by status per day" in shown and SHOPIFY_STORE in shown
     compact = "".join(shown.split())  # Chinese titles may wrap anywhere
+    assert "俏艺旗舰店：每日订单状态" in compact and SHOPIFY_STORE in shown
     assert "的客户生命周期分层" in compact  # the Taobao store speaks Chinese
     # The members' simulated history reaches back two years, so some are lost by now.
     assert "no customer can be lost yet" not in shown
@@ -158,4 +158,46 @@ def test_the_demo_ends_with_a_store_as_of_now_with_nothing_in_its_future(
     sent = [a.sent_at for a in actions if a.sent_at is not None]
     assert sent and max(sent) <= ends
     assert result.next_day is not None and result.next_day.end == ends
-    assert "at 2026-11-23 with bgnbd" in shown  # scored on the day the user's clock is in
+    # scored on the day the user's clock is in
+    assert "（2026-11-23，bgnbd" in "".join(shown.split())
+
+
+def test_every_line_about_one_store_is_in_that_stores_language(
+    lived: tuple[DemoResult, str],
+) -> None:
+    """The Taobao shop's team reads Chinese, the Shopify store's English (issue 11.1): the
+    import report, the days, the next day, the gateways and the lifecycle say so; lines
+    about the demo as a whole stay English."""
+    _, shown = lived
+    compact = "".join(shown.split())
+    for chinese in (
+        "已模拟俏艺旗舰店：",  # the simulated shop
+        "俏艺旗舰店的导入报告",
+        "读取行数",
+        "俏艺旗舰店：每日订单状态",
+        "金额（CNY）",
+        "显示最近14天，共21天",
+        "俏艺旗舰店（taobao，Asia/Shanghai）",  # the status table, in the store's words
+        "俏艺旗舰店：派发结果：",
+        "首批导出中",
+        "俏艺旗舰店：本地网关收到",
+        "俏艺旗舰店的客户生命周期（20天的交易）",
+        "已为俏艺旗舰店的",
+        "消费¥",
+        "俏艺旗舰店的HTML报告在",
+    ):
+        assert chinese in compact, chinese
+    for english in (
+        "Import report of Qiaoyi Global",
+        "Qiaoyi Global (shopify, America/New_York)",
+        "amount (USD)",
+        "Qiaoyi Global: dispatched:",
+        "Qiaoyi Global: the local gateways received",
+        "The next day passed in 48 steps",  # the demo as a whole
+    ):
+        assert english in shown, english
+    for line in shown.splitlines():  # no English sentence about the Chinese store
+        if line.startswith("俏艺旗舰店"):
+            assert not any(word in line for word in ("orders", "dispatched", "received")), line
+    for gone in ("orders by status per day", "Customer lifecycle of", "Scored", "fashion 品类"):
+        assert gone not in shown, gone

@@ -36,6 +36,7 @@ from winback.demo.responses import OpenOrder, Response, Touch, orders_at, respon
 from winback.demo.simulator import DemoShop
 from winback.ingest.records import OrderRecord
 from winback.model import ActionChannel, ActionStatus, OrderStatus, Platform
+from winback.privacy import mask_text
 from winback.services import dispatch as dispatch_service
 from winback.services.dispatch import ChannelFactory
 from winback.store import outbox, repo
@@ -70,18 +71,36 @@ class NextDay:
     dispatched: DispatchReport = field(default_factory=DispatchReport)
     responses: dict[str, Response] = field(default_factory=dict)
     imports: list[services.ImportReport] = field(default_factory=list)
-    sent_by_channel: Counter[str] = field(default_factory=Counter)
+    sent_by_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Actions sent by the end of the day, by (store, channel)."""
+    action_stores: dict[str, str] = field(default_factory=dict)
+    """The store of each action, by its key (what the gateways see)."""
+    failed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Actions that failed, by (store, "channel: why"), the reason masked."""
     before: dict[tuple[str, str], OrderStatus] = field(default_factory=dict)
     after: dict[tuple[str, str], OrderStatus] = field(default_factory=dict)
 
     @property
     def moves(self) -> Counter[tuple[OrderStatus, OrderStatus]]:
-        """How the store's order statuses moved during the day, (before, after) → orders."""
+        """How the stores' order statuses moved during the day, (before, after) → orders."""
         return Counter(
             (status, self.after[key])
             for key, status in self.before.items()
             if self.after.get(key, status) is not status
         )
+
+    def moves_of(self, store: str) -> Counter[tuple[OrderStatus, OrderStatus]]:
+        """How ``store``'s order statuses moved during the day."""
+        return Counter(
+            (status, self.after[key])
+            for key, status in self.before.items()
+            if key[0] == store and self.after.get(key, status) is not status
+        )
+
+    def responses_of(self, shop: DemoShop) -> list[Response]:
+        """The simulated answers about ``shop``'s orders that were unpaid in its export."""
+        ids = {order.order_id for order in shop.orders}
+        return [response for key, response in self.responses.items() if key in ids]
 
     @property
     def paid(self) -> int:
@@ -129,9 +148,16 @@ def live_next_day(
         touches = _touches(app)
     day.imports += _import_updates(app, stores, day.responses, folder, day.end, start)
     day.after = _statuses(app, stores)
-    day.sent_by_channel = Counter(
-        view.channel for view in dispatch_service.list_actions(app, status=ActionStatus.SENT)
-    )
+    with app.engine.connect() as conn:
+        ids = {info.name: info.id for info in repo.list_stores(conn)}
+        for store in stores:
+            for action in outbox.list_actions(conn, store_id=ids[store.name]):
+                day.action_stores[action.key] = store.name
+                if action.status is ActionStatus.SENT:
+                    day.sent_by_channel[(store.name, action.channel.value)] += 1
+                elif action.status is ActionStatus.FAILED:
+                    why = mask_text(action.last_error or "")
+                    day.failed[(store.name, f"{action.channel.value}: {why}")] += 1
     return day
 
 

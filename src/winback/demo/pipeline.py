@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -33,6 +31,7 @@ from winback.act.dispatcher import DispatchReport
 from winback.app import App
 from winback.clock import Clock, FixedClock
 from winback.config import load_settings
+from winback.demo import narration
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
@@ -42,17 +41,21 @@ from winback.demo.next_day import DAY, DemoStore, NextDay, live_next_day
 from winback.demo.responses import assumptions
 from winback.demo.simulator import DemoShop, simulate
 from winback.errors import WinbackError
-from winback.model import ActionStatus, Platform
+from winback.model import Platform
+from winback.present import daily_overview as terminal_overview
 from winback.present import lifecycle as lifecycle_view
 from winback.present import recovery_terminal, terminal
-from winback.privacy import mask_contact, mask_text
 from winback.services import dispatch as dispatch_service
 from winback.services import lifecycle, recovery
+from winback.services.stores import find_store, store_language
 
 if TYPE_CHECKING:
     from winback.services.diagnosis import Diagnosis
 
 SHOPIFY_STORE = "Qiaoyi Global"
+SHOP_LANGUAGE = "zh"
+"""The Taobao shop's team reads Chinese; the Shopify store's, English."""
+SHOPIFY_LANGUAGE = "en"
 DEMO_AGENT_HOURLY_COST = "30"
 
 
@@ -109,7 +112,8 @@ def run_demo(
     result = DemoResult(folder=folder, shop=shop, overseas=overseas)
     try:
         result.reports = _import_all(app, exports, out)
-        terminal.print_import_reports(out, result.reports)
+        languages = {name: store_language(app, name) for name in (shop.name, SHOPIFY_STORE)}
+        terminal.print_import_reports(out, result.reports, languages)
         _print_summary(app, out, shop.name, since=_first_day(shop, days))
         if orders is None:  # benchmark-sized runs (--orders) stop at the import
             diagnosis = _diagnose(app, out, days=days, now=now)
@@ -169,7 +173,9 @@ def _write_report(app: App, out: Console, folder: Path, diagnosis: Diagnosis) ->
     data = lifecycle.lifecycle_section(app, store=diagnosis.store.name)
     section = lifecycle_section(data, language=diagnosis.language)
     report = write_html(diagnosis, folder / "report.html", extra_sections=[section])
-    out.print(f"The HTML report is in [bold]{report}[/]; open it in any browser (works offline).")
+    out.print(
+        narration.said("html_report", diagnosis.language, store=diagnosis.store.name, path=report)
+    )
     return report
 
 
@@ -182,11 +188,7 @@ def _simulate(out: Console, *, seed: int, days: int, orders: int | None, now: da
             shop = simulate(seed=seed, start=start, days=days + 1, cutoff=now)
         else:
             shop = simulate(seed=seed, start=start, days=days, orders=orders)
-    out.print(
-        f"Simulated [bold]{shop.name}[/]: {len(shop.orders):,} orders from "
-        f"{start:%Y-%m-%d} to {shop.cutoff:%Y-%m-%d %H:%M}, "
-        f"{len(shop.chats):,} chat lines, {len(shop.carts):,} carts."
-    )
+    narration.print_simulated(out, shop, start=start, cutoff=shop.cutoff, language=SHOP_LANGUAGE)
     return shop
 
 
@@ -209,7 +211,7 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
                 "platform": shop.platform.value,
                 "timezone": shop.timezone,
                 "currency": shop.currency,
-                "language": "zh",
+                "language": SHOP_LANGUAGE,
                 # the simulated shop is closed by Taobao 72 h after the order (seed 002's era)
                 "unpaid_close_after": "72h",
             },
@@ -217,7 +219,7 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
                 "platform": Platform.SHOPIFY.value,
                 "timezone": "America/New_York",
                 "currency": "USD",
-                "language": "en",
+                "language": SHOPIFY_LANGUAGE,
                 "unpaid_close_after": "72h",
                 # where the store's buyers pay an open order (its reminder e-mails link here)
                 "pay_url": "https://qiaoyi-global.example.com/account/orders/{order_id}",
@@ -312,21 +314,10 @@ def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, s
         day = live_next_day(
             sending, clock, stores, folder=result.folder / "exports", seed=seed, channels=channels
         )
-        result.gateway_sms, result.gateway_emails = len(gateways.sms), len(gateways.emails)
-        sample = _sample(gateways)
-        failed = Counter(
-            f"{view.channel}: {view.last_error}"
-            for view in dispatch_service.list_actions(app, status=ActionStatus.FAILED)
-        )
+    result.gateway_sms, result.gateway_emails = len(gateways.sms), len(gateways.emails)
     result.next_day = day
     result.dispatched = day.dispatched
-    _print_day(out, day, result.shop.timezone)
-    out.print(
-        f"The local gateways received {result.gateway_sms} SMS and {result.gateway_emails} "
-        f"e-mails (SMTP and HTTP on 127.0.0.1, nothing left this machine){sample}"
-    )
-    for problem, count in sorted(failed.items()):
-        out.print(f"{count} failed, {problem}")
+    _print_day(out, app, day, stores, result.shop.timezone, gateways)
     for store in stores:
         report = recovery.recovery_report(app, store.name)
         result.recoveries[store.name] = report
@@ -338,48 +329,37 @@ def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, s
     )
 
 
-def _sample(gateways: LocalGateways) -> str:
-    """One message the gateways received, contacts masked, for the demo's output."""
-    if gateways.sms:
-        sms = gateways.sms[0]
-        return f"; e.g. SMS to {mask_contact(sms.to)}: {_short(mask_text(sms.text))}"
-    if gateways.emails:
-        mail = gateways.emails[0]
-        body = mail.message.get_body(preferencelist=("plain",))
-        text = body.get_content() if isinstance(body, EmailMessage) else ""
-        to = ", ".join(mask_contact(r) for r in mail.recipients)
-        return (
-            f"; e.g. e-mail to {to}, subject {mail.message['Subject']!s}: {_short(mask_text(text))}"
-        )
-    return "."
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _print_day(out: Console, day: NextDay, timezone: str) -> None:
+def _print_day(
+    out: Console,
+    app: App,
+    day: NextDay,
+    stores: list[DemoStore],
+    timezone: str,
+    gateways: LocalGateways,
+) -> None:
+    """The day as a whole (in English: the demo's clock, its assumptions, the gateways),
+    then each store's day in its own language."""
     zone = ZoneInfo(timezone)
-    outcomes = ", ".join(f"{n} {name}" for name, n in sorted(day.dispatched.outcomes.items()))
-    by_channel = ", ".join(
-        f"{n} {recovery_terminal.channel_label(channel)}"
-        for channel, n in sorted(day.sent_by_channel.items())
-    )
-    moves = ", ".join(f"{n} {before} → {after}" for (before, after), n in sorted(day.moves.items()))
     out.print(
         f"The next day passed in {day.steps} steps of 30 min, "
         f"{day.start.astimezone(zone):%m-%d %H:%M} to {day.end.astimezone(zone):%m-%d %H:%M} "
-        f"({timezone}). Dispatched: {outcomes or 'nothing fell due'}; "
-        f"sent: {by_channel or 'none'}."
+        f"({timezone})."
     )
+    out.print(f"[bold]Simulated[/] buyers' responses, not measured data: {assumptions()}.")
     out.print(
-        f"[bold]Simulated[/] buyers' responses, not measured data: {assumptions()}. "
-        f"Of the {len(day.responses)} orders unpaid in the first exports, {day.paid} were paid "
-        f"({day.paid_after_reminder} because of a reminder, as the simulation knows) and "
-        f"{day.closed} closed at the deadline. {len(day.imports)} newer order exports "
-        f"were imported; the store's statuses moved: {moves or 'none'}."
+        f"The local gateways (SMTP and HTTP on 127.0.0.1) received {len(gateways.sms)} SMS and "
+        f"{len(gateways.emails)} e-mails; nothing left this machine."
     )
+    outcomes = {
+        found.store: found for found in dispatch_service.outcomes_by_store(app, day.dispatched)
+    }
+    languages = {name: found.language for name, found in outcomes.items()}
+    for store in stores:
+        narration.print_store_day(out, day, store, outcomes.get(store.name))
+    narration.print_gateways(out, gateways, day, stores, languages)
+    for (store_name, problem), count in sorted(day.failed.items()):
+        lang = languages.get(store_name, "en")
+        out.print(narration.said("failed", lang, store=store_name, n=count, problem=problem))
 
 
 def _first_day(shop: DemoShop, days: int) -> date:
@@ -389,8 +369,13 @@ def _first_day(shop: DemoShop, days: int) -> date:
 
 def _print_summary(app: App, out: Console, store: str, *, since: date) -> None:
     overview = services.daily_overview(app, store, since=since)
-    terminal.print_daily_overview(out, overview, title=f"{store}: orders by status per day")
-    terminal.print_status(out, services.store_status(app))
+    info = find_store(app, store)
+    terminal_overview.print_daily_overview(
+        out, overview, store=store, currency=info.currency, language=store_language(app, store)
+    )
+    summaries = services.store_status(app)
+    languages = {s.store.name: store_language(app, s.store.name) for s in summaries}
+    terminal.print_status(out, summaries, languages)
 
 
 def _print_lifecycle(app: App, out: Console, store: str, *, days: int) -> None:
@@ -401,21 +386,18 @@ def _print_lifecycle(app: App, out: Console, store: str, *, days: int) -> None:
     (:mod:`winback.demo.history`) is what lets some of them be lost. When no lost customer
     passes the rules the output says so instead of inventing one.
     """
-    out.print(f"\n[bold]Customer lifecycle[/] of {store} ({days} days of trading)")
     segments = lifecycle.customer_lifecycle(app, store=store)
+    lang = segments.language
+    out.print(narration.said("lifecycle", lang, store=store, days=days))
     lifecycle_view.print_segments(out, segments)
     try:
         report = lifecycle.score_customers(app, store=store)
     except WinbackError as error:
-        out.print(f"Scores: {error}", highlight=False)
+        out.print(narration.said("scores_error", lang, error=error), highlight=False)
         return
-    lifecycle_view.print_score_report(out, report)
+    lifecycle_view.print_score_report(out, report, language=lang, currency=segments.currency)
     result = lifecycle.winback_list(app, store=store, limit=5)
     if result.targets:
         lifecycle_view.print_winback_list(out, result)
     else:
-        out.print(
-            f"No promising lost customers to win back (churn cutoff {result.cutoff_days} "
-            "days). Try [bold]winback customers top --all[/] for the most valuable buyers.",
-            highlight=False,
-        )
+        out.print(narration.said("no_targets", lang, days=result.cutoff_days), highlight=False)

@@ -1,14 +1,14 @@
-"""Terminal output: progress bars, import reports and store summaries, drawn with rich."""
+"""Terminal output: progress bars, import reports and store summaries, drawn with rich
+(the orders of each day: :mod:`winback.present.daily_overview`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -265,76 +265,3 @@ def _holdings(summary: StoreSummary, lang: str) -> str:
 
 def money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
-
-
-ALERT_RATIO = 0.45
-WARN_RATIO = 0.30
-SHOWN_DAYS = 14
-
-
-def print_daily_overview(console: Console, overview: pa.Table, *, title: str) -> None:
-    """Orders by status per day (the last two weeks), totals, and the worst days."""
-    days = overview.to_pylist()
-    if not days:
-        console.print("No orders yet.")
-        return
-    table = Table(title=title, title_justify="left")
-    for header in (
-        "day",
-        "orders",
-        "amount",
-        "unpaid",
-        "paid",
-        "shipped",
-        "settled",
-        "closed",
-        "refund/cancel",
-        "closed %",
-        "new",
-        "returning",
-    ):
-        table.add_column(header, justify="left" if header == "day" else "right")
-    for day in days[-SHOWN_DAYS:]:
-        table.add_row(*_overview_cells(day, f"{day['day']:%m-%d %a}"))
-    table.add_section()
-    table.add_row(*_overview_cells(_totals(days), f"all {len(days)} days"))
-    if len(days) > SHOWN_DAYS:
-        table.caption = f"last {SHOWN_DAYS} of {len(days)} days shown"
-    print_table(console, table)
-    worst = [day for day in days if _closed_ratio(day) > ALERT_RATIO]
-    if worst:
-        listed = ", ".join(f"{day['day']:%m-%d} ({_closed_ratio(day):.0%})" for day in worst)
-        console.print(
-            f"[red]Days losing more than {ALERT_RATIO:.0%} of orders before payment: {listed}[/]"
-        )
-
-
-def _overview_cells(day: dict[str, Any], label: str) -> list[str]:
-    ratio = _closed_ratio(day)
-    colour = "red" if ratio > ALERT_RATIO else "yellow" if ratio > WARN_RATIO else "green"
-    return [
-        label,
-        f"{day['orders']:,}",
-        money(day["amount"] or Decimal(0)),
-        f"{day['pending']:,}",
-        f"{day['paid']:,}",
-        f"{day['shipped'] + day['delivered']:,}",
-        f"{day['settled']:,}",
-        f"{day['closed']:,}",
-        f"{day['refunded'] + day['cancelled']:,}",
-        f"[{colour}]{ratio:.1%}[/]",
-        f"{day['new_buyers']:,}",
-        f"{day['returning_buyers']:,}",
-    ]
-
-
-def _closed_ratio(day: dict[str, Any]) -> float:
-    return day["closed"] / day["orders"] if day["orders"] else 0.0
-
-
-def _totals(days: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = [key for key in days[0] if key != "day"]
-    return {
-        key: sum((day[key] or 0 for day in days), Decimal(0) if "amount" in key else 0)
-        for key in keys
-    }
