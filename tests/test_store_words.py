@@ -1,11 +1,11 @@
-"""Every command's output about one store is in that store's language, with its name and
-currency (issue 11, point 1): the import report, ``customers score`` and ``dispatch`` for
-a Chinese Taobao store and an English Shopify store of the same settings file."""
+"""The import report speaks each store's language and names it (issue 11, point 1): a
+Chinese Taobao store and an English Shopify store of one settings file. (``customers score``:
+tests/test_cli_customers.py; ``dispatch``: tests/act/test_dispatch_cli.py; the demo:
+tests/test_demo_pipeline.py.)"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,3 @@ def test_a_folder_of_files_for_one_store_prints_one_block(shops: Path) -> None:
     output = run(shops, "import", str(folder), "--source", "taobao").output
     assert output.count("俏艺旗舰店 的导入报告") == 1
     assert "a.csv" in output and "b.csv" in output
-
-
-def _at(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(tzinfo=UTC)

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from typing import Final
 
 from rich.console import Console
+from rich.markup import escape
 
 from winback.demo.gateways import CapturedEmail, CapturedSms, LocalGateways
 from winback.demo.next_day import DemoStore, NextDay
@@ -168,14 +169,15 @@ def print_gateways(
 
 def _sample(sms: list[CapturedSms], emails: list[CapturedEmail], lang: str) -> str:
     if sms:
-        text = _short(mask_text(sms[0].text))
+        text = escape(_short(mask_text(sms[0].text)))
         return said("sms_sample", lang, to=mask_contact(sms[0].to), text=text)
     mail = emails[0]
     body = mail.message.get_body(preferencelist=("plain",))
     text = body.get_content() if isinstance(body, EmailMessage) else ""
     to = ", ".join(mask_contact(r) for r in mail.recipients)
-    subject = str(mail.message["Subject"])
-    return said("email_sample", lang, to=to, subject=subject, text=_short(mask_text(text)))
+    subject = escape(str(mail.message["Subject"]))
+    text = escape(_short(mask_text(text)))
+    return said("email_sample", lang, to=escape(to), subject=subject, text=text)
 
 
 def _short(text: str, limit: int = 90) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from rich.console import Console
+from rich.markup import escape
 
 from winback.services.dispatch import StoreOutcomes
 
@@ -51,18 +52,17 @@ def print_dispatch(
     for store in stores:
         lang = store.language
         if not store.outcomes:
-            console.print(_said(WORDS, "nothing", lang, store=store.store), highlight=False)
+            line = _said(WORDS, "nothing", lang, store=store.store)
+            console.print(escape(line), highlight=False)
             continue
         outcomes = _said(WORDS, "joiner", lang).join(
             _said(OUTCOME_WORDS, name, lang, n=f"{n:,}") if name in OUTCOME_WORDS
             else f"{name} {n:,}"
             for name, n in sorted(store.outcomes.items())
         )  # fmt: skip
-        console.print(
-            _said(WORDS, "store", lang, store=store.store, outcomes=outcomes,
-                  claimed=f"{store.claimed:,}"),
-            highlight=False,
-        )  # fmt: skip
+        line = _said(WORDS, "store", lang, store=store.store, outcomes=outcomes,
+                     claimed=f"{store.claimed:,}")  # fmt: skip
+        console.print(escape(line), highlight=False)
     if workers > 1:
         console.print(f"{workers} worker processes", highlight=False)
     if unattributed:

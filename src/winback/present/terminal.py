@@ -127,7 +127,7 @@ def _imported(key: str, language: str, **values: object) -> str:
 def _print_store_imports(
     console: Console, store: str, reports: Sequence[ImportReport], lang: str
 ) -> None:
-    table = Table(title=_imported("title", lang, store=store), title_justify="left")
+    table = Table(title=_imported("title", lang, store=escape(store)), title_justify="left")
     for key in ("file", "kind", "rows_read", "created", "updated", "unchanged", "rejected"):
         header = _imported(key, lang)
         if key in ("file", "kind"):  # names wrap on a narrow terminal, never cut short
