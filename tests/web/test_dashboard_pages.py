@@ -152,3 +152,18 @@ def test_the_settings_page_names_what_is_wrong_with_the_file_in_words(
     (page,) = browse(app, token(app), [("GET", "/stores/shop/settings", {})])
     assert page.status_code == 200
     assert "winback.toml" in page.text and "reminders_per_order" in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("zh", "购买记录只覆盖"), ("en", "The purchase history covers")]
+)
+def test_the_customers_page_gives_the_lifecycle_notes_in_the_pages_language(
+    engine: Engine, shop: Shop, tmp_path: Path, language: str, said: str
+) -> None:
+    """The shop's history is shorter than its cutoff: the segments' note says so, in the
+    language the page is read in (the panel keeps both)."""
+    app = make_app(engine, tmp_path, language=language)
+    refresh_aggregates(app, "shop")
+    (answer,) = browse(app, token(app), [("GET", "/stores/shop/customers", {})])
+    assert answer.status_code == 200
+    assert said in answer.text

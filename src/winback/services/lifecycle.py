@@ -67,6 +67,7 @@ class StoreLifecycle:
             "history_days": self.lifecycle.history_days,
             "segments": self.lifecycle.summary.to_pylist(),
             "notes": list(self.lifecycle.notes),
+            "notes_zh": list(self.lifecycle.notes_zh),
         }
 
 
