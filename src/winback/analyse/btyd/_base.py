@@ -33,6 +33,7 @@ Index = npt.NDArray[np.intp]
 ArrayLike = npt.ArrayLike
 Objective = Callable[[Array], tuple[float, Array]]
 Curvature = Callable[[Array], tuple[float, Array, Array]]
+Value = Callable[[Array], float]
 
 WARM_START_ROWS = 100_000  # more distinct rows than this: warm-start on a subsample
 WARM_START_CUSTOMERS = 50_000
@@ -55,8 +56,10 @@ class SummaryDataError(WinbackError, ValueError):
 class Summary:
     """Weighted unique ``(frequency, recency, T)`` rows; ``inverse`` maps customers to rows.
 
-    ``distinct_x[x_code]`` is ``frequency``: terms that depend on the frequency alone (the
-    gamma functions) are computed once per distinct frequency.
+    ``distinct_x[x_code]`` is ``frequency``, ``distinct_recency[recency_code]`` is
+    ``recency`` and ``distinct_T[T_code]`` is ``T``: terms that depend on one of them alone
+    (the gamma functions of the frequency, the logarithms of ``α + T``) are computed once
+    per distinct value and gathered, which is cheaper than a logarithm per row.
     """
 
     frequency: Array
@@ -66,19 +69,37 @@ class Summary:
     inverse: Index
     distinct_x: Array
     x_code: Index
+    distinct_recency: Array
+    recency_code: Index
+    distinct_T: Array
+    T_code: Index
 
     @property
     def n_customers(self) -> float:
         return float(self.weights.sum())
 
     def thinned(self, customers: int) -> Summary:
-        """A seeded Poisson subsample of about ``customers`` customers (for a warm start)."""
+        """A seeded random subsample of about ``customers`` customers (for a warm start):
+        each row keeps ``weight · share`` customers, rounded up or down at random so that
+        the expected count is exact (cheaper than a Poisson draw per row)."""
         share = min(1.0, customers / self.n_customers)
-        weights = np.random.default_rng(0).poisson(self.weights * share).astype(np.float64)
-        keep = weights > 0
-        (distinct_x,), x_code = unique_rows(self.frequency[keep])
-        rows = (self.frequency[keep], self.recency[keep], self.T[keep], weights[keep])
-        return Summary(*rows, np.arange(int(keep.sum())), distinct_x, x_code)
+        weights = self.weights * share
+        weights += np.random.default_rng(0).random(weights.size)
+        np.floor(weights, out=weights)
+        keep = np.flatnonzero(weights)
+        return Summary(
+            self.frequency[keep],
+            self.recency[keep],
+            self.T[keep],
+            weights[keep],
+            np.arange(keep.size),
+            self.distinct_x,
+            self.x_code[keep],
+            self.distinct_recency,
+            self.recency_code[keep],
+            self.distinct_T,
+            self.T_code[keep],
+        )
 
 
 def as_array(values: ArrayLike, name: str) -> Array:
@@ -86,30 +107,33 @@ def as_array(values: ArrayLike, name: str) -> Array:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1 or array.size == 0:
         raise SummaryDataError(f"{name} must be a non-empty 1-D array")
-    if not np.all(np.isfinite(array)):
+    if not (np.isfinite(array.min()) and np.isfinite(array.max())):  # NaN propagates
         raise SummaryDataError(f"{name} contains NaN or infinite values")
     return array
 
 
 def checked_summary(
     frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None
-) -> tuple[Array, Array, Array, Array]:
-    """The four fitting arrays after the checks every transaction model needs."""
+) -> tuple[Array, Array, Array, Array | None]:
+    """The fitting arrays after the checks every transaction model needs (``weights``
+    stays None when not given: every customer counts once)."""
     f, r, t = as_array(frequency, "frequency"), as_array(recency, "recency"), as_array(T, "T")
-    w = np.ones_like(f) if weights is None else as_array(weights, "weights")
-    if not f.shape == r.shape == t.shape == w.shape:
+    w = None if weights is None else as_array(weights, "weights")
+    if not f.shape == r.shape == t.shape == (f.shape if w is None else w.shape):
         raise SummaryDataError("frequency, recency, T and weights must have the same length")
-    if np.any(f < 0) or np.any(f != np.round(f)):
+    if f.min() < 0 or not np.array_equal(f, np.floor(f)):
         raise SummaryDataError("frequency must hold non-negative whole numbers")
-    if np.any(r < 0) or np.any(t < 0) or np.any(w < 0):
+    if r.min() < 0 or t.min() < 0 or (w is not None and w.min() < 0):
         raise SummaryDataError("recency, T and weights must not be negative")
     if np.any(r > t):
         raise SummaryDataError("recency must not exceed T")
-    if np.any(r[f == 0] != 0):
+    repeat = f > 0
+    if np.any((r > 0) > repeat):
         raise SummaryDataError("recency must be 0 for customers without repeat purchases")
-    if not np.any((f > 0) & (w > 0)):
+    counted = repeat if w is None else repeat & (w > 0)
+    if not np.any(counted):
         raise SummaryDataError("no customer has a repeat purchase: the model is not identified")
-    if not np.any((t > 0) & (w > 0)):
+    if not np.any(t > 0 if w is None else (t > 0) & (w > 0)):
         raise SummaryDataError("every T is 0: the model is not identified")
     return f, r, t, w
 
@@ -117,28 +141,59 @@ def checked_summary(
 def unique_rows(*columns: Array) -> tuple[list[Array], Index]:
     """The distinct rows of equally long columns and, per input row, its distinct row.
 
-    Each column is coded by a hash table (Arrow's ``dictionary_encode``, linear time), the
-    codes are combined into one integer key, and the key is made distinct by a dense lookup
-    table when its range is small and by a second hash otherwise. Sorting (``np.unique``)
-    took ~10x longer on millions of rows and dominated fitting and prediction.
+    Each column is coded by a hash table (Arrow's ``dictionary_encode``, linear time; small
+    whole numbers code themselves) and the codes are combined into one integer key. The key
+    is made distinct by a dense lookup table when its range is small, otherwise by sorting
+    ``key · 2^k + position`` (one 64-bit sort, vectorised, instead of an ``argsort`` or a
+    second hash: ~3x faster than hashing a million keys), or, when that does not fit in 64
+    bits, by a second hash. Distinct rows come in key order, each represented by its first
+    input row.
     """
+    size = columns[0].size
     key = np.zeros(columns[0].shape, dtype=np.int64)
+    span = 1
     for column in columns:
-        codes_, size = _column_codes(column)
-        if (int(key.max(initial=0)) + 1) * size >= 1 << 62:  # re-code before int64 overflows
-            key = _column_codes(key)[0]
-        key = key * size + codes_
-    if key.max(initial=0) < 4 * key.size + (1 << 20):
-        inverse = _dense_inverse(key)
+        codes_, count = _column_codes(column)
+        if span * count >= 1 << 62:  # re-code before int64 overflows
+            recoded, span = _column_codes(key)
+            key = np.broadcast_to(recoded, key.shape).astype(np.int64)
+        key *= count
+        key += codes_
+        span *= count
+    if span < 4 * size + (1 << 20):
+        inverse = _dense_inverse(key, span)
+    elif span << max(size - 1, 1).bit_length() < 1 << 63:
+        return _sorted_groups(key, max(size - 1, 1).bit_length(), columns)
     else:
         inverse = _column_codes(key)[0].astype(np.intp)
     first = np.empty(int(inverse.max(initial=-1)) + 1, dtype=np.intp)
-    first[inverse] = np.arange(inverse.size)
+    first[inverse[::-1]] = np.arange(size - 1, -1, -1)
     return [column[first] for column in columns], inverse
 
 
-def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:
-    """Integer codes for one column, and how many codes there can be.
+def _sorted_groups(
+    key: npt.NDArray[np.int64], bits: int, columns: tuple[Array, ...]
+) -> tuple[list[Array], Index]:
+    """Distinct keys by sorting ``key << bits | position`` (``key`` is overwritten)."""
+    key <<= bits
+    key |= np.arange(key.size)
+    key.sort()
+    position = key & ((1 << bits) - 1)
+    key >>= bits
+    starts = np.empty(key.size, dtype=bool)
+    starts[0] = True
+    np.not_equal(key[1:], key[:-1], out=starts[1:])
+    group = np.cumsum(starts, dtype=np.intp)
+    group -= 1
+    inverse = np.empty(key.size, dtype=np.intp)
+    inverse[position] = group
+    first = position[starts]
+    return [column[first] for column in columns], inverse
+
+
+def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.integer[Any]], int]:
+    """Integer codes for one column (a single 0 when the column holds one value: it
+    broadcasts), and how many codes there can be.
 
     The column is handed to Arrow without a copy and without ``pa.array``/``to_numpy``,
     which import pandas on first use (a second or so per process).
@@ -147,7 +202,7 @@ def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]
         return np.zeros(0, dtype=np.int64), 1
     low, high = column.min(), column.max()
     if low == high:  # one value, e.g. a scalar horizon broadcast to every customer
-        return np.zeros(column.shape, dtype=np.int64), 1
+        return np.zeros(1, dtype=np.int64), 1
     if low >= 0 and high < 1 << 16 and np.array_equal(column, np.floor(column)):
         return column.astype(np.int64), int(high) + 1  # small whole numbers code themselves
     values = np.ascontiguousarray(column)
@@ -157,23 +212,38 @@ def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]
     encoded = pc.call_function("dictionary_encode", [array])
     indices = encoded.indices
     raw = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices))
-    return raw.astype(np.int64), len(encoded.dictionary)
+    return raw, len(encoded.dictionary)
 
 
-def _dense_inverse(key: npt.NDArray[np.int64]) -> Index:
+def _dense_inverse(key: npt.NDArray[np.int64], span: int) -> Index:
     """Distinct-key positions via a lookup table over the key range (no sorting)."""
-    present = np.zeros(int(key.max(initial=0)) + 1, dtype=bool)
+    present = np.zeros(span, dtype=bool)
     present[key] = True
     position = np.cumsum(present, dtype=np.intp) - 1
     return np.asarray(position[key], dtype=np.intp)
 
 
-def compress(f: Array, r: Array, t: Array, w: Array) -> Summary:
-    """Collapse customers with the same triple into one weighted row."""
+def compress(f: Array, r: Array, t: Array, w: Array | None) -> Summary:
+    """Collapse customers with the same triple into one weighted row (``w`` None: one
+    customer per input row)."""
     (uf, ur, ut), inverse = unique_rows(f, r, t)
     counts = np.bincount(inverse, weights=w, minlength=uf.size).astype(np.float64)
     (distinct_x,), x_code = unique_rows(uf)
-    return Summary(uf, ur, ut, counts, inverse, distinct_x, x_code)
+    (distinct_recency,), recency_code = unique_rows(ur)
+    (distinct_T,), T_code = unique_rows(ut)
+    return Summary(
+        uf,
+        ur,
+        ut,
+        counts,
+        inverse,
+        distinct_x,
+        x_code,
+        distinct_recency,
+        recency_code,
+        distinct_T,
+        T_code,
+    )
 
 
 def fitted_rows(model: object) -> Summary:
@@ -222,75 +292,109 @@ class Optimum:
 
 
 def maximise(
-    objective: Objective, curvature: Curvature, n_customers: float, start: Array
+    objective: Objective,
+    curvature: Curvature,
+    n_customers: float,
+    start: Array,
+    value: Value | None = None,
 ) -> Optimum:
     """Maximum likelihood from ``start`` with an analytic gradient and Hessian.
 
     ``objective`` and ``curvature`` take log-parameters and return the mean negative
-    log-likelihood per customer with its gradient (and Hessian). Newton's method with the
-    exact Hessian converges in a few steps from a warm start (see :func:`warm_start`); if
-    it does not converge (a start far away, or data that push a parameter to a bound),
-    bounded L-BFGS-B takes over and Newton finishes, unless L-BFGS-B ended beyond
-    :data:`DRIFT`. Standard errors come from the same
-    Hessian at the optimum, turned into natural parameters: no extra evaluations.
+    log-likelihood per customer with its gradient (and Hessian); ``value``, when given,
+    returns that mean alone (cheaper: :func:`newton` uses it to confirm its last step).
+    Newton's method with the exact Hessian converges in a few steps from a warm start (see
+    :func:`warm_start`); if it does not converge (a start far away, or data that push a
+    parameter to a bound), bounded L-BFGS-B takes over and Newton finishes, unless
+    L-BFGS-B ended beyond :data:`DRIFT`. Standard errors come from the same Hessian at the
+    optimum, turned into natural parameters: no extra evaluations.
     """
-    reached = newton(curvature, np.log(start))
+    reached = newton(curvature, np.log(start), value=value)
     if reached is None:
         log_theta = np.log(fit_log_params(objective, start))
         drifted = bool(np.any(np.abs(log_theta) > DRIFT))
-        reached = (None if drifted else newton(curvature, log_theta)) or (
+        reached = (None if drifted else newton(curvature, log_theta, value=value)) or (
             log_theta,
             *curvature(log_theta),
         )
-    log_theta, value, gradient, hessian = reached
+    log_theta, mean, gradient, hessian = reached
     theta = np.exp(log_theta)
     natural = (hessian - np.diag(gradient)) / np.outer(theta, theta) * n_customers
-    return Optimum(theta, -value * n_customers, _inverse_diagonal(natural))
+    return Optimum(theta, -mean * n_customers, _inverse_diagonal(natural))
+
+
+CONVERGED = 1e-12
+"""Newton decrement ``gᵀH⁻¹g`` (per customer) at which the optimum is reached: the summed
+log-likelihood of a million customers is then within 1e-6 of its maximum (and one last
+full step makes the parameters as precise as the arithmetic allows)."""
+LAST_STEP = 1e-8
+"""Below this decrement Newton is in its quadratic phase: the next decrement is of the
+order of its square (~1e-16), so with a value-only function the step can be the
+last one (see :func:`newton`)."""
 
 
 def newton(
-    curvature: Curvature, log_theta: Array, steps: int = 60
+    curvature: Curvature,
+    log_theta: Array,
+    steps: int = 60,
+    value: Value | None = None,
+    tolerance: float = CONVERGED,
+    polish: bool = True,
 ) -> tuple[Array, float, Array, Array] | None:
     """Modified Newton steps until the Newton decrement says the optimum is reached.
 
     Converged when ``gᵀH⁻¹g`` (twice the predicted decrease of the mean negative
-    log-likelihood) is below 1e-12, i.e. the summed log-likelihood of a million customers
-    is within 1e-6 of the optimum (then one last full step is taken), or the step is below
-    1e-10 in every log-parameter.
+    log-likelihood) is below ``tolerance`` (:data:`CONVERGED`): then one last full step is
+    taken (quadratic convergence) unless ``polish`` is False; or when the step is below
+    1e-10 in every log-parameter. When ``value`` (the mean alone, cheaper) is given and the
+    decrement is below :data:`LAST_STEP`, the full step is the last one if the value falls
+    by what the quadratic model predicts (within 1%, or rounding): that point is returned
+    with the gradient the model predicts there (zero) and the Hessian of the point before
+    it (they differ by the size of the step, ~1e-3 relative at most), which saves the
+    gradient and Hessian of one evaluation.
     Where the Hessian is not positive definite (far from the optimum) it is shifted until
     it is, and no step moves a log-parameter by more than 2; each step is halved until the
     objective decreases. Returns the optimum with its value, gradient and Hessian, or None
     when it does not converge in ``steps`` steps or no step decreases the objective.
     """
-    value, gradient, hessian = curvature(log_theta)
+    mean, gradient, hessian = curvature(log_theta)
     for _ in range(steps):
-        if not (np.isfinite(value) and np.all(np.isfinite(hessian))):
+        if not (np.isfinite(mean) and np.all(np.isfinite(hessian))):
             return None
         lowest = float(np.linalg.eigvalsh(hessian)[0])
         positive = lowest > 1e-12 * float(np.abs(hessian).max())
         shift = 0.0 if positive else abs(lowest) + 1e-3 * max(float(np.abs(hessian).max()), 1e-3)
         step = np.linalg.solve(hessian + shift * np.eye(log_theta.size), gradient)
         decrement = float(gradient @ step)
-        if positive and np.max(np.abs(step)) < 1e-10:
-            return log_theta, value, gradient, hessian
-        if positive and decrement < 1e-12:  # one last full step: quadratic convergence
+        if positive and (np.max(np.abs(step)) < 1e-10 or (decrement < tolerance and not polish)):
+            return log_theta, mean, gradient, hessian
+        if positive and decrement < LAST_STEP and value is not None:
+            last = value(log_theta - step)
+            if abs(mean - last - decrement / 2) <= 0.01 * decrement / 2 + 1e-14 * abs(mean):
+                return log_theta - step, last, np.zeros_like(gradient), hessian
+        if positive and decrement < tolerance:  # one last full step: quadratic convergence
             final = curvature(log_theta - step)
-            if final[0] <= value + 1e-13 * abs(value):
+            if final[0] <= mean + 1e-13 * abs(mean):
                 return (log_theta - step, *final)
-            return log_theta, value, gradient, hessian
+            return log_theta, mean, gradient, hessian
         step *= min(1.0, 2.0 / float(np.max(np.abs(step))))
         length = 1.0
         while length > 1e-4:
             candidate = log_theta - length * step
             new = curvature(candidate)
-            if np.isfinite(new[0]) and new[0] <= value + 1e-13 * abs(value):
-                log_theta, (value, gradient, hessian) = candidate, new
+            if np.isfinite(new[0]) and new[0] <= mean + 1e-13 * abs(mean):
+                log_theta, (mean, gradient, hessian) = candidate, new
                 break
             length /= 2
         else:  # no decrease along the step: at the optimum up to rounding, or lost
             done = positive and decrement < 1e-9
-            return (log_theta, value, gradient, hessian) if done else None
+            return (log_theta, mean, gradient, hessian) if done else None
     return None
+
+
+WARM_TOLERANCE = 1e-5
+"""Newton decrement at which the subsample's fit is good enough as a start: its own
+distance from the full data's optimum (sampling error) is larger."""
 
 
 def warm_start(
@@ -304,7 +408,7 @@ def warm_start(
     if data.frequency.size <= WARM_START_ROWS:
         return start
     sample = data.thinned(WARM_START_CUSTOMERS)
-    reached = newton(curvature(sample), np.log(start))
+    reached = newton(curvature(sample), np.log(start), tolerance=WARM_TOLERANCE, polish=False)
     return np.exp(reached[0]) if reached else fit_log_params(objective(sample), start)
 
 

@@ -77,82 +77,138 @@ class _Likelihood:
 
     def __init__(self, data: Summary) -> None:
         self.data = data
-        self.per_x = np.bincount(data.x_code, weights=data.weights)
+        self.per_x = np.bincount(data.x_code, weights=data.weights, minlength=data.distinct_x.size)
         self.total = data.n_customers
+        self.repeat = data.distinct_x > 0
+        self.x_less_1 = np.maximum(data.distinct_x, 1) - 1
 
     def __call__(self, log_theta: Array) -> tuple[float, Array]:
         value, gradient, _ = self.curvature(log_theta, hessian=False)
         return value, gradient
 
+    def _head(self, theta: Array) -> float:
+        """The summed terms that do not mix "still alive" and "dropped": per frequency."""
+        r, alpha, a, b = theta
+        xs = self.data.distinct_x
+        head = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
+        return float(self.per_x @ head + self.total * r * np.log(alpha))
+
+    def _terms(self, theta: Array) -> tuple[Array, Array, Array, Array]:
+        """``r + x``, ``log(α + T)``, ``log(α + t_x)``, and ``S`` and ``D`` per row.
+
+        The logarithms are taken once per distinct ``T``, ``t_x`` and ``x`` and gathered.
+        """
+        r, alpha, a, b = theta
+        d = self.data
+        rx = r + d.frequency
+        log_T = np.log(alpha + d.distinct_T)[d.T_code]
+        log_tx = np.log(alpha + d.distinct_recency)[d.recency_code]
+        with np.errstate(divide="ignore"):
+            lead = np.where(self.repeat, np.log(a) - np.log(b + self.x_less_1), -np.inf)
+        still = rx * log_T
+        np.negative(still, out=still)
+        dropped = rx * log_tx
+        np.subtract(lead[d.x_code], dropped, out=dropped)
+        return rx, log_T, log_tx, np.stack([still, dropped])
+
+    def value(self, log_theta: Array) -> float:
+        """The mean negative log-likelihood alone (for :func:`newton`'s last step)."""
+        theta = np.exp(log_theta)
+        *_, terms = self._terms(theta)
+        mix, _ = _log_sum(terms)
+        return -(self._head(theta) + weighted_sum(self.data.weights, mix)) / self.total
+
     def curvature(self, log_theta: Array, hessian: bool = True) -> tuple[float, Array, Array]:
         theta = np.exp(log_theta)
         r, alpha, a, b = theta
         d, xs, wx, n = self.data, self.data.distinct_x, self.per_x, self.total
-        x, tx, T, w = d.frequency, d.recency, d.T, d.weights
-        log_T, log_tx = np.log(alpha + T), np.log(alpha + tx)
-        still = -(r + x) * log_T
-        dropped = _dropped(theta, x, tx)
-        mix = np.logaddexp(still, dropped)
-        p_d = np.exp(dropped - mix)
-        p_s = np.exp(still - mix)
-        inv_T, inv_tx, inv_b = 1 / (alpha + T), 1 / (alpha + tx), 1 / (b + np.maximum(x, 1) - 1)
-        head = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
+        w = d.weights
+        rx, log_T, log_tx, terms = self._terms(theta)
+        mix, (p_s, p_d) = _log_sum(terms)
+        inv_T = (1 / (alpha + d.distinct_T))[d.T_code]
+        inv_tx = (1 / (alpha + d.distinct_recency))[d.recency_code]
+        inv_b = (1 / (b + self.x_less_1))[d.x_code]
+        w_s, w_d = w * p_s, w * p_d
+        rate = w_s * inv_T
+        rate += w_d * inv_tx  # Σ over both terms of w·p·∂(-log(α+t))/∂α, per unit of r+x
         psi_ab = digamma(a + b) - digamma(a + b + xs)
-        loglik = wx @ head + n * r * np.log(alpha) + weighted_sum(w, mix)
+        loglik = self._head(theta) + weighted_sum(w, mix)
         gradient = np.array(
             [
                 wx @ (digamma(r + xs) - digamma(r))
                 + n * np.log(alpha)
-                - weighted_sum(w, p_s * log_T + p_d * log_tx),
-                n * r / alpha - weighted_sum(w, (r + x) * (p_s * inv_T + p_d * inv_tx)),
-                wx @ psi_ab + weighted_sum(w, p_d) / a,
-                wx @ (digamma(b + xs) - digamma(b) + psi_ab) - weighted_sum(w, p_d * inv_b),
+                - weighted_sum(w_s, log_T)
+                - weighted_sum(w_d, log_tx),
+                n * r / alpha - weighted_sum(rx, rate),
+                wx @ psi_ab + w_d.sum() / a,
+                wx @ (digamma(b + xs) - digamma(b) + psi_ab) - weighted_sum(w_d, inv_b),
             ]
         )
         curv = np.zeros((4, 4))
         if hessian:
-            curv = self._hessian(theta, (p_s, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b))
+            curv = self._hessian(
+                theta, (rx, rate), (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b)
+            )
         log_gradient, log_hessian = to_log_space(theta, -gradient / n, -curv / n)
         return -loglik / n, log_gradient, log_hessian
 
     def _hessian(
         self,
         theta: Array,
-        shares: tuple[Array, Array],
+        rates: tuple[Array, Array],
+        shares: tuple[Array, Array, Array],
         logs: tuple[Array, Array],
         inverses: tuple[Array, Array, Array],
     ) -> Array:
         """The summed log-likelihood's Hessian in natural parameters."""
         r, alpha, a, b = theta
-        (p_s, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b) = shares, logs, inverses
+        (rx, rate), (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b) = (
+            rates,
+            shares,
+            logs,
+            inverses,
+        )
         xs, wx, n = self.data.distinct_x, self.per_x, self.total
-        x, w = self.data.frequency, self.data.weights
-        both = w * p_s * p_d  # weight of the outer product (∇S - ∇D)(∇S - ∇D)ᵀ
-        d_r, d_alpha = log_tx - log_T, (r + x) * (inv_tx - inv_T)  # (∇S - ∇D) in r and α
+        both = w_s * p_d  # weight of the outer product (∇S - ∇D)(∇S - ∇D)ᵀ
+        d_r = log_tx - log_T  # (∇S - ∇D) in r
+        d_alpha = inv_tx - inv_T
+        d_alpha *= rx  # (∇S - ∇D) in α
         tri_ab = polygamma(1, a + b) - polygamma(1, a + b + xs)
-        s_r, s_alpha, s_b = (weighted_sum(both, v) for v in (d_r, d_alpha, inv_b))
+        weighted = both * d_r, both * d_alpha, both * inv_b
+        s_r, s_alpha, s_b = (v.sum() for v in weighted)
+        square = w_s * inv_T * inv_T
+        square += w_d * inv_tx * inv_tx
         h = np.empty((4, 4))
-        h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + weighted_sum(both, d_r**2)
-        h[0, 1] = (
-            n / alpha
-            - weighted_sum(w, p_s * inv_T + p_d * inv_tx)
-            + weighted_sum(both, d_r * d_alpha)
-        )
-        h[1, 1] = (
-            -n * r / alpha**2
-            + weighted_sum(w, (r + x) * (p_s * inv_T**2 + p_d * inv_tx**2))
-            + weighted_sum(both, d_alpha**2)
-        )
+        h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + weighted_sum(weighted[0], d_r)
+        h[0, 1] = n / alpha - rate.sum() + weighted_sum(weighted[0], d_alpha)
+        h[1, 1] = -n * r / alpha**2 + weighted_sum(rx, square) + weighted_sum(weighted[1], d_alpha)
         h[0, 2], h[1, 2] = -s_r / a, -s_alpha / a
-        h[0, 3], h[1, 3] = weighted_sum(both, d_r * inv_b), weighted_sum(both, d_alpha * inv_b)
-        h[2, 2] = wx @ tri_ab + (both.sum() - weighted_sum(w, p_d)) / a**2
+        h[0, 3], h[1, 3] = weighted_sum(weighted[0], inv_b), weighted_sum(weighted[1], inv_b)
+        h[2, 2] = wx @ tri_ab + (both.sum() - w_d.sum()) / a**2
         h[2, 3] = wx @ tri_ab - s_b / a
         h[3, 3] = (
             wx @ (polygamma(1, b + xs) - polygamma(1, b) + tri_ab)
-            + weighted_sum(w, p_d * inv_b**2)
-            + weighted_sum(both, inv_b**2)
+            + weighted_sum(w_d * inv_b, inv_b)
+            + weighted_sum(weighted[2], inv_b)
         )
         return np.triu(h) + np.triu(h, 1).T
+
+
+def _log_sum(terms: Array) -> tuple[Array, Array]:
+    """``log(e^S + e^D)`` per row of ``terms = [S, D]`` and the shares ``e^S/(e^S + e^D)``,
+    ``e^D/(e^S + e^D)``, without overflow (``D`` may be -inf: no repeat purchase).
+
+    Two exponentials and one logarithm per row: ``np.logaddexp`` followed by the shares
+    took twice as long.
+    """
+    top = np.maximum(terms[0], terms[1])
+    shares = terms - top
+    np.exp(shares, out=shares)
+    total = shares[0] + shares[1]
+    shares /= total
+    np.log(total, out=total)
+    total += top
+    return total, shares
 
 
 def _curvature(data: Summary) -> Curvature:
@@ -201,6 +257,7 @@ class BetaGeoFitter:
             likelihood.curvature,
             data.n_customers,
             warm_start(_Likelihood, _curvature, data, start),
+            likelihood.value,
         )
         self.params_ = BetaGeoParams(*map(float, optimum.theta))
         self.standard_errors_ = BetaGeoParams(*map(float, optimum.standard_errors))

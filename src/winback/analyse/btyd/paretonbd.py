@@ -148,7 +148,7 @@ class _Likelihood:
     def __init__(self, data: Summary) -> None:
         self.data = data
         self.pairs = _Pairs.of(data.frequency, data.recency, data.T)
-        self.per_x = np.bincount(data.x_code, weights=data.weights)
+        self.per_x = np.bincount(data.x_code, weights=data.weights, minlength=data.distinct_x.size)
 
     def __call__(self, log_theta: Array) -> tuple[float, Array]:
         value, gradient, _ = self.curvature(log_theta)
