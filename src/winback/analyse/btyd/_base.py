@@ -138,42 +138,88 @@ def checked_summary(
     return f, r, t, w
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """The distinct rows of some columns: per column the rows' ``values``, which are
+    ``dictionaries[j][codes[j]]``; ``inverse`` maps each input row to its distinct row and
+    ``counts`` says how many input rows each distinct row stands for."""
+
+    values: list[Array]
+    codes: list[Index]
+    dictionaries: list[Array]
+    inverse: Index
+    counts: Array
+
+
 def unique_rows(*columns: Array) -> tuple[list[Array], Index]:
-    """The distinct rows of equally long columns and, per input row, its distinct row.
+    """The distinct rows of equally long columns and, per input row, its distinct row
+    (see :func:`distinct_rows`)."""
+    found = distinct_rows(*columns)
+    return found.values, found.inverse
+
+
+def distinct_rows(*columns: Array) -> Distinct:
+    """The distinct rows of equally long columns, with per-column codes.
 
     Each column is coded by a hash table (Arrow's ``dictionary_encode``, linear time; small
     whole numbers code themselves) and the codes are combined into one integer key. The key
     is made distinct by a dense lookup table when its range is small, otherwise by sorting
-    ``key · 2^k + position`` (one 64-bit sort, vectorised, instead of an ``argsort`` or a
-    second hash: ~3x faster than hashing a million keys), or, when that does not fit in 64
-    bits, by a second hash. Distinct rows come in key order, each represented by its first
-    input row.
+    ``key · 2^k + position`` (one vectorised 64-bit sort instead of an ``argsort`` or a
+    second hash: ~3x faster than hashing a million keys; the sorted keys give each distinct
+    row's codes back by division, without gathering from the input), or, when that does not
+    fit in 64 bits, by a second hash.
     """
     size = columns[0].size
-    key = np.zeros(columns[0].shape, dtype=np.int64)
-    span = 1
-    for column in columns:
-        codes_, count = _column_codes(column)
+    coded = [_column_codes(column) for column in columns]
+    key = np.zeros(1, dtype=np.int64)
+    span, recoded = 1, False
+    for codes_, count, _ in coded:
         if span * count >= 1 << 62:  # re-code before int64 overflows
-            recoded, span = _column_codes(key)
-            key = np.broadcast_to(recoded, key.shape).astype(np.int64)
-        key *= count
-        key += codes_
+            recodes, span, _ = _column_codes(np.broadcast_to(key, (size,)))
+            key, recoded = recodes.astype(np.int64), True
+        key = key * count + codes_ if key.size < size else _accumulate(key, count, codes_)
         span *= count
+    key = np.broadcast_to(key, (size,))
+    bits = max(size - 1, 1).bit_length()
+    if span >= 4 * size + (1 << 20) and span << bits < 1 << 63 and not recoded:
+        return _sorted_groups(np.array(key, dtype=np.int64), bits, coded)
     if span < 4 * size + (1 << 20):
         inverse = _dense_inverse(key, span)
-    elif span << max(size - 1, 1).bit_length() < 1 << 63:
-        return _sorted_groups(key, max(size - 1, 1).bit_length(), columns)
     else:
-        inverse = _column_codes(key)[0].astype(np.intp)
+        inverse = _column_codes(np.ascontiguousarray(key))[0].astype(np.intp)
     first = np.empty(int(inverse.max(initial=-1)) + 1, dtype=np.intp)
     first[inverse[::-1]] = np.arange(size - 1, -1, -1)
-    return [column[first] for column in columns], inverse
+    row_codes = [np.broadcast_to(codes_, (size,))[first].astype(np.intp) for codes_, _, _ in coded]
+    counts = np.bincount(inverse, minlength=first.size).astype(np.float64)
+    return _found(coded, row_codes, inverse, counts)
+
+
+def _accumulate(
+    key: npt.NDArray[np.int64], count: int, codes_: npt.NDArray[np.integer[Any]]
+) -> npt.NDArray[np.int64]:
+    key *= count
+    key += codes_
+    return key
+
+
+def _found(
+    coded: list[tuple[npt.NDArray[np.integer[Any]], int, Array]],
+    row_codes: list[Index],
+    inverse: Index,
+    counts: Array,
+) -> Distinct:
+    dictionaries = [dictionary for _, _, dictionary in coded]
+    values = [
+        np.asarray(d[c], dtype=np.float64) for d, c in zip(dictionaries, row_codes, strict=True)
+    ]
+    return Distinct(values, row_codes, dictionaries, inverse, counts)
 
 
 def _sorted_groups(
-    key: npt.NDArray[np.int64], bits: int, columns: tuple[Array, ...]
-) -> tuple[list[Array], Index]:
+    key: npt.NDArray[np.int64],
+    bits: int,
+    coded: list[tuple[npt.NDArray[np.integer[Any]], int, Array]],
+) -> Distinct:
     """Distinct keys by sorting ``key << bits | position`` (``key`` is overwritten)."""
     key <<= bits
     key |= np.arange(key.size)
@@ -187,35 +233,54 @@ def _sorted_groups(
     group -= 1
     inverse = np.empty(key.size, dtype=np.intp)
     inverse[position] = group
-    first = position[starts]
-    return [column[first] for column in columns], inverse
+    begins = np.flatnonzero(starts)
+    counts = np.diff(begins, append=key.size).astype(np.float64)
+    rest = key[begins]
+    row_codes: list[Index] = []
+    for _, count, _ in reversed(coded):
+        rest, code = np.divmod(rest, count)
+        row_codes.insert(0, code.astype(np.intp))
+    return _found(coded, row_codes, inverse, counts)
 
 
-def _column_codes(column: npt.NDArray[Any]) -> tuple[npt.NDArray[np.integer[Any]], int]:
+def _column_codes(
+    column: npt.NDArray[Any],
+) -> tuple[npt.NDArray[np.integer[Any]], int, Array]:
     """Integer codes for one column (a single 0 when the column holds one value: it
-    broadcasts), and how many codes there can be.
+    broadcasts), how many codes there can be, and the value of each code.
 
     The column is handed to Arrow without a copy and without ``pa.array``/``to_numpy``,
     which import pandas on first use (a second or so per process).
     """
     if column.size == 0:
-        return np.zeros(0, dtype=np.int64), 1
+        return np.zeros(0, dtype=np.int64), 1, np.zeros(1)
     low, high = column.min(), column.max()
     if low == high:  # one value, e.g. a scalar horizon broadcast to every customer
-        return np.zeros(1, dtype=np.int64), 1
-    if low >= 0 and high < 1 << 16 and np.array_equal(column, np.floor(column)):
-        return column.astype(np.int64), int(high) + 1  # small whole numbers code themselves
+        return np.zeros(1, dtype=np.int64), 1, np.array([low], dtype=np.float64)
+    if (
+        low >= 0
+        and high < 1 << 16
+        and np.array_equal(column[:64], np.floor(column[:64]))  # a cheap first look
+        and np.array_equal(column, np.floor(column))
+    ):  # small whole numbers code themselves
+        return column.astype(np.int64), int(high) + 1, np.arange(int(high) + 1, dtype=np.float64)
     values = np.ascontiguousarray(column)
     kind = pa.float64() if values.dtype == np.float64 else pa.int64()
     values = values.astype(kind.to_pandas_dtype(), copy=False)
     array = pa.Array.from_buffers(kind, values.size, [None, pa.py_buffer(values)])
     encoded = pc.call_function("dictionary_encode", [array])
-    indices = encoded.indices
+    indices, dictionary = encoded.indices, encoded.dictionary
     raw = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices))
-    return raw, len(encoded.dictionary)
+    table = np.frombuffer(
+        dictionary.buffers()[1],
+        dtype=values.dtype,
+        count=len(dictionary),
+        offset=dictionary.offset * values.dtype.itemsize,
+    )
+    return raw, len(dictionary), table.astype(np.float64)
 
 
-def _dense_inverse(key: npt.NDArray[np.int64], span: int) -> Index:
+def _dense_inverse(key: npt.NDArray[np.integer[Any]], span: int) -> Index:
     """Distinct-key positions via a lookup table over the key range (no sorting)."""
     present = np.zeros(span, dtype=bool)
     present[key] = True
@@ -223,20 +288,34 @@ def _dense_inverse(key: npt.NDArray[np.int64], span: int) -> Index:
     return np.asarray(position[key], dtype=np.intp)
 
 
+def dense_pairs(first: Index, second: Index, size: int) -> tuple[Index, Index]:
+    """The distinct pairs of two small codes (``second < size``) as ``first · size +
+    second``, and each row's pair: by a lookup table over the code range, no hashing."""
+    key = first * size
+    key += second
+    present = np.zeros(int(key.max(initial=0)) + 1, dtype=bool)
+    present[key] = True
+    pairs = np.flatnonzero(present)
+    position = np.cumsum(present, dtype=np.intp)
+    position -= 1
+    return pairs, position[key]
+
+
 def compress(f: Array, r: Array, t: Array, w: Array | None) -> Summary:
     """Collapse customers with the same triple into one weighted row (``w`` None: one
     customer per input row)."""
-    (uf, ur, ut), inverse = unique_rows(f, r, t)
-    counts = np.bincount(inverse, weights=w, minlength=uf.size).astype(np.float64)
-    (distinct_x,), x_code = unique_rows(uf)
-    (distinct_recency,), recency_code = unique_rows(ur)
-    (distinct_T,), T_code = unique_rows(ut)
+    found = distinct_rows(f, r, t)
+    counts = found.counts
+    if w is not None:
+        counts = np.bincount(found.inverse, weights=w, minlength=counts.size).astype(np.float64)
+    (uf, ur, ut), (x_code, recency_code, T_code) = found.values, found.codes
+    distinct_x, distinct_recency, distinct_T = found.dictionaries
     return Summary(
         uf,
         ur,
         ut,
         counts,
-        inverse,
+        found.inverse,
         distinct_x,
         x_code,
         distinct_recency,

@@ -15,7 +15,7 @@ from dataclasses import astuple, dataclass
 from typing import Self
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, log_expit, polygamma
+from scipy.special import betaln, digamma, gammaln, hyp2f1, log_expit, polygamma
 
 from winback.analyse.btyd._base import (
     Array,
@@ -26,6 +26,7 @@ from winback.analyse.btyd._base import (
     broadcast,
     checked_summary,
     compress,
+    dense_pairs,
     fitted_rows,
     floats,
     given,
@@ -79,7 +80,6 @@ class _Likelihood:
         self.data = data
         self.per_x = np.bincount(data.x_code, weights=data.weights, minlength=data.distinct_x.size)
         self.total = data.n_customers
-        self.repeat = data.distinct_x > 0
         self.x_less_1 = np.maximum(data.distinct_x, 1) - 1
 
     def __call__(self, log_theta: Array) -> tuple[float, Array]:
@@ -98,13 +98,12 @@ class _Likelihood:
 
         The logarithms are taken once per distinct ``T``, ``t_x`` and ``x`` and gathered.
         """
-        r, alpha, a, b = theta
+        r, alpha = theta[:2]
         d = self.data
         rx = r + d.frequency
         log_T = np.log(alpha + d.distinct_T)[d.T_code]
         log_tx = np.log(alpha + d.distinct_recency)[d.recency_code]
-        with np.errstate(divide="ignore"):
-            lead = np.where(self.repeat, np.log(a) - np.log(b + self.x_less_1), -np.inf)
+        lead = _lead(theta, d.distinct_x)
         still = rx * log_T
         np.negative(still, out=still)
         dropped = rx * log_tx
@@ -285,11 +284,10 @@ class BetaGeoFitter:
         inputs = given(frequency, recency, T)
         if inputs is None:
             rows = fitted_rows(self)
-            return self.p_alive(rows.frequency, rows.recency, rows.T)[rows.inverse]
-        r, alpha = theta[:2]
+            return _alive_per_row(theta, rows)[rows.inverse]
+        alpha = theta[1]
         x, tx, t_end = broadcast(*inputs)
-        odds = _dropped(theta, x, tx) + (r + x) * np.log(alpha + t_end)
-        return np.asarray(expit(-odds), dtype=np.float64)
+        return _alive(theta, x, _lead(theta, x), np.log(alpha + t_end), np.log(alpha + tx))
 
     def conditional_expected_purchases(
         self,
@@ -310,7 +308,13 @@ class BetaGeoFitter:
         if inputs is None:
             rows = fitted_rows(self)
             if np.ndim(t) == 0:
-                found = self.conditional_expected_purchases(t, rows.frequency, rows.recency, rows.T)
+                theta = self._theta()
+                pairs, per_row = dense_pairs(rows.x_code, rows.T_code, rows.distinct_T.size)
+                xs = rows.distinct_x[pairs // rows.distinct_T.size]
+                ts = rows.distinct_T[pairs % rows.distinct_T.size]
+                growth = _purchases_if_alive(theta, np.full_like(xs, np.asarray(t).item()), xs, ts)
+                found = growth[per_row]
+                found *= _alive_per_row(theta, rows)
                 return found[rows.inverse]
             inputs = [column[rows.inverse] for column in (rows.frequency, rows.recency, rows.T)]
         horizon, x, tx, t_end = broadcast(t, *inputs)
@@ -323,6 +327,39 @@ class BetaGeoFitter:
         (horizon,) = broadcast(t)
         zeros = np.zeros_like(horizon)
         return _purchases_if_alive(self._theta(), horizon, zeros, zeros)
+
+
+def _alive_per_row(theta: Array, rows: Summary) -> Array:
+    """P(alive) per distinct fitted row, the logarithms taken once per distinct ``T``,
+    ``t_x`` and ``x`` (as in the likelihood) and gathered."""
+    alpha = theta[1]
+    return _alive(
+        theta,
+        rows.frequency,
+        _lead(theta, rows.distinct_x)[rows.x_code],
+        np.log(alpha + rows.distinct_T)[rows.T_code],
+        np.log(alpha + rows.distinct_recency)[rows.recency_code],
+    )
+
+
+def _lead(theta: Array, x: Array) -> Array:
+    """``log a - log(b + x - 1)``, the part of the "dropped" term that depends on ``x``
+    alone; -inf when ``x = 0`` (no purchase to drop out after)."""
+    a, b = theta[2:]
+    with np.errstate(divide="ignore"):
+        return floats(np.where(x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1), -np.inf))
+
+
+def _alive(theta: Array, x: Array, lead: Array, log_T: Array, log_tx: Array) -> Array:
+    """``1 / (1 + exp(odds))`` with the log-odds of having dropped out,
+    ``lead + (r + x)(log(α+T) - log(α+t_x))`` (Fader, Hardie & Lee's 2008 note, in logs)."""
+    odds = np.subtract(log_T, log_tx, out=np.empty(np.broadcast_shapes(log_T.shape, log_tx.shape)))
+    odds *= theta[0] + x
+    odds += lead
+    with np.errstate(over="ignore"):
+        np.exp(odds, out=odds)
+    odds += 1
+    return floats(np.reciprocal(odds, out=odds))
 
 
 def _purchases_if_alive(theta: Array, t: Array, x: Array, T: Array) -> Array:
