@@ -179,10 +179,11 @@ def distinct_rows(*columns: Array) -> Distinct:
             key, recoded = recodes.astype(np.int64), True
         key = key * count + codes_ if key.size < size else _accumulate(key, count, codes_)
         span *= count
-    key = np.broadcast_to(key, (size,))
+    if key.size < size:
+        key = np.broadcast_to(key, (size,)).copy()
     bits = max(size - 1, 1).bit_length()
     if span >= 4 * size + (1 << 20) and span << bits < 1 << 63 and not recoded:
-        return _sorted_groups(np.array(key, dtype=np.int64), bits, coded)
+        return _sorted_groups(key, bits, coded)
     if span < 4 * size + (1 << 20):
         inverse = _dense_inverse(key, span)
     else:
@@ -229,12 +230,11 @@ def _sorted_groups(
     starts = np.empty(key.size, dtype=bool)
     starts[0] = True
     np.not_equal(key[1:], key[:-1], out=starts[1:])
-    group = np.cumsum(starts, dtype=np.intp)
-    group -= 1
-    inverse = np.empty(key.size, dtype=np.intp)
-    inverse[position] = group
     begins = np.flatnonzero(starts)
-    counts = np.diff(begins, append=key.size).astype(np.float64)
+    sizes = np.diff(begins, append=key.size)
+    inverse = np.empty(key.size, dtype=np.intp)
+    inverse[position] = np.repeat(np.arange(begins.size), sizes)
+    counts = sizes.astype(np.float64)
     rest = key[begins]
     row_codes: list[Index] = []
     for _, count, _ in reversed(coded):

@@ -21,6 +21,7 @@ from winback.analyse.btyd._base import (
     Array,
     ArrayLike,
     Curvature,
+    Index,
     NotFittedError,
     Summary,
     broadcast,
@@ -81,10 +82,17 @@ class _Likelihood:
         self.per_x = np.bincount(data.x_code, weights=data.weights, minlength=data.distinct_x.size)
         self.total = data.n_customers
         self.x_less_1 = np.maximum(data.distinct_x, 1) - 1
+        # One block of row-sized arrays, reused by every evaluation: fresh temporaries of a
+        # few MB each went back to the system and were page-faulted in again every time.
+        self.work = np.empty((15, data.frequency.size))
 
     def __call__(self, log_theta: Array) -> tuple[float, Array]:
         value, gradient, _ = self.curvature(log_theta, hessian=False)
         return value, gradient
+
+    def _gather(self, table: Array, codes: Index, row: int) -> Array:
+        """``table[codes]`` into row ``row`` of the work block."""
+        return floats(np.take(table, codes, out=self.work[row], mode="clip"))
 
     def _head(self, theta: Array) -> float:
         """The summed terms that do not mix "still alive" and "dropped": per frequency."""
@@ -93,121 +101,121 @@ class _Likelihood:
         head = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
         return float(self.per_x @ head + self.total * r * np.log(alpha))
 
-    def _terms(self, theta: Array) -> tuple[Array, Array, Array, Array]:
-        """``r + x``, ``log(α + T)``, ``log(α + t_x)``, and ``S`` and ``D`` per row.
+    def _mix(self, theta: Array) -> tuple[Array, Array, Array, Array, Array]:
+        """``r + x``, ``log(α + T)``, ``log(α + t_x)``, ``log(e^S + e^D)`` and the shares
+        ``[p_S, p_D]`` per row (work rows 0-6).
 
-        The logarithms are taken once per distinct ``T``, ``t_x`` and ``x`` and gathered.
+        The logarithms of ``α + T``, ``α + t_x`` and ``b + x - 1`` are taken once per
+        distinct value and gathered; the log-sum-exp takes two exponentials and one
+        logarithm per row (``np.logaddexp`` followed by the shares took twice as long).
         """
         r, alpha = theta[:2]
-        d = self.data
-        rx = r + d.frequency
-        log_T = np.log(alpha + d.distinct_T)[d.T_code]
-        log_tx = np.log(alpha + d.distinct_recency)[d.recency_code]
-        lead = _lead(theta, d.distinct_x)
-        still = rx * log_T
-        np.negative(still, out=still)
-        dropped = rx * log_tx
-        np.subtract(lead[d.x_code], dropped, out=dropped)
-        return rx, log_T, log_tx, np.stack([still, dropped])
+        d, work = self.data, self.work
+        rx = np.add(d.frequency, r, out=work[0])
+        log_T = self._gather(np.log(alpha + d.distinct_T), d.T_code, 1)
+        log_tx = self._gather(np.log(alpha + d.distinct_recency), d.recency_code, 2)
+        terms = work[3:5]
+        np.multiply(rx, log_T, out=terms[0])
+        np.negative(terms[0], out=terms[0])  # S
+        self._gather(_lead(theta, d.distinct_x), d.x_code, 4)
+        terms[1] -= np.multiply(rx, log_tx, out=work[5])  # D, -inf without repeat purchases
+        top, total = np.maximum(terms[0], terms[1], out=work[5]), work[6]
+        terms -= top
+        np.exp(terms, out=terms)
+        np.add(terms[0], terms[1], out=total)
+        terms /= total
+        np.log(total, out=total)
+        total += top
+        return rx, log_T, log_tx, total, terms
 
     def value(self, log_theta: Array) -> float:
         """The mean negative log-likelihood alone (for :func:`newton`'s last step)."""
         theta = np.exp(log_theta)
-        *_, terms = self._terms(theta)
-        mix, _ = _log_sum(terms)
+        mix = self._mix(theta)[3]
         return -(self._head(theta) + weighted_sum(self.data.weights, mix)) / self.total
 
     def curvature(self, log_theta: Array, hessian: bool = True) -> tuple[float, Array, Array]:
         theta = np.exp(log_theta)
         r, alpha, a, b = theta
-        d, xs, wx, n = self.data, self.data.distinct_x, self.per_x, self.total
-        w = d.weights
-        rx, log_T, log_tx, terms = self._terms(theta)
-        mix, (p_s, p_d) = _log_sum(terms)
-        inv_T = (1 / (alpha + d.distinct_T))[d.T_code]
-        inv_tx = (1 / (alpha + d.distinct_recency))[d.recency_code]
-        inv_b = (1 / (b + self.x_less_1))[d.x_code]
-        w_s, w_d = w * p_s, w * p_d
-        rate = w_s * inv_T
-        rate += w_d * inv_tx  # Σ over both terms of w·p·∂(-log(α+t))/∂α, per unit of r+x
+        d, xs, wx, n, work = self.data, self.data.distinct_x, self.per_x, self.total, self.work
+        rx, log_T, log_tx, mix, (p_s, p_d) = self._mix(theta)
+        loglik = self._head(theta) + weighted_sum(d.weights, mix)
+        inv_T = self._gather(1 / (alpha + d.distinct_T), d.T_code, 7)
+        inv_tx = self._gather(1 / (alpha + d.distinct_recency), d.recency_code, 8)
+        inv_b = self._gather(1 / (b + self.x_less_1), d.x_code, 9)
+        w_s = np.multiply(d.weights, p_s, out=work[10])
+        w_d = np.multiply(d.weights, p_d, out=work[11])
         psi_ab = digamma(a + b) - digamma(a + b + xs)
-        loglik = self._head(theta) + weighted_sum(w, mix)
         gradient = np.array(
             [
                 wx @ (digamma(r + xs) - digamma(r))
                 + n * np.log(alpha)
                 - weighted_sum(w_s, log_T)
                 - weighted_sum(w_d, log_tx),
-                n * r / alpha - weighted_sum(rx, rate),
+                n * r / alpha - _sum3(rx, w_s, inv_T) - _sum3(rx, w_d, inv_tx),
                 wx @ psi_ab + w_d.sum() / a,
                 wx @ (digamma(b + xs) - digamma(b) + psi_ab) - weighted_sum(w_d, inv_b),
             ]
         )
         curv = np.zeros((4, 4))
         if hessian:
-            curv = self._hessian(
-                theta, (rx, rate), (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b)
-            )
+            curv = self._hessian(theta, (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b))
         log_gradient, log_hessian = to_log_space(theta, -gradient / n, -curv / n)
         return -loglik / n, log_gradient, log_hessian
 
     def _hessian(
         self,
         theta: Array,
-        rates: tuple[Array, Array],
         shares: tuple[Array, Array, Array],
         logs: tuple[Array, Array],
         inverses: tuple[Array, Array, Array],
     ) -> Array:
-        """The summed log-likelihood's Hessian in natural parameters."""
+        """The summed log-likelihood's Hessian in natural parameters (work rows 12-14, and
+        inv_T's row 7 once it is no longer needed)."""
         r, alpha, a, b = theta
-        (rx, rate), (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b) = (
-            rates,
-            shares,
-            logs,
-            inverses,
-        )
-        xs, wx, n = self.data.distinct_x, self.per_x, self.total
-        both = w_s * p_d  # weight of the outer product (∇S - ∇D)(∇S - ∇D)ᵀ
-        d_r = log_tx - log_T  # (∇S - ∇D) in r
-        d_alpha = inv_tx - inv_T
+        (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b) = shares, logs, inverses
+        xs, wx, n, work = self.data.distinct_x, self.per_x, self.total, self.work
+        rx = work[0]
+        both = np.multiply(w_s, p_d, out=work[12])  # weight of (∇S - ∇D)(∇S - ∇D)ᵀ
+        d_r = np.subtract(log_tx, log_T, out=work[13])  # (∇S - ∇D) in r
+        d_alpha = np.subtract(inv_tx, inv_T, out=work[14])
         d_alpha *= rx  # (∇S - ∇D) in α
         tri_ab = polygamma(1, a + b) - polygamma(1, a + b + xs)
-        weighted = both * d_r, both * d_alpha, both * inv_b
-        s_r, s_alpha, s_b = (v.sum() for v in weighted)
-        square = w_s * inv_T * inv_T
-        square += w_d * inv_tx * inv_tx
+        s_r, s_alpha, s_b = (weighted_sum(both, v) for v in (d_r, d_alpha, inv_b))
         h = np.empty((4, 4))
-        h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + weighted_sum(weighted[0], d_r)
-        h[0, 1] = n / alpha - rate.sum() + weighted_sum(weighted[0], d_alpha)
-        h[1, 1] = -n * r / alpha**2 + weighted_sum(rx, square) + weighted_sum(weighted[1], d_alpha)
+        h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + _sum3(both, d_r, d_r)
+        h[0, 1] = (
+            n / alpha
+            - weighted_sum(w_s, inv_T)
+            - weighted_sum(w_d, inv_tx)
+            + _sum3(both, d_r, d_alpha)
+        )
+        h[0, 3] = _sum3(both, d_r, inv_b)
+        rate_T = np.multiply(inv_T, inv_T, out=work[13])  # d_r is no longer needed
+        rate_T *= rx
+        rate_tx = np.multiply(inv_tx, inv_tx, out=work[7])  # nor inv_T
+        rate_tx *= rx
+        h[1, 1] = (
+            -n * r / alpha**2
+            + weighted_sum(w_s, rate_T)
+            + weighted_sum(w_d, rate_tx)
+            + _sum3(both, d_alpha, d_alpha)
+        )
         h[0, 2], h[1, 2] = -s_r / a, -s_alpha / a
-        h[0, 3], h[1, 3] = weighted_sum(weighted[0], inv_b), weighted_sum(weighted[1], inv_b)
+        h[1, 3] = _sum3(both, d_alpha, inv_b)
         h[2, 2] = wx @ tri_ab + (both.sum() - w_d.sum()) / a**2
         h[2, 3] = wx @ tri_ab - s_b / a
         h[3, 3] = (
             wx @ (polygamma(1, b + xs) - polygamma(1, b) + tri_ab)
-            + weighted_sum(w_d * inv_b, inv_b)
-            + weighted_sum(weighted[2], inv_b)
+            + _sum3(w_d, inv_b, inv_b)
+            + _sum3(both, inv_b, inv_b)
         )
         return np.triu(h) + np.triu(h, 1).T
 
 
-def _log_sum(terms: Array) -> tuple[Array, Array]:
-    """``log(e^S + e^D)`` per row of ``terms = [S, D]`` and the shares ``e^S/(e^S + e^D)``,
-    ``e^D/(e^S + e^D)``, without overflow (``D`` may be -inf: no repeat purchase).
-
-    Two exponentials and one logarithm per row: ``np.logaddexp`` followed by the shares
-    took twice as long.
-    """
-    top = np.maximum(terms[0], terms[1])
-    shares = terms - top
-    np.exp(shares, out=shares)
-    total = shares[0] + shares[1]
-    shares /= total
-    np.log(total, out=total)
-    total += top
-    return total, shares
+def _sum3(first: Array, second: Array, third: Array) -> float:
+    """``Σ first·second·third`` without a temporary array (and without BLAS)."""
+    return float(np.einsum("i,i,i->", first, second, third))
 
 
 def _curvature(data: Summary) -> Curvature:
