@@ -17,6 +17,7 @@ The distinct rows are found by hashing (Arrow's ``dictionary_encode``), not by s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -171,9 +172,17 @@ def distinct_rows(*columns: Array) -> Distinct:
     """
     size = columns[0].size
     coded = [_column_codes(column) for column in columns]
-    key = np.zeros(1, dtype=np.int64)
-    span, recoded = 1, False
-    for codes_, count, _ in coded:
+    first_codes = coded[0][0]
+    key: npt.NDArray[np.int64] = (  # the first column's codes when ours and not needed again
+        first_codes  # type: ignore[assignment]
+        if first_codes.dtype == np.int64
+        and first_codes.flags.writeable
+        and first_codes.base is None
+        and _sorted(math.prod(count for _, count, _ in coded), size)
+        else first_codes.astype(np.int64)
+    )
+    span, recoded = coded[0][1], False
+    for codes_, count, _ in coded[1:]:
         if span * count >= 1 << 62:  # re-code before int64 overflows
             recodes, span, _ = _column_codes(np.broadcast_to(key, (size,)))
             key, recoded = recodes.astype(np.int64), True
@@ -181,9 +190,8 @@ def distinct_rows(*columns: Array) -> Distinct:
         span *= count
     if key.size < size:
         key = np.broadcast_to(key, (size,)).copy()
-    bits = max(size - 1, 1).bit_length()
-    if span >= 4 * size + (1 << 20) and span << bits < 1 << 63 and not recoded:
-        return _sorted_groups(key, bits, coded)
+    if _sorted(span, size) and not recoded:
+        return _sorted_groups(key, max(size - 1, 1).bit_length(), coded)
     if span < 4 * size + (1 << 20):
         inverse = _dense_inverse(key, span)
     else:
@@ -193,6 +201,12 @@ def distinct_rows(*columns: Array) -> Distinct:
     row_codes = [np.broadcast_to(codes_, (size,))[first].astype(np.intp) for codes_, _, _ in coded]
     counts = np.bincount(inverse, minlength=first.size).astype(np.float64)
     return _found(coded, row_codes, inverse, counts)
+
+
+def _sorted(span: int, size: int) -> bool:
+    """Whether keys in ``[0, span)`` are made distinct by sorting (see :func:`distinct_rows`):
+    too many for a lookup table, few enough to share 64 bits with a row position."""
+    return span >= 4 * size + (1 << 20) and span << max(size - 1, 1).bit_length() < 1 << 63
 
 
 def _accumulate(
@@ -222,24 +236,27 @@ def _sorted_groups(
     coded: list[tuple[npt.NDArray[np.integer[Any]], int, Array]],
 ) -> Distinct:
     """Distinct keys by sorting ``key << bits | position`` (``key`` is overwritten)."""
+    position = np.arange(key.size)
     key <<= bits
-    key |= np.arange(key.size)
+    key |= position
     key.sort()
-    position = key & ((1 << bits) - 1)
+    np.bitwise_and(key, (1 << bits) - 1, out=position)
     key >>= bits
     starts = np.empty(key.size, dtype=bool)
     starts[0] = True
     np.not_equal(key[1:], key[:-1], out=starts[1:])
     begins = np.flatnonzero(starts)
-    sizes = np.diff(begins, append=key.size)
-    inverse = np.empty(key.size, dtype=np.intp)
-    inverse[position] = np.repeat(np.arange(begins.size), sizes)
-    counts = sizes.astype(np.float64)
+    counts = np.diff(begins, append=key.size).astype(np.float64)
     rest = key[begins]
+    group = np.cumsum(starts, out=key)  # the sorted keys are no longer needed
+    group -= 1
+    inverse = np.empty(key.size, dtype=np.intp)
+    inverse[position] = group
     row_codes: list[Index] = []
-    for _, count, _ in reversed(coded):
+    for _, count, _ in reversed(coded[1:]):
         rest, code = np.divmod(rest, count)
         row_codes.insert(0, code.astype(np.intp))
+    row_codes.insert(0, rest.astype(np.intp))
     return _found(coded, row_codes, inverse, counts)
 
 
@@ -261,9 +278,10 @@ def _column_codes(
         low >= 0
         and high < 1 << 16
         and np.array_equal(column[:64], np.floor(column[:64]))  # a cheap first look
-        and np.array_equal(column, np.floor(column))
-    ):  # small whole numbers code themselves
-        return column.astype(np.int64), int(high) + 1, np.arange(int(high) + 1, dtype=np.float64)
+    ):
+        whole = column.astype(np.int64)
+        if np.array_equal(whole, column):  # small whole numbers code themselves
+            return whole, int(high) + 1, np.arange(int(high) + 1, dtype=np.float64)
     values = np.ascontiguousarray(column)
     kind = pa.float64() if values.dtype == np.float64 else pa.int64()
     values = values.astype(kind.to_pandas_dtype(), copy=False)
