@@ -38,6 +38,9 @@ from winback.analyse.btyd._base import (
     weighted_sum,
 )
 
+CHUNK = 1 << 15
+"""Rows per block in the likelihood: a block's dozen work arrays (3 MB) stay in cache."""
+
 
 @dataclass(frozen=True)
 class BetaGeoParams:
@@ -82,17 +85,14 @@ class _Likelihood:
         self.per_x = np.bincount(data.x_code, weights=data.weights, minlength=data.distinct_x.size)
         self.total = data.n_customers
         self.x_less_1 = np.maximum(data.distinct_x, 1) - 1
-        # One block of row-sized arrays, reused by every evaluation: fresh temporaries of a
-        # few MB each went back to the system and were page-faulted in again every time.
-        self.work = np.empty((15, data.frequency.size))
+        # The rows are taken in blocks of CHUNK through one small set of work arrays, reused
+        # by every block and evaluation: they stay in the processor's cache, and no fresh
+        # memory has to be page-faulted in (row-sized temporaries cost both).
+        self.work = np.empty((12, min(CHUNK, data.frequency.size)))
 
     def __call__(self, log_theta: Array) -> tuple[float, Array]:
         value, gradient, _ = self.curvature(log_theta, hessian=False)
         return value, gradient
-
-    def _gather(self, table: Array, codes: Index, row: int) -> Array:
-        """``table[codes]`` into row ``row`` of the work block."""
-        return floats(np.take(table, codes, out=self.work[row], mode="clip"))
 
     def _head(self, theta: Array) -> float:
         """The summed terms that do not mix "still alive" and "dropped": per frequency."""
@@ -101,116 +101,159 @@ class _Likelihood:
         head = gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b)
         return float(self.per_x @ head + self.total * r * np.log(alpha))
 
-    def _mix(self, theta: Array) -> tuple[Array, Array, Array, Array, Array]:
-        """``r + x``, ``log(α + T)``, ``log(α + t_x)``, ``log(e^S + e^D)`` and the shares
-        ``[p_S, p_D]`` per row (work rows 0-6).
+    def _tables(self, theta: Array) -> tuple[Array, ...]:
+        """Per distinct ``T``, ``t_x`` and ``x``: ``log(α+T)``, ``log(α+t_x)``, the "dropped"
+        term's lead (:func:`_lead`), ``1/(α+T)``, ``1/(α+t_x)`` and ``1/(b+x-1)``."""
+        alpha, b = theta[1], theta[3]
+        d = self.data
+        at, atx = alpha + d.distinct_T, alpha + d.distinct_recency
+        return (
+            np.log(at),
+            np.log(atx),
+            _lead(theta, d.distinct_x),
+            1 / at,
+            1 / atx,
+            1 / (b + self.x_less_1),
+        )
 
-        The logarithms of ``α + T``, ``α + t_x`` and ``b + x - 1`` are taken once per
-        distinct value and gathered; the log-sum-exp takes two exponentials and one
-        logarithm per row (``np.logaddexp`` followed by the shares took twice as long).
+    def _mix(self, theta: Array, tables: tuple[Array, ...], rows: slice) -> tuple[Array, ...]:
+        """For the rows ``rows``: ``r + x``, ``log(α + T)``, ``log(α + t_x)``, the mixture
+        ``log(e^S + e^D)`` and the shares ``p_S``, ``p_D`` (work rows 0-5).
+
+        The logarithms are gathered from the per-value tables; the log-sum-exp takes two
+        exponentials and one logarithm per row (``np.logaddexp`` followed by the shares
+        took twice as long).
         """
-        r, alpha = theta[:2]
-        d, work = self.data, self.work
-        rx = np.add(d.frequency, r, out=work[0])
-        log_T = self._gather(np.log(alpha + d.distinct_T), d.T_code, 1)
-        log_tx = self._gather(np.log(alpha + d.distinct_recency), d.recency_code, 2)
+        d = self.data
+        size = len(range(*rows.indices(d.frequency.size)))
+        work = self.work[:, :size]
+        rx = np.add(d.frequency[rows], theta[0], out=work[0])
+        log_T = _take(tables[0], d.T_code[rows], work[1])
+        log_tx = _take(tables[1], d.recency_code[rows], work[2])
         terms = work[3:5]
         np.multiply(rx, log_T, out=terms[0])
         np.negative(terms[0], out=terms[0])  # S
-        self._gather(_lead(theta, d.distinct_x), d.x_code, 4)
+        _take(tables[2], d.x_code[rows], terms[1])
         terms[1] -= np.multiply(rx, log_tx, out=work[5])  # D, -inf without repeat purchases
-        top, total = np.maximum(terms[0], terms[1], out=work[5]), work[6]
+        top = np.maximum(terms[0], terms[1], out=work[5])
         terms -= top
         np.exp(terms, out=terms)
-        np.add(terms[0], terms[1], out=total)
+        total = np.add(terms[0], terms[1], out=work[6])
         terms /= total
         np.log(total, out=total)
         total += top
-        return rx, log_T, log_tx, total, terms
+        return rx, log_T, log_tx, total, terms[0], terms[1]
+
+    def _blocks(self) -> list[slice]:
+        size = self.data.frequency.size
+        return [slice(start, start + CHUNK) for start in range(0, size, CHUNK)]
 
     def value(self, log_theta: Array) -> float:
         """The mean negative log-likelihood alone (for :func:`newton`'s last step)."""
         theta = np.exp(log_theta)
-        mix = self._mix(theta)[3]
-        return -(self._head(theta) + weighted_sum(self.data.weights, mix)) / self.total
+        tables = self._tables(theta)
+        w = self.data.weights
+        mixed = sum(
+            weighted_sum(w[rows], self._mix(theta, tables, rows)[3]) for rows in self._blocks()
+        )
+        return -(self._head(theta) + mixed) / self.total
 
     def curvature(self, log_theta: Array, hessian: bool = True) -> tuple[float, Array, Array]:
         theta = np.exp(log_theta)
         r, alpha, a, b = theta
-        d, xs, wx, n, work = self.data, self.data.distinct_x, self.per_x, self.total, self.work
-        rx, log_T, log_tx, mix, (p_s, p_d) = self._mix(theta)
-        loglik = self._head(theta) + weighted_sum(d.weights, mix)
-        inv_T = self._gather(1 / (alpha + d.distinct_T), d.T_code, 7)
-        inv_tx = self._gather(1 / (alpha + d.distinct_recency), d.recency_code, 8)
-        inv_b = self._gather(1 / (b + self.x_less_1), d.x_code, 9)
-        w_s = np.multiply(d.weights, p_s, out=work[10])
-        w_d = np.multiply(d.weights, p_d, out=work[11])
+        xs, wx, n = self.data.distinct_x, self.per_x, self.total
+        tables = self._tables(theta)
+        sums = np.zeros(16)
+        for rows in self._blocks():
+            sums += self._sums(theta, tables, rows, hessian)
+        (
+            mixed,
+            g_r,
+            g_alpha,
+            g_a,
+            g_b,
+            s_r,
+            s_alpha,
+            s_b,
+            rr,
+            rate,
+            r_alpha,
+            r_b,
+            alpha_alpha,
+            alpha_b,
+            both,
+            b_b,
+        ) = sums
+        loglik = self._head(theta) + mixed
         psi_ab = digamma(a + b) - digamma(a + b + xs)
         gradient = np.array(
             [
-                wx @ (digamma(r + xs) - digamma(r))
-                + n * np.log(alpha)
-                - weighted_sum(w_s, log_T)
-                - weighted_sum(w_d, log_tx),
-                n * r / alpha - _sum3(rx, w_s, inv_T) - _sum3(rx, w_d, inv_tx),
-                wx @ psi_ab + w_d.sum() / a,
-                wx @ (digamma(b + xs) - digamma(b) + psi_ab) - weighted_sum(w_d, inv_b),
+                wx @ (digamma(r + xs) - digamma(r)) + n * np.log(alpha) - g_r,
+                n * r / alpha - g_alpha,
+                wx @ psi_ab + g_a / a,
+                wx @ (digamma(b + xs) - digamma(b) + psi_ab) - g_b,
             ]
         )
-        curv = np.zeros((4, 4))
+        h = np.zeros((4, 4))
         if hessian:
-            curv = self._hessian(theta, (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b))
-        log_gradient, log_hessian = to_log_space(theta, -gradient / n, -curv / n)
+            tri_ab = polygamma(1, a + b) - polygamma(1, a + b + xs)
+            h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + rr
+            h[0, 1] = n / alpha - rate + r_alpha
+            h[1, 1] = -n * r / alpha**2 + alpha_alpha
+            h[0, 2], h[1, 2] = -s_r / a, -s_alpha / a
+            h[0, 3], h[1, 3] = r_b, alpha_b
+            h[2, 2] = wx @ tri_ab + (both - g_a) / a**2
+            h[2, 3] = wx @ tri_ab - s_b / a
+            h[3, 3] = wx @ (polygamma(1, b + xs) - polygamma(1, b) + tri_ab) + b_b
+            h = np.triu(h) + np.triu(h, 1).T
+        log_gradient, log_hessian = to_log_space(theta, -gradient / n, -h / n)
         return -loglik / n, log_gradient, log_hessian
 
-    def _hessian(
-        self,
-        theta: Array,
-        shares: tuple[Array, Array, Array],
-        logs: tuple[Array, Array],
-        inverses: tuple[Array, Array, Array],
-    ) -> Array:
-        """The summed log-likelihood's Hessian in natural parameters (work rows 12-14, and
-        inv_T's row 7 once it is no longer needed)."""
-        r, alpha, a, b = theta
-        (w_s, w_d, p_d), (log_T, log_tx), (inv_T, inv_tx, inv_b) = shares, logs, inverses
-        xs, wx, n, work = self.data.distinct_x, self.per_x, self.total, self.work
-        rx = work[0]
-        both = np.multiply(w_s, p_d, out=work[12])  # weight of (∇S - ∇D)(∇S - ∇D)ᵀ
-        d_r = np.subtract(log_tx, log_T, out=work[13])  # (∇S - ∇D) in r
-        d_alpha = np.subtract(inv_tx, inv_T, out=work[14])
+    def _sums(self, theta: Array, tables: tuple[Array, ...], rows: slice, hessian: bool) -> Array:
+        """The sums over the rows ``rows`` that the value, gradient and Hessian need (in the
+        order :meth:`curvature` unpacks them; the Hessian's are 0 without ``hessian``)."""
+        d = self.data
+        rx, log_T, log_tx, mix, p_s, p_d = self._mix(theta, tables, rows)
+        work = self.work[:, : rx.size]
+        w = d.weights[rows]
+        inv_T = _take(tables[3], d.T_code[rows], work[7])
+        inv_tx = _take(tables[4], d.recency_code[rows], work[8])
+        inv_b = _take(tables[5], d.x_code[rows], work[9])
+        sums = np.zeros(16)
+        sums[0] = weighted_sum(w, mix)
+        w_s = np.multiply(w, p_s, out=work[3])  # p_s is not needed again
+        w_d = np.multiply(w, p_d, out=work[6])  # nor the mixture
+        sums[1] = weighted_sum(w_s, log_T) + weighted_sum(w_d, log_tx)
+        sums[2] = _sum3(rx, w_s, inv_T) + _sum3(rx, w_d, inv_tx)
+        sums[3] = w_d.sum()
+        sums[4] = weighted_sum(w_d, inv_b)
+        if not hessian:
+            return sums
+        both = np.multiply(w_s, p_d, out=work[10])  # weight of (∇S - ∇D)(∇S - ∇D)ᵀ
+        d_r = np.subtract(log_tx, log_T, out=work[11])  # (∇S - ∇D) in r
+        d_alpha = np.subtract(inv_tx, inv_T, out=work[5])
         d_alpha *= rx  # (∇S - ∇D) in α
-        tri_ab = polygamma(1, a + b) - polygamma(1, a + b + xs)
-        s_r, s_alpha, s_b = (weighted_sum(both, v) for v in (d_r, d_alpha, inv_b))
-        h = np.empty((4, 4))
-        h[0, 0] = wx @ (polygamma(1, r + xs) - polygamma(1, r)) + _sum3(both, d_r, d_r)
-        h[0, 1] = (
-            n / alpha
-            - weighted_sum(w_s, inv_T)
-            - weighted_sum(w_d, inv_tx)
-            + _sum3(both, d_r, d_alpha)
-        )
-        h[0, 3] = _sum3(both, d_r, inv_b)
-        rate_T = np.multiply(inv_T, inv_T, out=work[13])  # d_r is no longer needed
+        sums[5:8] = weighted_sum(both, d_r), weighted_sum(both, d_alpha), weighted_sum(both, inv_b)
+        sums[8] = _sum3(both, d_r, d_r)
+        sums[9] = weighted_sum(w_s, inv_T) + weighted_sum(w_d, inv_tx)
+        sums[10] = _sum3(both, d_r, d_alpha)
+        sums[11] = _sum3(both, d_r, inv_b)
+        rate_T = np.multiply(inv_T, inv_T, out=work[11])  # d_r is not needed again
         rate_T *= rx
         rate_tx = np.multiply(inv_tx, inv_tx, out=work[7])  # nor inv_T
         rate_tx *= rx
-        h[1, 1] = (
-            -n * r / alpha**2
-            + weighted_sum(w_s, rate_T)
-            + weighted_sum(w_d, rate_tx)
-            + _sum3(both, d_alpha, d_alpha)
+        sums[12] = (
+            weighted_sum(w_s, rate_T) + weighted_sum(w_d, rate_tx) + _sum3(both, d_alpha, d_alpha)
         )
-        h[0, 2], h[1, 2] = -s_r / a, -s_alpha / a
-        h[1, 3] = _sum3(both, d_alpha, inv_b)
-        h[2, 2] = wx @ tri_ab + (both.sum() - w_d.sum()) / a**2
-        h[2, 3] = wx @ tri_ab - s_b / a
-        h[3, 3] = (
-            wx @ (polygamma(1, b + xs) - polygamma(1, b) + tri_ab)
-            + _sum3(w_d, inv_b, inv_b)
-            + _sum3(both, inv_b, inv_b)
-        )
-        return np.triu(h) + np.triu(h, 1).T
+        sums[13] = _sum3(both, d_alpha, inv_b)
+        sums[14] = both.sum()
+        sums[15] = _sum3(w_d, inv_b, inv_b) + _sum3(both, inv_b, inv_b)
+        return sums
+
+
+def _take(table: Array, codes: Index, out: Array) -> Array:
+    """``table[codes]`` into ``out`` (``mode="clip"``: as fast as fancy indexing)."""
+    return floats(np.take(table, codes, out=out, mode="clip"))
 
 
 def _sum3(first: Array, second: Array, third: Array) -> float:
