@@ -129,11 +129,14 @@ def checked_summary(
     return f, r, t, w
 
 
-def check_rows(f: Array, r: Array, t: Array, counts: Array) -> None:
-    """The checks every transaction model needs, on (distinct) rows with their counts."""
-    if f.min() < 0 or not np.array_equal(f, np.floor(f)):
+def check_rows(rows: list[Array], values: list[Array], counts: Array) -> None:
+    """The checks every transaction model needs, on the distinct ``(frequency, recency,
+    T)`` rows with their counts; ``values`` holds (at least) every value of each column,
+    for the checks of single values."""
+    (f, r, t), (fs, rs, ts) = rows, values
+    if fs.min() < 0 or not np.array_equal(fs, np.floor(fs)):
         raise SummaryDataError("frequency must hold non-negative whole numbers")
-    if r.min() < 0 or t.min() < 0:
+    if rs.min() < 0 or ts.min() < 0:
         raise SummaryDataError("recency, T and weights must not be negative")
     if np.any(r > t):
         raise SummaryDataError("recency must not exceed T")
@@ -254,17 +257,20 @@ def _sorted_groups(
     starts[0] = True
     np.not_equal(key[1:], key[:-1], out=starts[1:])
     begins = np.flatnonzero(starts)
-    counts = np.diff(begins, append=key.size).astype(np.float64)
-    rest = key[begins]
+    counts = np.empty(begins.size)
+    np.subtract(begins[1:], begins[:-1], out=counts[:-1])
+    counts[-1] = key.size - begins[-1]
+    rest = np.asarray(key[begins], dtype=np.intp)
     group = np.cumsum(starts, out=key)  # the sorted keys are no longer needed
     group -= 1
     inverse = np.empty(key.size, dtype=np.intp)
     inverse[position] = group
     row_codes: list[Index] = []
-    for _, count, _ in reversed(coded[1:]):
-        rest, code = np.divmod(rest, count)
-        row_codes.insert(0, code.astype(np.intp))
-    row_codes.insert(0, rest.astype(np.intp))
+    for _, count, _ in reversed(coded[1:]):  # the key's digits, last column first
+        code = np.empty_like(rest)
+        np.divmod(rest, count, out=(rest, code))
+        row_codes.insert(0, code)
+    row_codes.insert(0, rest)
     return _found(coded, row_codes, inverse, counts)
 
 
@@ -335,7 +341,7 @@ def compress(f: Array, r: Array, t: Array, w: Array | None) -> Summary:
     if w is not None:
         counts = np.bincount(found.inverse, weights=w, minlength=counts.size).astype(np.float64)
     (uf, ur, ut), (x_code, recency_code, T_code) = found.values, found.codes
-    check_rows(uf, ur, ut, counts)
+    check_rows(found.values, found.dictionaries, counts)
     distinct_x, distinct_recency, distinct_T = found.dictionaries
     return Summary(
         uf,
