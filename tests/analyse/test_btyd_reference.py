@@ -133,3 +133,18 @@ def test_paretonbd_has_the_optimum_of_the_weighted_lifetimes(sample: dict[str, A
     # lifetimes' Nelder-Mead stops short along Pareto/NBD's flat directions: never higher
     assert ours.log_likelihood_ >= their_log_likelihood(theirs.params_[names]) - 1e-4
     np.testing.assert_allclose(astuple(ours.params_), theirs.params_[names], rtol=5e-3)
+
+
+def test_predictions_for_the_fitted_customers_follow_a_refit(sample: dict[str, Any]) -> None:
+    """P(alive) per fitted row is kept between predictions; a new fit (other customers,
+    other parameters) must not reuse it."""
+    f, r, T = sample["frequency"], sample["recency"], sample["T"]
+    model = BetaGeoFitter().fit(f, r, T)
+    first = model.p_alive()
+    np.testing.assert_array_equal(model.conditional_expected_purchases(10.0) > 0, f >= 0)
+    half = slice(0, f.size // 2)
+    model.fit(f[half] + (r[half] > 0), r[half], T[half])  # other customers, other optimum
+    np.testing.assert_array_equal(
+        model.p_alive(), model.p_alive(f[half] + (r[half] > 0), r[half], T[half])
+    )
+    assert model.p_alive().size == f.size // 2 and first.size == f.size

@@ -283,6 +283,7 @@ class BetaGeoFitter:
     log_likelihood_: float
     n_customers_: float
     _rows: Summary | None = None
+    _alive: tuple[Summary, BetaGeoParams, Array] | None = None  # P(alive) per fitted row
 
     @classmethod
     def from_params(cls, params: BetaGeoParams) -> Self:
@@ -321,6 +322,14 @@ class BetaGeoFitter:
             raise NotFittedError()
         return np.array(astuple(self.params_), dtype=np.float64)
 
+    def _alive_rows(self, rows: Summary) -> Array:
+        """P(alive) per distinct fitted row, kept for the next prediction (``p_alive()``
+        and ``conditional_expected_purchases(t)`` both need it) while the rows and the
+        parameters stay the same. Never handed out: callers get a gathered copy."""
+        if self._alive is None or self._alive[0] is not rows or self._alive[1] != self.params_:
+            self._alive = (rows, self.params_, _alive_per_row(self._theta(), rows))
+        return self._alive[2]
+
     def p_alive(
         self,
         frequency: ArrayLike | None = None,
@@ -335,7 +344,7 @@ class BetaGeoFitter:
         inputs = given(frequency, recency, T)
         if inputs is None:
             rows = fitted_rows(self)
-            return _alive_per_row(theta, rows)[rows.inverse]
+            return self._alive_rows(rows)[rows.inverse]
         alpha = theta[1]
         x, tx, t_end = broadcast(*inputs)
         return _alive(theta, x, _lead(theta, x), np.log(alpha + t_end), np.log(alpha + tx))
@@ -365,7 +374,7 @@ class BetaGeoFitter:
                 ts = rows.distinct_T[pairs % rows.distinct_T.size]
                 growth = _purchases_if_alive(theta, np.full_like(xs, np.asarray(t).item()), xs, ts)
                 found = growth[per_row]
-                found *= _alive_per_row(theta, rows)
+                found *= self._alive_rows(rows)
                 return found[rows.inverse]
             inputs = [column[rows.inverse] for column in (rows.frequency, rows.recency, rows.T)]
         horizon, x, tx, t_end = broadcast(t, *inputs)
