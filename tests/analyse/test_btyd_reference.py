@@ -15,9 +15,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from winback.analyse.btyd import BetaGeoFitter, BetaGeoParams, ParetoNBDFitter
+from winback.analyse.btyd import (
+    BetaGeoFitter,
+    BetaGeoParams,
+    GammaGammaFitter,
+    GammaGammaParams,
+    ParetoNBDFitter,
+)
 from winback.analyse.btyd._base import distinct_rows
-from winback.analyse.btyd.simulate import simulate_bgnbd
+from winback.analyse.btyd.simulate import simulate_bgnbd, simulate_spend
 
 
 def lifetimes_warnings_ignored(test: Any) -> Any:
@@ -148,3 +154,20 @@ def test_predictions_for_the_fitted_customers_follow_a_refit(sample: dict[str, A
         model.p_alive(), model.p_alive(f[half] + (r[half] > 0), r[half], T[half])
     )
     assert model.p_alive().size == f.size // 2 and first.size == f.size
+
+
+def test_gamma_gamma_subsample_start_reaches_the_direct_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(11)
+    frequency = rng.integers(1, 12, 4_000).astype(float)
+    spend = simulate_spend(GammaGammaParams(p=6.0, q=4.0, gamma=15.0), frequency, rng)
+    direct = GammaGammaFitter().fit(frequency, spend)
+    monkeypatch.setattr("winback.analyse.btyd.gammagamma.WARM_START_ROWS", 500)
+    monkeypatch.setattr("winback.analyse.btyd.gammagamma.WARM_START_CUSTOMERS", 600)
+    warm = GammaGammaFitter().fit(frequency, spend)
+    np.testing.assert_allclose(astuple(warm.params_), astuple(direct.params_), rtol=1e-6)
+    assert warm.log_likelihood_ == pytest.approx(direct.log_likelihood_, abs=1e-6)
+    np.testing.assert_allclose(
+        astuple(warm.standard_errors_), astuple(direct.standard_errors_), rtol=1e-3
+    )

@@ -20,6 +20,9 @@ import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
 from winback.analyse.btyd._base import (
+    WARM_START_CUSTOMERS,
+    WARM_START_ROWS,
+    WARM_TOLERANCE,
     Array,
     ArrayLike,
     NotFittedError,
@@ -27,6 +30,7 @@ from winback.analyse.btyd._base import (
     as_array,
     broadcast,
     maximise,
+    newton,
     to_log_space,
     unique_rows,
     weighted_sum,
@@ -100,6 +104,23 @@ class _Likelihood:
         value, gradient, _ = self.curvature(log_theta)
         return value, gradient
 
+    def value(self, log_theta: Array) -> float:
+        """The mean negative log-likelihood alone (for Newton's last step)."""
+        p, q, gamma = np.exp(log_theta)
+        d, w, wx = self.data, self.data.w, self.wx
+        n, (x_log_m, log_m, x_log_x) = d.total, d.constants
+        xs, nx = d.distinct_x, d.per_x
+        log_total = np.log(gamma + self.spend)
+        loglik = (
+            nx @ (gammaln(p * xs + q) - gammaln(p * xs))
+            + n * (q * np.log(gamma) - gammaln(q))
+            + p * (x_log_m + x_log_x)
+            - log_m
+            - p * weighted_sum(wx, log_total)
+            - q * weighted_sum(w, log_total)
+        )
+        return float(-loglik / n)
+
     def curvature(self, log_theta: Array) -> tuple[float, Array, Array]:
         theta = np.exp(log_theta)
         p, q, gamma = theta
@@ -168,7 +189,8 @@ class GammaGammaFitter:
         """Maximise the likelihood over repeat customers."""
         data = _spend(frequency, monetary_value, weights)
         likelihood = _Likelihood(data)
-        optimum = maximise(likelihood, likelihood.curvature, data.total, _moments_start(data))
+        start = _warm_start(data, frequency, monetary_value, weights)
+        optimum = maximise(likelihood, likelihood.curvature, data.total, start, likelihood.value)
         self.params_ = GammaGammaParams(*map(float, optimum.theta))
         self.standard_errors_ = GammaGammaParams(*map(float, optimum.standard_errors))
         self.log_likelihood_ = optimum.log_likelihood
@@ -245,6 +267,28 @@ def _spend(frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike |
     constants = (weighted_sum(wx, log_m), weighted_sum(w, log_m), weighted_sum(wx, np.log(x)))
     per_x = np.bincount(code, weights=w, minlength=distinct_x.size).astype(np.float64)
     return _Spend(x, m, w, distinct_x, per_x, constants)
+
+
+def _warm_start(
+    data: _Spend, frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None
+) -> Array:
+    """The moments start (:func:`_moments_start`), or with more than 100,000 repeaters the
+    fit from it on every k-th repeater (about 50,000 of them: a systematic sample, only the
+    starting point depends on it), which leaves the full data 2 Newton evaluations and a
+    value instead of ~7 evaluations over every repeater."""
+    start = _moments_start(data)
+    if data.x.size <= WARM_START_ROWS:
+        return start
+    every = slice(None, None, data.x.size // WARM_START_CUSTOMERS)
+    sample = _spend(
+        np.asarray(frequency)[every],
+        np.asarray(monetary_value)[every],
+        None if weights is None else np.asarray(weights)[every],
+    )
+    reached = newton(
+        _Likelihood(sample).curvature, np.log(start), tolerance=WARM_TOLERANCE, polish=False
+    )
+    return np.exp(reached[0]) if reached else start
 
 
 def _moments_start(data: _Spend) -> Array:
