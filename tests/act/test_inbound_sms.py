@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from winback.act.channels.http_exchange import json_body
 from winback.act.inbound_sms import (
     InboundSms,
     InboundSmsError,
@@ -23,6 +25,7 @@ from winback.act.inbound_sms import (
 )
 from winback.act.optout import OptOut
 from winback.model import Channel
+from winback.services.optouts import InboundSmsError, parse_replies
 
 
 def test_an_aliyun_sms_up_batch_is_read_in_order() -> None:
@@ -171,3 +174,19 @@ def test_a_twilio_webhook_is_authentic_only_with_its_own_signature() -> None:
     assert not twilio_request_is_authentic("12345", DOC_URL + "&x=1", body, good)
     assert not twilio_request_is_authentic("12345", DOC_URL, body, None)
     assert not twilio_request_is_authentic("12345", DOC_URL, b"\xff", good)
+
+
+@pytest.mark.parametrize("provider", ["http", "aliyun", "tencent"])
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_json_nested_deeper_than_python_parses_is_a_malformed_push(
+    provider: str, depth: int
+) -> None:
+    """The fuzz found it on the generic HTTP gateway: ``[[[…]]]`` a thousand deep raised
+    RecursionError (a 500) instead of the 400 any malformed push gets."""
+    with pytest.raises(InboundSmsError):
+        parse_replies(provider, b"[" * depth + b"]" * depth)
+
+
+def test_a_providers_answer_nested_too_deep_is_no_json_object() -> None:
+    deep = httpx.Response(200, content=b'{"a":' * 5_000 + b"1" + b"}" * 5_000)
+    assert json_body(deep) is None

@@ -163,7 +163,7 @@ def _subject(subject: str) -> tuple[int, int, ActionChannel]:
 def _parse_gateway(body: bytes) -> list[InboundSms]:
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InboundSmsError("HTTP gateway: the body is not JSON") from None
     items = parsed if isinstance(parsed, list) else [parsed]
     replies = []

@@ -40,7 +40,7 @@ def json_body(response: httpx.Response) -> dict[str, Any] | None:
     """The response's JSON object, or ``None`` when the body is not one."""
     try:
         value = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
