@@ -25,7 +25,7 @@ from winback.act.inbound_sms import (
 )
 from winback.act.optout import OptOut
 from winback.model import Channel
-from winback.services.optouts import InboundSmsError, parse_replies
+from winback.services.optouts import parse_replies
 
 
 def test_an_aliyun_sms_up_batch_is_read_in_order() -> None:
