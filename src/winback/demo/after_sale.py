@@ -16,7 +16,8 @@ directly:
   with the coupon's code where they have one, and the demo writes that order into a newer
   export of the store and imports it with the public importer, which redeems the coupon;
 * a buyer who answers a survey posts ``POST /s/{token}`` with a score and a why, the link
-  taken from the e-mail, or from the chat script the agent pasted into the platform's chat.
+  taken from the e-mail or SMS the local gateways received, or from the chat script the
+  agent pasted into the platform's chat.
 
 Whether and how buyers answer are the assumptions of :mod:`winback.demo.after_sale_responses`.
 """
@@ -135,18 +136,19 @@ class StoreAfterSale:
 @dataclass
 class AfterSaleBuyers:
     """The simulated buyers of both stores after the sale (see the module docstring); call
-    :meth:`step` after each dispatch of the demo's next day."""
+    :meth:`step` after each dispatch of the demo's next day, which ends at ``until``."""
 
     stores: Sequence[DemoStore]
     gateways: LocalGateways
     folder: Path
     seed: int
+    until: datetime
     scripts: list[Message] = field(default_factory=list)
     done: dict[str, StoreAfterSale] = field(default_factory=dict)
     _seen: set[str] = field(default_factory=set)
     _waiting: list[tuple[_Reached, Any]] = field(default_factory=list)
     _comebacks: list[tuple[datetime, str, OrderRecord]] = field(default_factory=list)
-    _scanned: tuple[int, int] = (0, 0)
+    _scanned: tuple[int, int, int] = (0, 0, 0)
 
     def channels(self, factory: ChannelFactory) -> ChannelFactory:
         """``factory`` with its chat tasks recorded (the scripts agents paste)."""
@@ -169,6 +171,8 @@ class AfterSaleBuyers:
                 self._waiting.append((reached, save_draw(self.seed, reached.key, reached.at)))
             else:
                 self._waiting.append((reached, survey_draw(self.seed, reached.key, reached.at)))
+        if now >= self.until:  # the reports as of the day's end count what came before it
+            return
         due = [(r, d) for r, d in self._waiting if d.answer_at is not None and d.answer_at <= now]
         self._waiting = [
             (r, d) for r, d in self._waiting if d.answer_at is not None and d.answer_at > now
@@ -178,13 +182,14 @@ class AfterSaleBuyers:
         self._come_back(app, now)
 
     def _newly_reached(self, now: datetime) -> list[_Reached]:
-        mails, scripts = self._scanned
+        mails, texts, scripts = self._scanned
         found = [
             _reached(str(mail.message["X-Winback-Key"]), _plain(mail.message), now)
             for mail in self.gateways.emails[mails:]
         ]
+        found += [_reached(sms.key, sms.text, now) for sms in self.gateways.sms[texts:]]
         found += [_reached(script.key, script.body, now) for script in self.scripts[scripts:]]
-        self._scanned = (len(self.gateways.emails), len(self.scripts))
+        self._scanned = (len(self.gateways.emails), len(self.gateways.sms), len(self.scripts))
         kept = []
         for item in found:
             store = None if item is None else self._store_of(item.order_id)

@@ -316,7 +316,9 @@ def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, s
         def channels(app: App) -> dispatch_service.ChannelSet:
             return dispatch_service.default_channels(app, env=gateways.env)
 
-        buyers = AfterSaleBuyers(stores, gateways, result.folder / "exports", seed)
+        buyers = AfterSaleBuyers(
+            stores, gateways, result.folder / "exports", seed, clock.now() + DAY
+        )
         day = live_next_day(
             sending,
             clock,
