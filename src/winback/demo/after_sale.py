@@ -382,8 +382,8 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
         "the shop.",
     ),
     "coupons": (
-        "优惠券：发出 {issued} 张，已使用 {redeemed} 张（winback coupons list）。",
-        "Coupons: {issued} issued, {redeemed} redeemed (winback coupons list).",
+        "优惠券：发出 {issued} 张，其中已使用 {redeemed} 张（winback coupons list）。",
+        "Coupons: {issued} issued, {redeemed} of them redeemed (winback coupons list).",
     ),
     "nps": (
         "净推荐值（NPS）：{score}，95% 区间 {low} 至 {high}，{n} 份回答{few}"
@@ -425,7 +425,10 @@ def print_after_sale(out: Console, app: App, buyers: AfterSaleBuyers, store: str
     )
     out.print(after_sale_assumptions(language), highlight=False)
     counts = saves.coupons_of(app, store).counts()
-    out.print(_said("coupons", language, **counts), highlight=False)
+    issued = sum(counts.values())  # every state counts: issued, redeemed, expired
+    out.print(
+        _said("coupons", language, issued=issued, redeemed=counts["redeemed"]), highlight=False
+    )
     report = nps_report(app, store)
     score = report.overall
     if score.answers == 0 or score.score is None:
