@@ -37,6 +37,7 @@ from typing import Final
 import numpy as np
 
 from winback.decide.offers import SaveReason
+from winback.web.reason_pages import REASONS  # the form's words for each reason
 
 __all__ = [
     "ANSWER_DELAY",
@@ -194,7 +195,12 @@ _ASSUMPTION_WORDS: Final[dict[str, tuple[str, str]]] = {
 def after_sale_assumptions(language: str) -> str:
     """The after-sale assumptions in one line, in ``language`` (zh or en)."""
     zh, en = _ASSUMPTION_WORDS["line"]
-    mix = ", ".join(f"{reason} {share:.0%}" for reason, share in REASON_MIX.items())
+    if language == "zh":
+        mix = "、".join(
+            f"{REASONS['zh'][reason]} {share:.0%}" for reason, share in REASON_MIX.items()
+        )
+    else:
+        mix = ", ".join(f"{reason} {share:.0%}" for reason, share in REASON_MIX.items())
     return (zh if language == "zh" else en).format(
         save=SAVE_ANSWER_RATE,
         mix=mix,
