@@ -96,9 +96,6 @@ def after_sale_playbooks() -> dict[str, Any]:
     }
 
 
-_LINK: Final = re.compile(r"/(?P<kind>[rs])/(?P<token>[A-Za-z0-9_.~-]+)")
-
-
 @dataclass(frozen=True)
 class _Reached:
     """An after-sale message that reached a buyer: its action key, store and link (None: an
@@ -122,6 +119,10 @@ class _TaskRecorder:
     def send(self, message: Message) -> SendResult:
         self.scripts.append(message)
         return self.inner.send(message)
+
+    def lookup(self, key: str) -> SendResult | None:
+        lookup = getattr(self.inner, "lookup", None)
+        return None if lookup is None else lookup(key)
 
 
 @dataclass
@@ -149,6 +150,13 @@ class AfterSaleBuyers:
     _waiting: list[tuple[_Reached, Any]] = field(default_factory=list)
     _comebacks: list[tuple[datetime, str, OrderRecord]] = field(default_factory=list)
     _scanned: tuple[int, int, int] = (0, 0, 0)
+    _orders: dict[str, tuple[str, OrderRecord]] = field(default_factory=dict)
+    _link: re.Pattern[str] = field(default=re.compile("$^"))
+
+    def __post_init__(self) -> None:
+        base = re.escape(self.gateways.public_url.rstrip("/"))
+        self._link = re.compile(base + r"(?P<path>/(?P<kind>[rs])/[A-Za-z0-9_.~-]+)")
+        self._orders = {o.order_id: (s.name, o) for s in self.stores for o in s.shop.orders}
 
     def channels(self, factory: ChannelFactory) -> ChannelFactory:
         """``factory`` with its chat tasks recorded (the scripts agents paste)."""
@@ -184,11 +192,13 @@ class AfterSaleBuyers:
     def _newly_reached(self, now: datetime) -> list[_Reached]:
         mails, texts, scripts = self._scanned
         found = [
-            _reached(str(mail.message["X-Winback-Key"]), _plain(mail.message), now)
+            _reached(str(mail.message["X-Winback-Key"]), _plain(mail.message), now, self._link)
             for mail in self.gateways.emails[mails:]
         ]
-        found += [_reached(sms.key, sms.text, now) for sms in self.gateways.sms[texts:]]
-        found += [_reached(script.key, script.body, now) for script in self.scripts[scripts:]]
+        found += [_reached(sms.key, sms.text, now, self._link) for sms in self.gateways.sms[texts:]]
+        found += [
+            _reached(script.key, script.body, now, self._link) for script in self.scripts[scripts:]
+        ]
         self._scanned = (len(self.gateways.emails), len(self.gateways.sms), len(self.scripts))
         kept = []
         for item in found:
@@ -199,10 +209,8 @@ class AfterSaleBuyers:
         return kept
 
     def _store_of(self, order_id: str) -> str | None:
-        for demo in self.stores:
-            if any(o.order_id == order_id for o in demo.shop.orders):
-                return demo.name
-        return None
+        found = self._orders.get(order_id)
+        return None if found is None else found[0]
 
     async def _answer_all(self, app: App, due: list[tuple[_Reached, Any]], now: datetime) -> None:
         from winback.web.app import create_app
@@ -273,10 +281,8 @@ class AfterSaleBuyers:
             self.done[reached.store].answers[SURVEY_PLAYBOOK] += 1
 
     def _order(self, store: str, order_id: str) -> OrderRecord | None:
-        for demo in self.stores:
-            if demo.name == store:
-                return next((o for o in demo.shop.orders if o.order_id == order_id), None)
-        return None
+        found = self._orders.get(order_id)
+        return found[1] if found is not None and found[0] == store else None
 
     def _come_back(self, app: App, now: datetime) -> None:
         """The re-orders placed by ``now``, in a newer export of their store, imported."""
@@ -310,14 +316,15 @@ def _plain(message: EmailMessage) -> str:
     return body.get_content() if isinstance(body, EmailMessage) else ""
 
 
-def _reached(key: str, text: str, at: datetime) -> _Reached | None:
-    """The after-sale message of action ``key`` (``order:<id>:<playbook>:<step>``)."""
+def _reached(key: str, text: str, at: datetime, links: re.Pattern[str]) -> _Reached | None:
+    """The after-sale message of action ``key`` (``order:<id>:<playbook>:<step>``), with the
+    path of its link to ``winback serve`` (``links``) if it has one."""
     parts = key.split(":")
     if len(parts) != 4 or parts[0] != "order" or parts[2] not in (SAVE_PLAYBOOK, SURVEY_PLAYBOOK):
         return None
-    found = _LINK.search(text)
+    found = links.search(text)
     expected = "r" if parts[2] == SAVE_PLAYBOOK else "s"
-    link = found.group(0) if found and found.group("kind") == expected else None
+    link = found.group("path") if found and found.group("kind") == expected else None
     return _Reached(key, "", parts[2], parts[1], link, at)
 
 
