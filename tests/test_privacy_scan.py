@@ -176,6 +176,13 @@ def _write_canaries(folder: Path) -> tuple[Path, Path]:
         "店铺名称": "winback演示店",
         "订单备注": f"买家来电 {CN_PHONE}，地址 文三路478号",
     }
+    # the demo writes the newer report (variant 2023): the same cells under its names
+    values |= {
+        "主订单编号": values["订单编号"],
+        "买家实付金额": values["买家实际支付金额"],
+        "买家下单时间": values["订单创建时间"],
+        "商家备注": values["订单备注"],
+    }
     taobao = folder / "canary" / "taobao" / "ExportOrderList.csv"
     taobao.parent.mkdir(parents=True)
     with taobao.open("w", encoding="gb18030", newline="") as handle:

@@ -20,7 +20,7 @@ the dispatcher.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +46,9 @@ __all__ = ["STEP", "NextDay", "live_next_day"]
 STEP: Final = timedelta(minutes=30)
 DAY: Final = timedelta(hours=24)
 EXPORT_DAYS: Final = timedelta(days=4)
+TAOBAO_REPORT: Final = "2023"
+"""The Taobao report the demo exports: the newer one, whose 发货时间 and 确认收货时间 tell
+the store when orders shipped and were confirmed (the NPS survey counts from them)."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,10 @@ def live_next_day(
     seed: int,
     channels: ChannelFactory = dispatch_service.default_channels,
     step: timedelta = STEP,
+    after_step: Callable[[App, datetime], None] | None = None,
 ) -> NextDay:
-    """Move ``clock`` through the next day, dispatching and importing as described above."""
+    """Move ``clock`` through the next day, dispatching and importing as described above;
+    ``after_step(app, now)`` runs after each dispatch."""
     start = clock.now()
     day = NextDay(start=start, end=start + DAY)
     close_after = app.settings.store.close_after
@@ -145,6 +150,8 @@ def live_next_day(
             day.imports += _import_updates(app, changed, day.responses, folder, now, start)
             known |= paid
         day.dispatched.add(dispatch_service.dispatch(app, channels=channels).report)
+        if after_step is not None:  # the buyers' answers after the sale (demo.after_sale)
+            after_step(app, now)
         touches = _touches(app)
     day.imports += _import_updates(app, stores, day.responses, folder, day.end, start)
     day.after = _statuses(app, stores)
@@ -223,7 +230,10 @@ def _import_updates(
         if store.platform is Platform.SHOPIFY:
             shopify_export.write_orders_csv(orders, target / "orders_export.csv")
         else:
-            taobao_export.write_order_report(orders, target / "ExportOrderList.csv")
-            taobao_export.write_item_report(orders, target / "ExportOrderDetailList.csv")
+            report = TAOBAO_REPORT
+            taobao_export.write_order_report(orders, target / "ExportOrderList.csv", variant=report)
+            taobao_export.write_item_report(
+                orders, target / "ExportOrderDetailList.csv", variant=report
+            )
         reports += services.import_path(app, target, source=store.platform, store=store.name)
     return reports

@@ -32,12 +32,13 @@ from winback.app import App
 from winback.clock import Clock, FixedClock
 from winback.config import load_settings
 from winback.demo import narration
+from winback.demo.after_sale import AfterSaleBuyers, after_sale_playbooks, print_after_sale
 from winback.demo.exports import shopify as shopify_export
 from winback.demo.exports import taobao as taobao_export
 from winback.demo.exports.extras import write_extras
 from winback.demo.gateways import LocalGateways, local_gateways
 from winback.demo.history import simulate_history, write_history_reports
-from winback.demo.next_day import DAY, DemoStore, NextDay, live_next_day
+from winback.demo.next_day import DAY, TAOBAO_REPORT, DemoStore, NextDay, live_next_day
 from winback.demo.responses import assumptions
 from winback.demo.simulator import DemoShop, simulate
 from winback.errors import WinbackError
@@ -206,6 +207,7 @@ def _write_settings(folder: Path, shop: DemoShop) -> None:
         # What an agent's time costs (an assumption of the demo: ¥30 an hour with overheads),
         # so that the recovery report's cost and ROI are not zero for agent tasks.
         "channels": {"costs": {"agent_hourly_cost": DEMO_AGENT_HOURLY_COST}},
+        "playbooks": after_sale_playbooks(),  # saves and NPS, on top of the shipped playbooks
         "stores": {
             shop.name: {
                 "platform": shop.platform.value,
@@ -246,8 +248,11 @@ def _write_exports(
         files.append(ExportFile(past, Platform.TAOBAO, shop.name))
     taobao = folder / "taobao"
     taobao.mkdir(parents=True)
-    taobao_export.write_order_report(shop.orders, taobao / "ExportOrderList.csv")
-    taobao_export.write_item_report(shop.orders, taobao / "ExportOrderDetailList.csv")
+    report = TAOBAO_REPORT
+    taobao_export.write_order_report(shop.orders, taobao / "ExportOrderList.csv", variant=report)
+    taobao_export.write_item_report(
+        shop.orders, taobao / "ExportOrderDetailList.csv", variant=report
+    )
     files.append(ExportFile(taobao, Platform.TAOBAO, shop.name))
     service = folder / "service"
     service.mkdir()
@@ -311,8 +316,17 @@ def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, s
         def channels(app: App) -> dispatch_service.ChannelSet:
             return dispatch_service.default_channels(app, env=gateways.env)
 
+        buyers = AfterSaleBuyers(
+            stores, gateways, result.folder / "exports", seed, clock.now() + DAY
+        )
         day = live_next_day(
-            sending, clock, stores, folder=result.folder / "exports", seed=seed, channels=channels
+            sending,
+            clock,
+            stores,
+            folder=result.folder / "exports",
+            seed=seed,
+            channels=buyers.channels(channels),
+            after_step=buyers.step,
         )
     result.gateway_sms, result.gateway_emails = len(gateways.sms), len(gateways.emails)
     result.next_day = day
@@ -322,6 +336,7 @@ def _recover(app: App, out: Console, clock: FixedClock, result: DemoResult, *, s
         report = recovery.recovery_report(app, store.name)
         result.recoveries[store.name] = report
         recovery_terminal.print_recovery(out, report)
+        print_after_sale(out, app, buyers, store.name)
     result.recovered = result.recoveries[result.shop.name]
     out.print(
         "Payments from now on are credited to these actions (winback report recovery); "

@@ -78,6 +78,7 @@ def _order_cells(order: OrderRecord) -> dict[str, str]:
         "Shipping": _amount(order.shipping_fee),
         "Taxes": "0.00",
         "Total": _amount(order.total_amount),
+        "Discount Code": order.coupon_code or "",
         "Discount Amount": _amount(order.discount),
         "Created at": shopify_time(order.created_at),
         "Billing Name": order.buyer.name or "",
