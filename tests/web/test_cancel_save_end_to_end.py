@@ -71,7 +71,8 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def shop_settings(port: int) -> Settings:
+def shop_settings(port: int, **save: str) -> Settings:
+    """The shop's settings; ``save``: more keys of its ``cancel_save`` playbook."""
     return Settings.model_validate(
         {
             "store": {
@@ -95,6 +96,7 @@ def shop_settings(port: int) -> Settings:
                 "save": {
                     "kind": "cancel_save",
                     "holdout_share": 0,
+                    **save,
                     "offers": {
                         "routes": {"changed_mind": ["coupon"]},
                         "coupon": {"value": "10", "min_spend": "50", "valid_for": "30d"},
@@ -264,3 +266,34 @@ def test_the_form_answers_any_body_without_an_error_and_asks_for_a_missing_reaso
         assert call(app, "GET", "/r/" + path.replace("/", "")).status_code in (200, 400, 404, 405)
 
     any_body()
+
+
+@pytest.mark.parametrize(("back_within", "saved"), [(None, 1.0), ("3d", 0.0)])
+def test_a_buyer_back_within_the_playbooks_window_counts_as_saved(
+    engine: Engine,
+    tmp_path: Path,
+    smtp: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+    back_within: str | None,
+    saved: float,
+) -> None:
+    """A save converts when the buyer pays a new order within the playbook's own
+    ``back_within`` (default 14 days) of the cancellation — not within the reminders' 72 h
+    attribution window (the demo's coupon re-order six days later showed 0% back)."""
+    _, port = smtp
+    monkeypatch.setenv("LINK_SECRET", SECRET)
+    settings = shop_settings(port, **({"back_within": back_within} if back_within else {}))
+    clock = FixedClock(CANCELLED_AT + timedelta(minutes=30))
+    app = App(settings=settings, engine=engine, cwd=tmp_path, clock=clock)
+    importing.import_path(
+        app, write_orders(tmp_path / "orders.csv", cancelled_order()), source=Platform.SHOPIFY
+    )
+    recovery.plan(app)
+    assert dispatch(app).report.outcomes["sent"] == 1
+    clock.advance(timedelta(days=7))
+    six_days_later = reorder("").replace("2026-12-02", "2026-12-06")
+    importing.import_path(
+        app, write_orders(tmp_path / "later.csv", six_days_later), source=Platform.SHOPIFY
+    )
+    (save,) = recovery.recovery_report(app).to_dict()["saves"]
+    assert save["treated_orders"] == 1 and save["treated_rate"] == saved

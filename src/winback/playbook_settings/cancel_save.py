@@ -68,6 +68,9 @@ class CancelSaveSettings(PlaybookBase):
     purpose: Purpose = Purpose.TRANSACTIONAL
     valid_for: Duration = timedelta(days=2)
     form_valid_for: Duration = timedelta(days=7)
+    back_within: Duration = timedelta(days=14)
+    """A save converts when the buyer pays a new order within this long after the
+    cancellation (the recovery report's saves section; the holdout gets the same window)."""
     steps: tuple[Step, ...] = Field(
         default_factory=lambda: tuple(Step.model_validate(s) for s in _default("steps")),
         min_length=1,

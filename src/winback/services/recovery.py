@@ -44,6 +44,7 @@ from winback.measure.attribution import Costs, recovery_table
 from winback.measure.by_buyer import buyer_recoveries
 from winback.measure.experiments import holdout_lift
 from winback.model import TASK_OUTCOMES, Action, ActionStatus, OrderStatus
+from winback.playbook_settings.cancel_save import CancelSaveSettings
 from winback.privacy import mask_phone
 from winback.services import dashboard, saves
 from winback.services.known import orders_known, orders_known_in_chunks, statuses_known
@@ -638,10 +639,13 @@ def recovery_report(app: App, store: str | None = None) -> RecoveryReport:
             saves.save_report(
                 app,
                 info,
-                [n for n, b in settings.playbooks.items() if b.kind == "cancel_save"],
+                {
+                    n: b.back_within
+                    for n, b in settings.playbooks.items()
+                    if isinstance(b, CancelSaveSettings)
+                },
                 orders,
                 actions,
-                window,
             )
         ),
     )

@@ -12,7 +12,7 @@ the platform's chat) goes through :func:`answer` too, without a link.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -324,13 +324,13 @@ def labelled_reasons(app: App, store_id: int) -> list[tuple[str, str]]:
 def save_report(
     app: App,
     info: StoreInfo,
-    playbooks: Sequence[str],
+    playbooks: Mapping[str, timedelta],
     orders: Any,
     actions: Any,
-    window: timedelta,
 ) -> list[dict[str, Any]]:
-    """Per ``cancel_save`` playbook: its incremental recovery against the holdout (a save
-    converts when the buyer pays a new order within ``window`` of the cancellation), the
+    """Per ``cancel_save`` playbook (name → its ``back_within``): its incremental recovery
+    against the holdout (a save converts when the buyer pays a new order within
+    ``back_within`` of the cancellation), the
     reasons given, the offers made, the coupons and what the offers cost (a redeemed coupon:
     the discount it gave; other offers: their recorded cost), netted against the
     incremental amount (docs/offers.md)."""
@@ -341,10 +341,10 @@ def save_report(
 
     now = app.clock.now()
     with app.engine.connect() as conn:
-        answers = coupon_store.list_responses(conn, info.id, playbooks=playbooks)
+        answers = coupon_store.list_responses(conn, info.id, playbooks=list(playbooks))
         issued = coupon_store.list_coupons(conn, info.id)
     rows = []
-    for name in sorted(playbooks):
+    for name, window in sorted(playbooks.items()):
         mine = actions.filter(pc.equal(actions["playbook"], name))
         ids = {o for row in mine["order_ids"].to_pylist() for o in row or ()}
         outcomes = save_outcomes(orders, ids, window)
