@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from winback.act.channels.registry import ChannelNotConfigured, ChannelRegistry
 from winback.act.links import LinkSigner
 from winback.app import App
-from winback.config import Settings
+from winback.config import Settings, WebSettings
 from winback.errors import WinbackError
 from winback.ingest.mapping import Mapping as FileMapping
 from winback.services import webhooks
@@ -42,6 +42,7 @@ class WebContext:
     intake: Intake | None = None
     _stores: dict[str, StoreInfo] = field(default_factory=dict)
     _mappings: dict[str, dict[str, FileMapping]] = field(default_factory=dict)
+    _web: dict[str, WebSettings] = field(default_factory=dict)
     _one_time: dict[str, tuple[str, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -64,6 +65,15 @@ class WebContext:
     def settings(self, store: str) -> Settings:
         return settings_for(self.app, store)
 
+    def web_settings(self, store: str) -> WebSettings:
+        """The ``web`` section that applies to ``store`` (its own table over the shared one),
+        read once: it comes from the settings file alone, never from the store's row, so the
+        webhook endpoints ask for it without a query per request."""
+        found = self._web.get(store)
+        if found is None:
+            found = self._web[store] = self.app.settings.for_store(store).web
+        return found
+
     def secret(self, env_name: str | None) -> str | None:
         """The value of the environment variable a ``*_env`` setting names, if set."""
         if not env_name:
@@ -83,7 +93,7 @@ class WebContext:
         """The generic events' mappings of ``store``, read once."""
         if store not in self._mappings:
             try:
-                loaded = webhooks.event_mappings(self.app, self.settings(store).web.events.mappings)
+                loaded = webhooks.event_mappings(self.app, self.web_settings(store).events.mappings)
             except WinbackError as problem:
                 raise HTTPException(503, f"web.events.mappings: {problem}") from None
             self._mappings[store] = loaded

@@ -36,7 +36,7 @@ __all__ = ["routes"]
 async def shopify(request: Request) -> JSONResponse:
     ctx, store = _context(request)
     info = ctx.store(store)
-    source = ctx.settings(store).web.shopify
+    source = ctx.web_settings(store).shopify
     secret = _configured(ctx.secret(source.webhook_secret_env))
     body = await request.body()
     if not shopify_json.webhook_is_authentic(
@@ -53,7 +53,7 @@ async def shopify(request: Request) -> JSONResponse:
 async def woocommerce(request: Request) -> JSONResponse:
     ctx, store = _context(request)
     info = ctx.store(store)
-    secret = _configured(ctx.secret(ctx.settings(store).web.woocommerce.webhook_secret_env))
+    secret = _configured(ctx.secret(ctx.web_settings(store).woocommerce.webhook_secret_env))
     body = await request.body()
     signature = request.headers.get("x-wc-webhook-signature")
     if woocommerce_webhooks.is_activation_ping(body, signature):
@@ -68,7 +68,7 @@ async def woocommerce(request: Request) -> JSONResponse:
 async def events(request: Request) -> JSONResponse:
     ctx, store = _context(request)
     info = ctx.store(store)
-    secret = _configured(ctx.secret(ctx.settings(store).web.events.secret_env))
+    secret = _configured(ctx.secret(ctx.web_settings(store).events.secret_env))
     body = await request.body()
     if not generic_events.signature_is_valid(
         secret, body, request.headers.get("x-winback-signature")
