@@ -56,3 +56,24 @@ def test_the_intake_writer_commits_each_batch_and_a_failed_batch_stores_nothing(
     finally:
         writer.close()
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole_each_key_once(engine: Engine) -> None:
+    with engine.begin() as conn:
+        store = repo.ensure_store(
+            conn, name="s", platform="shopify", timezone="UTC", currency="USD"
+        )
+    size = inbox.ROWS_PER_STATEMENT * 2 + 3
+    keys = [f"k{n}" for n in range(size)]
+    writer = inbox.BatchWriter(engine)
+    try:
+        first = writer.store([(store, event(key)) for key in keys[:5]], now=NOW)
+        answers = writer.store([(store, event(key)) for key in [*keys, "k7"]], now=NOW)
+    finally:
+        writer.close()
+    assert first == [True] * 5
+    assert answers == [False] * 5 + [True] * (size - 5) + [False]
+    with engine.connect() as conn:
+        stored = conn.execute(select(webhook_events.c.event_key, webhook_events.c.received_at))
+        found = {key: at for key, at in stored}
+    assert sorted(found) == sorted(keys) and set(found.values()) == {NOW}

@@ -182,18 +182,14 @@ def receive(app: App, store_id: int, event: InboxEvent) -> bool:
 
 def receive_many(app: App, events: Sequence[tuple[int, InboxEvent]]) -> list[bool]:
     """Store several events in one transaction (one commit: the web app's group commit);
-    for each, whether it was new. Committed when this returns.
-
-    On PostgreSQL the batch is one statement (:func:`inbox.store_events`) run on an
-    autocommit connection: its own transaction, committed with the server's synchronous
-    commit before the answer comes back, in one round trip instead of ``BEGIN``, the insert
-    and ``COMMIT``."""
-    now = app.clock.now()
-    if app.engine.dialect.name == "postgresql":
-        with app.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return inbox.store_events(conn, events, now=now)
-    with outbox.write_transaction(app.engine) as conn:  # SQLite: the write lock first
-        return inbox.store_events(conn, events, now=now)
+    for each, whether it was new. Committed when this returns (see
+    :class:`inbox.BatchWriter`: on PostgreSQL a batch is one statement on an autocommit
+    connection, one round trip)."""
+    writer = inbox.BatchWriter(app.engine)
+    try:
+        return writer.store(events, now=app.clock.now())
+    finally:
+        writer.close()
 
 
 class Receiver:
