@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
 from winback.app import App
 from winback.errors import WinbackError
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
@@ -305,55 +307,99 @@ def _apply_batch(
     currency: str,
     window: DateWindow = PLAUSIBLE_DATES,
 ) -> ApplyReport:
+    """Fold up to ``batch`` resources with pending events, then write them.
+
+    The reading and folding (most of the work: every event's JSON parsed) run outside the
+    write transaction, on a read snapshot, so the write lock — SQLite's one lock, which the
+    web intake's group commits need too — is held only for the writes. Under it the
+    resources' events are read again (ids and states only): when another event or applier
+    came in between, the batch is folded again, under the lock."""
     now = app.clock.now()
+    with app.engine.connect() as conn:
+        folded = _fold_batch(conn, store_id, mappings, batch, currency, window)
+    if folded is None:
+        return ApplyReport(0, 0, 0)
     with outbox.write_transaction(app.engine) as conn:
         inbox.lock_store(conn, store_id)
-        zones = outbox.store_zones(conn, [store_id])
-        tz = ZoneInfo(zones.get(store_id, "UTC"))
-        resources = inbox.pending_resources(conn, store_id, limit=batch)
-        if not resources:
-            return ApplyReport(0, 0, 0)
-        events = inbox.events_of(conn, store_id, resources)
-        groups: dict[tuple[str, str, str | None], list[StoredEvent]] = defaultdict(list)
-        for event in events:
-            groups[(event.source, event.resource, event.resource_id)].append(event)
-        records: list[Any] = []
-        group_of: dict[int, tuple[str, str, str | None]] = {}
-        refused = 0
-        for key, members in groups.items():
-            snapshots, problems = _snapshots(members, tz, mappings, currency)
-            for event_id, problem in problems.items():
-                inbox.mark(conn, [event_id], "rejected", now=now, problem=problem)
-                refused += 1
-            record = _fold(snapshots)
-            if record is not None and getattr(record, "currency", currency) != currency:
-                # never merged into a store of another currency (amounts are never mixed)
-                problem = f"an order in {record.currency}; the store trades in {currency}"
-                ids = [e.id for e in members if e.state == "pending"]
-                inbox.mark(conn, ids, "rejected", now=now, problem=problem)
-                refused += len(ids)
-            elif isinstance(record, OrderRecord) and not window.admits(record.created_at, tz):
-                # as in a file (issue 12.2): a date outside the window is never stored
-                problem = (
-                    f"created_at: {record.created_at.isoformat()} is outside the accepted "
-                    f"dates ({window.describe()}; [imports] in the settings)"
-                )
-                ids = [e.id for e in members if e.state == "pending"]
-                inbox.mark(conn, ids, "rejected", now=now, problem=problem)
-                refused += len(ids)
-            elif record is not None:
-                records.append(record)
-                group_of[record.source.row] = key
-        for rejection in inbox.apply_folded(conn, store_id, records, SOURCE_FILE, now=now):
-            refused_key = group_of.get(rejection.row)
-            if refused_key is None:
-                continue
-            ids = [e.id for e in groups[refused_key] if e.state == "pending"]
-            inbox.mark(conn, ids, "rejected", now=now, problem=str(rejection))
-            refused += len(ids)
-        pending = [e.id for e in events if e.state == "pending"]
-        inbox.mark(conn, pending, "applied", now=now)
-    return ApplyReport(len(pending), len(resources), refused)
+        if inbox.event_states(conn, store_id, folded.resources) != folded.seen:
+            folded = _fold_batch(conn, store_id, mappings, batch, currency, window)
+            if folded is None:
+                return ApplyReport(0, 0, 0)
+        return _write_batch(conn, store_id, folded, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Folded:
+    """A batch of resources folded into records, ready to be written."""
+
+    resources: list[tuple[str, str, str | None]]
+    seen: list[tuple[int, str]]
+    """The (id, state) of every event the fold read, to check nothing changed since."""
+    events: list[StoredEvent]
+    groups: dict[tuple[str, str, str | None], list[StoredEvent]]
+    records: list[Any]
+    group_of: dict[int, tuple[str, str, str | None]]
+    rejected: list[tuple[list[int], str]]
+    """Events refused before the store saw them, with the problem."""
+
+
+def _fold_batch(
+    conn: Connection,
+    store_id: int,
+    mappings: Mapping[str, FileMapping],
+    batch: int,
+    currency: str,
+    window: DateWindow,
+) -> _Folded | None:
+    zones = outbox.store_zones(conn, [store_id])
+    tz = ZoneInfo(zones.get(store_id, "UTC"))
+    resources = inbox.pending_resources(conn, store_id, limit=batch)
+    if not resources:
+        return None
+    events = inbox.events_of(conn, store_id, resources)
+    groups: dict[tuple[str, str, str | None], list[StoredEvent]] = defaultdict(list)
+    for event in events:
+        groups[(event.source, event.resource, event.resource_id)].append(event)
+    records: list[Any] = []
+    group_of: dict[int, tuple[str, str, str | None]] = {}
+    rejected: list[tuple[list[int], str]] = []
+    for key, members in groups.items():
+        snapshots, problems = _snapshots(members, tz, mappings, currency)
+        rejected.extend(([event_id], problem) for event_id, problem in problems.items())
+        record = _fold(snapshots)
+        if record is not None and getattr(record, "currency", currency) != currency:
+            # never merged into a store of another currency (amounts are never mixed)
+            problem = f"an order in {record.currency}; the store trades in {currency}"
+            rejected.append(([e.id for e in members if e.state == "pending"], problem))
+        elif isinstance(record, OrderRecord) and not window.admits(record.created_at, tz):
+            # as in a file (issue 12.2): a date outside the window is never stored
+            problem = (
+                f"created_at: {record.created_at.isoformat()} is outside the accepted "
+                f"dates ({window.describe()}; [imports] in the settings)"
+            )
+            rejected.append(([e.id for e in members if e.state == "pending"], problem))
+        elif record is not None:
+            records.append(record)
+            group_of[record.source.row] = key
+    seen: list[tuple[int, str]] = [(e.id, e.state) for e in events]
+    return _Folded(resources, seen, events, groups, records, group_of, rejected)
+
+
+def _write_batch(conn: Connection, store_id: int, folded: _Folded, now: datetime) -> ApplyReport:
+    refused = 0
+    for ids, problem in folded.rejected:
+        inbox.mark(conn, ids, "rejected", now=now, problem=problem)
+        refused += len(ids)
+    for rejection in inbox.apply_folded(conn, store_id, folded.records, SOURCE_FILE, now=now):
+        refused_key = folded.group_of.get(rejection.row)
+        if refused_key is None:
+            continue
+        ids = [e.id for e in folded.groups[refused_key] if e.state == "pending"]
+        inbox.mark(conn, ids, "rejected", now=now, problem=str(rejection))
+        refused += len(ids)
+    pending = [e.id for e in folded.events if e.state == "pending"]
+    inbox.mark(conn, pending, "applied", now=now)
+    return ApplyReport(len(pending), len(folded.resources), refused)
 
 
 def _snapshots(

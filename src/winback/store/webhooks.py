@@ -33,6 +33,7 @@ __all__ = [
     "StoredEvent",
     "apply_folded",
     "counts_by_state",
+    "event_states",
     "events_of",
     "lock_store",
     "mark",
@@ -231,16 +232,47 @@ def events_of(
 ) -> list[StoredEvent]:
     """Every pending or applied event of ``resources``, in the order they were received."""
     found: list[StoredEvent] = []
+    for condition in _of_resources(resources):
+        query = (
+            select(webhook_events)
+            .where(webhook_events.c.store_id == store_id, condition)
+            .order_by(webhook_events.c.id)
+        )
+        found.extend(_stored(row) for row in conn.execute(query))
+    found.sort(key=lambda event: event.id)
+    return found
+
+
+def event_states(
+    conn: Connection, store_id: int, resources: Sequence[tuple[str, str, str | None]]
+) -> list[tuple[int, str]]:
+    """The (id, state) of the events :func:`events_of` finds, in the same order: whether
+    they are still what a fold read."""
+    found: list[tuple[int, str]] = []
+    for condition in _of_resources(resources):
+        query = select(webhook_events.c.id, webhook_events.c.state).where(
+            webhook_events.c.store_id == store_id, condition
+        )
+        found.extend((int(row.id), row.state) for row in conn.execute(query))
+    found.sort()
+    return found
+
+
+def _of_resources(
+    resources: Sequence[tuple[str, str, str | None]],
+) -> list[ColumnElement[bool]]:
+    """Conditions that together select the pending or applied events of ``resources`` (a
+    resource without an id: its pending events only)."""
     keyed = [r for r in resources if r[2] is not None]
     unkeyed = {(source, resource) for source, resource, rid in resources if rid is None}
     conditions: list[ColumnElement[bool]] = []
+    live = webhook_events.c.state.in_(("pending", "applied"))
     for start in range(0, len(keyed), CHUNK):
         chunk = keyed[start : start + CHUNK]
-        conditions.append(
-            tuple_(
-                webhook_events.c.source, webhook_events.c.resource, webhook_events.c.resource_id
-            ).in_(chunk)
+        key = tuple_(
+            webhook_events.c.source, webhook_events.c.resource, webhook_events.c.resource_id
         )
+        conditions.append(and_(live, key.in_(chunk)))
     for source, resource in unkeyed:
         conditions.append(
             and_(
@@ -250,19 +282,7 @@ def events_of(
                 webhook_events.c.state == "pending",
             )
         )
-    for condition in conditions:
-        query = (
-            select(webhook_events)
-            .where(
-                webhook_events.c.store_id == store_id,
-                webhook_events.c.state.in_(("pending", "applied")),
-                condition,
-            )
-            .order_by(webhook_events.c.id)
-        )
-        found.extend(_stored(row) for row in conn.execute(query))
-    found.sort(key=lambda event: event.id)
-    return found
+    return conditions
 
 
 def mark(
