@@ -4,7 +4,9 @@ transaction, and each request is answered once its event is committed.
 A commit is the costly part of storing an event (a WAL sync on SQLite, a round trip and a
 sync on PostgreSQL). Under load, requests queue while one batch commits; the next batch takes
 them all at once, so the number of commits follows the load instead of the requests, and no
-request is answered before its event is durable.
+request is answered before its event is durable. A batch the database refuses (one event it
+cannot hold) is stored again event by event, so only the refused one fails (a 500, which
+the sender retries) and the others are stored and answered.
 
 The writer may hold a connection between batches (PostgreSQL: one round trip per batch, no
 pool checkout and ping): the intake keeps it while events keep coming and calls
@@ -79,11 +81,30 @@ class Intake:
             stored = await run_in_threadpool(
                 self._store, [(store_id, event) for store_id, event, _ in batch]
             )
-        except Exception as error:  # every request of the batch gets the error (a 500)
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
+        except Exception as error:
+            if len(batch) == 1:  # its request gets the error (a 500)
+                _settle(batch[0][2], error=error)
+                return
+            # The database refused the batch, maybe for one event alone: each is stored on
+            # its own, so only the one refused is answered with the error.
+            for store_id, event, future in batch:
+                try:
+                    alone = await run_in_threadpool(self._store, [(store_id, event)])
+                except Exception as error:
+                    _settle(future, error=error)
+                else:
+                    _settle(future, alone[0])
             return
         for (_, _, future), new in zip(batch, stored, strict=True):
-            if not future.done():
-                future.set_result(new)
+            _settle(future, new)
+
+
+def _settle(
+    future: asyncio.Future[bool], new: bool = False, *, error: Exception | None = None
+) -> None:
+    if future.done():  # its request was cancelled (the client went away)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(new)
