@@ -10,7 +10,10 @@ unique key, the answer. The anchor: a FastAPI app whose one route reads the body
 ``{"ok": true}``, under the same uvicorn in its own process. The client sends the same
 signed ``orders/*`` deliveries (each a unique event id) to both, on loopback, with
 ``--concurrency`` keep-alive connections, and reports events per second and the p50/p99
-latency. It is ``wrk`` (Debian's ``wrk``, a C load generator, so the client is not what is
+latency, and the CPU each event cost the server process (and ``winback serve``'s worker
+process, which applies the inbox meanwhile; PostgreSQL's own CPU is not counted): on a
+machine other work loads, the CPU per event moves less than the rates do. The client is
+``wrk`` (Debian's ``wrk``, a C load generator, so the client is not what is
 measured) when installed, else httpx (``--client httpx``; slower, it caps the anchor). Each
 backend gets a fresh database (SQLite file, PostgreSQL schema). The goal (issue 13) is ours
 ≥ 0.35 × the anchor.
@@ -37,6 +40,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from winback.store import repo
 from winback.store.db import connect, migrate
@@ -137,6 +141,24 @@ def wrk_fire(
         "p99_ms": found["p99_ms"],
         "statuses": {"errors": found["errors"], "non-2xx": found["non2xx"]},
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (``winback serve``'s worker that applies the inbox)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    return [int(c) for t in tasks for c in (t / "children").read_text().split()]
 
 
 def free_port() -> int:
@@ -269,9 +291,16 @@ def measure(
                     time.sleep(0.1)
         url = f"{base}/webhooks/bench/shopify"
         asyncio.run(fire(url, batch[:200], concurrency))  # warm up (and stored: not re-sent)
+        helpers = children(proc.pid)
+        web, others = cpu_seconds(proc.pid), sum(cpu_seconds(c) for c in helpers)
         if args.client == "wrk":
-            return wrk_fire(url, folder, batch[200:], args.seconds, concurrency)
-        return asyncio.run(fire(url, batch[200 : 200 + args.events], concurrency))
+            found = wrk_fire(url, folder, batch[200:], args.seconds, concurrency)
+        else:
+            found = asyncio.run(fire(url, batch[200 : 200 + args.events], concurrency))
+        events = max(1, found["events"])
+        found["server_cpu_us"] = (cpu_seconds(proc.pid) - web) / events * 1e6
+        found["worker_cpu_us"] = (sum(cpu_seconds(c) for c in helpers) - others) / events * 1e6
+        return found
     finally:
         proc.terminate()
         try:
@@ -289,8 +318,15 @@ def pg_database(url: str) -> tuple[str, Any]:
     database = f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
 
     def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        for attempt in range(5):  # a stopped server's last statements may still hold locks
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                break
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(2)
         admin.dispose()
 
     return database, drop
@@ -329,12 +365,14 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(f"client: {args.client}, {args.concurrency} connections")
-    print(f"{'endpoint':<12}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  statuses")
+    print(f"{'endpoint':<12}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+          f"{'CPU µs/event':>14}{'worker':>8}  statuses")  # fmt: skip
     for name in ("noop", "sqlite", "postgresql"):
         r = results[name]
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else "1.00x"
         print(f"{name:<12}{r['per_second']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-              f"{ratio:>8}  {r['statuses']}")  # fmt: skip
+              f"{ratio:>8}{r['server_cpu_us']:>14.0f}{r['worker_cpu_us']:>8.0f}"
+              f"  {r['statuses']}")  # fmt: skip
     print(f"PostgreSQL: {make_url(args.postgres).render_as_string(hide_password=True)}")
 
 

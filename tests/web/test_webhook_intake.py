@@ -6,7 +6,8 @@ refuses does not take the others down with it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from winback.app import App
 from winback.ingest.shopify_json import webhook_signature
 from winback.store import repo
 from winback.store.schema import stores, webhook_events
+from winback.store.types import InboxEvent
 from winback.web.app import create_app
+from winback.web.intake import Intake
 
 SHOPIFY = "/webhooks/shop/shopify"
 
@@ -148,3 +151,28 @@ def test_a_delivery_the_database_refuses_fails_alone_the_others_are_stored(
     assert all(a.json()["stored"] for a in answers if a.status_code == 200)
     prefix = "qiaoyi.myshopify.com|orders/updated|"
     assert stored_keys(engine) == sorted([f"{prefix}warm", *(f"{prefix}e{n}" for n in range(8))])
+
+
+def test_the_intake_stores_up_to_its_writers_batches_at_once_each_answered_once_stored() -> None:
+    two_at_once = threading.Barrier(2, timeout=10)  # broken unless two batches overlap
+    batches: list[list[str]] = []
+
+    def store(events: Sequence[tuple[int, InboxEvent]]) -> list[bool]:
+        batches.append([e.event_key for _, e in events])
+        if len(batches) <= 2:
+            two_at_once.wait()
+        return [True] * len(events)
+
+    async def go() -> list[bool]:
+        intake = Intake(store, writers=2)
+        first = asyncio.create_task(intake.put(1, inbox_event("a")))
+        await asyncio.sleep(0.05)  # the first batch is being stored: the next is another
+        rest = [asyncio.create_task(intake.put(1, inbox_event(key))) for key in ("b", "c")]
+        return list(await asyncio.gather(first, *rest))
+
+    assert asyncio.run(go()) == [True, True, True]
+    assert batches[0] == ["a"] and sorted(k for b in batches[1:] for k in b) == ["b", "c"]
+
+
+def inbox_event(key: str) -> InboxEvent:
+    return InboxEvent("shopify", key, "orders/create", "order", "1", None, None, None, "{}")

@@ -196,9 +196,10 @@ def receive_many(app: App, events: Sequence[tuple[int, InboxEvent]]) -> list[boo
 
 class Receiver:
     """The web app's intake writer: stores batches like :func:`receive_many`, each committed
-    before the call returns, through one :class:`inbox.BatchWriter` (on PostgreSQL: one
-    connection kept between batches, one round trip per batch); :meth:`close` hands its
-    connection back (the intake does when no event came for a while, and when it stops)."""
+    before the call returns, through one :class:`inbox.BatchWriter` (on PostgreSQL:
+    connections kept between batches, one round trip per batch; the intake may store two
+    batches at once); :meth:`close` hands the connections back (the intake does when no
+    event came for a while, and when it stops)."""
 
     def __init__(self, app: App) -> None:
         self._app = app

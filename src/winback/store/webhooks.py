@@ -136,42 +136,46 @@ class BatchWriter:
     """Stores batches of events (:func:`store_events`) for the web intake's group commit,
     each batch committed before :meth:`store` returns.
 
-    On PostgreSQL it keeps one connection, in autocommit, between batches: a batch of up to
+    On PostgreSQL it keeps its connections, in autocommit, between batches: a batch of up to
     :data:`ROWS_PER_STATEMENT` events is a single statement, so its own transaction,
     committed (the server's synchronous commit) before the answer comes back — one round
     trip per batch, where a connection taken from the pool for each batch costs four (the
     pool's ping, ``BEGIN``, the insert, ``COMMIT``). A larger batch gets a transaction of
-    its own. A batch that fails drops the connection: the next one takes a fresh, pinged one
-    from the pool. :meth:`close` hands the connection back. On SQLite each batch is a
+    its own. A batch that fails drops its connection: the next one takes a fresh, pinged one
+    from the pool. :meth:`close` hands the idle connections back. On SQLite each batch is a
     ``BEGIN IMMEDIATE`` transaction on a pooled connection (no round trips to save)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._conn: Connection | None = None
-        self._lock = threading.Lock()  # one batch at a time; close waits for it
+        self._idle: list[Connection] = []
+        self._lock = threading.Lock()
 
     def store(self, events: Sequence[tuple[int, InboxEvent]], *, now: datetime) -> list[bool]:
-        """For each event, whether it was new; all of them committed."""
+        """For each event, whether it was new; all of them committed. Several threads may
+        store at once (PostgreSQL: each on a connection of its own)."""
         if self._engine.dialect.name != "postgresql" or len(events) > ROWS_PER_STATEMENT:
             with write_transaction(self._engine) as conn:  # SQLite: the write lock first
                 return store_events(conn, events, now=now)
         with self._lock:
-            if self._conn is None:
-                self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            try:
-                return store_events(self._conn, events, now=now)
-            except BaseException:
-                self._release()
-                raise
+            held = self._idle.pop() if self._idle else None
+        if held is None:
+            held = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        conn = held
+        try:
+            stored = store_events(conn, events, now=now)
+        except BaseException:
+            conn.close()
+            raise
+        with self._lock:
+            self._idle.append(conn)
+        return stored
 
     def close(self) -> None:
-        """Hand the connection back to the pool (the next batch takes one again)."""
+        """Hand the idle connections back to the pool (the next batch takes one again; a
+        batch being stored keeps its own until the next close)."""
         with self._lock:
-            self._release()
-
-    def _release(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
 
 

@@ -60,7 +60,7 @@ def create_app(
         app=app,
         env=os.environ if env is None else env,
         templates=Jinja2Templates(directory=HERE / "templates"),
-        intake=Intake(receiver, release=receiver.close),
+        intake=Intake(receiver, release=receiver.close, writers=_writers(app)),
     )
     if background:
         context.applier = InboxApplier(
@@ -93,6 +93,15 @@ def create_app(
     web.mount("/static", StaticFiles(packages=[("winback.web", "static")]), name="static")
     dashboard.install_error_pages(web)
     return web
+
+
+INTAKE_WRITERS: Final = 2
+"""Webhook batches stored at once on PostgreSQL (one connection each): one is sent while
+the other's commit is flushed. SQLite has one writer at a time."""
+
+
+def _writers(app: App) -> int:
+    return INTAKE_WRITERS if app.engine.dialect.name == "postgresql" else 1
 
 
 def _apply_inbox(app: App) -> tuple[str, ...]:

@@ -8,7 +8,11 @@ request is answered before its event is durable. A batch the database refuses (o
 cannot hold) is stored again event by event, so only the refused one fails (a 500, which
 the sender retries) and the others are stored and answered.
 
-The writer may hold a connection between batches (PostgreSQL: one round trip per batch, no
+With ``writers`` above one (PostgreSQL: several connections write at once), a batch is sent
+while another waits for its commit (the server's WAL flush): the commits overlap instead of
+queueing one behind the other. SQLite has one writer at a time: one batch at a time.
+
+The writer may hold connections between batches (PostgreSQL: one round trip per batch, no
 pool checkout and ping): the intake keeps it while events keep coming and calls
 ``release`` once none came for ``linger`` seconds, and when its event loop stops.
 """
@@ -28,7 +32,8 @@ Store = Callable[[Sequence[tuple[int, InboxEvent]]], list[bool]]
 
 
 class Intake:
-    """Queues events and stores them in batches with ``store`` (run in a thread)."""
+    """Queues events and stores them in batches with ``store`` (run in a thread), up to
+    ``writers`` batches at a time."""
 
     def __init__(
         self,
@@ -37,22 +42,26 @@ class Intake:
         max_batch: int = 256,
         release: Callable[[], None] | None = None,
         linger: float = 1.0,
+        writers: int = 1,
     ) -> None:
         self._store = store
         self._max_batch = max_batch
         self._release = release
         self._linger = linger if release is not None else 0.0
+        self._writers = writers
         self._waiting: list[tuple[int, InboxEvent, asyncio.Future[bool]]] = []
         self._arrived = asyncio.Event()
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def put(self, store_id: int, event: InboxEvent) -> bool:
         """Store ``event``; ``True`` when it was new, once it is committed."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((store_id, event, future))
         self._arrived.set()
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+        if len(self._flushers) < self._writers:
+            flusher = asyncio.create_task(self._flush())
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         return await future
 
     async def _flush(self) -> None:
