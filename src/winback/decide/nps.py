@@ -14,8 +14,13 @@ a refund included.
 
 from __future__ import annotations
 
-from winback.decide.after_sale import AfterSaleRule, plan_after_sale
 from winback.decide.context import PlanningContext
+from winback.decide.order_steps import (
+    AFTER_SALE_INSTANTS,
+    AFTER_SALE_RETURNING,
+    OrderRule,
+    plan_order_steps,
+)
 from winback.decide.planner import AFTER_SALE_ORDERS, EARLIER_STEPS, Facts, Planner, PlaybookPlan
 from winback.decide.timing import local_sql, micros
 from winback.playbook_settings import NpsSettings
@@ -32,8 +37,9 @@ def plan_nps(
         if settings.from_event == "delivered"
         else "c.settled_us"
     )
-    rule = AfterSaleRule(
+    rule = OrderRule(
         eligible="status IN ('delivered', 'settled')",
+        instants=AFTER_SALE_INSTANTS,
         start=lambda step, after: f"({anchor} + {after})",
         expires=lambda step, after: f"({anchor} + {after} + $valid_for_us)",
         fields=(
@@ -47,9 +53,12 @@ def plan_nps(
             "valid_for_us": micros(settings.valid_for),
             "link_valid_for": str(int(settings.link_valid_for.total_seconds())),
         },
+        returning=AFTER_SALE_RETURNING,
         one_per_unit=True,
+        unreachable_if_expired=False,
     )
-    return plan_after_sale(context, name, settings, facts, rule)
+    orders, earlier = facts.table(AFTER_SALE_ORDERS), facts.table(EARLIER_STEPS)
+    return plan_order_steps(context, name, settings, orders, earlier, rule)
 
 
 NPS: Planner[NpsSettings] = Planner(
