@@ -33,6 +33,7 @@ from winback.contracts import (
     BUYER_FIELDS,
     CANCELLED_ORDERS,
     CLOSED_ORDERS,
+    EARLIER_FIRST_STEPS,
     EARLIER_STEPS,
     OPEN_ORDERS,
 )
@@ -166,6 +167,7 @@ def fixed_facts(seed: int = 14) -> dict[str, pa.Table]:
         "cancelled_orders": pa.Table.from_pylist(cancelled_rows, schema=CANCELLED_ORDERS),
         "after_sale_orders": pa.Table.from_pylist(after_rows, schema=AFTER_SALE_ORDERS),
         "earlier_steps": pa.Table.from_pylist(earlier, schema=EARLIER_STEPS),
+        "earlier_first_steps": EARLIER_FIRST_STEPS.empty_table(),  # no NPS cooldown at work
     }
 
 

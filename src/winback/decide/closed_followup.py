@@ -76,10 +76,10 @@ def plan_closed_followup(
             f"ELSE strftime({closed}, '%Y-%m-%d %H:%M') END, "
             f"closed_by := strftime({closed}, '%Y-%m-%d %H:%M'), "
             "closed_at_inferred := CASE WHEN c.close_inferred THEN 'yes' ELSE 'no' END, "
-            + ", ".join(f"{key} := x.{key}" for key in REASON_KEYS)
+            + ", ".join(f"{key} := c.{key}" for key in REASON_KEYS)
         ),
         params={"valid_for_us": micros(settings.valid_for)},
-        annotate=lambda con: _reasons(
+        annotate=lambda con, _: _reasons(
             table(con, "SELECT order_id, texts FROM chosen ORDER BY order_id", {}), facts.guess
         ),
     )

@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 _PLANNED: Final = "order_id VARCHAR, step BIGINT, channel VARCHAR, due_us BIGINT, expires_us BIGINT"
-_NO_EXTRA: Final = pa.schema([("order_id", pa.string())])
 AFTER_SALE_INSTANTS: Final = ("shipped_at", "delivered_at", "settled_at")
 """The instants of ``AFTER_SALE_ORDERS`` the after-sale kinds read (``shipped_us``, …)."""
 AFTER_SALE_RETURNING: Final = "coalesce(paid_orders, 0) > 1"
@@ -55,16 +54,17 @@ class OrderRule:
     ``_at``) beside ``created_us``; ``start(step, after_us)``: when step ``step`` (its
     ``after`` in microseconds) is due at the earliest and ``expires(step, after_us)`` after
     when it is not planned, both SQL over ``c`` (the chosen order); ``fields``: the kind's
-    own template parameters as ``name := VARCHAR expression`` pairs (over ``c`` and ``x``,
-    the ``annotate`` table); ``params``: the values these bind; ``returning``: when the
-    buyer counts as returning.
+    own template parameters as ``name := VARCHAR expression`` pairs over ``c``; ``params``:
+    the values these bind; ``returning``: when the buyer counts as returning.
 
     Switches: ``one_per_unit``, at most one order per buyer per step and run (the latest
     start); ``spaced``, a step waits ``min_gap`` after the order's last step (earlier or
     planned); ``in_call_windows``, agents' tasks are due in the next call window;
     ``unreachable_if_expired``, an order no channel reaches counts as unreachable even when
-    its step had expired. ``annotate``: per chosen order (``order_id`` first), columns the
-    ``fields`` read as ``x.<column>``, computed in Python from the connection (``chosen``)."""
+    its step had expired. ``annotate``: more columns of the chosen orders (a table of
+    ``order_id`` and them, made from the connection, where ``chosen`` is, and the
+    parameters), which ``start``, ``expires`` and ``fields`` read as ``c.<column>`` (null
+    for an order it leaves out): a kind's own facts joined, or values computed in Python."""
 
     eligible: str
     instants: tuple[str, ...]
@@ -77,7 +77,7 @@ class OrderRule:
     spaced: bool = True
     in_call_windows: bool = True
     unreachable_if_expired: bool = True
-    annotate: Callable[[duckdb.DuckDBPyConnection], pa.Table] | None = None
+    annotate: Callable[[duckdb.DuckDBPyConnection, Mapping[str, Any]], pa.Table] | None = None
 
 
 def plan_order_steps(
@@ -114,7 +114,12 @@ def plan_order_steps(
         )
         run_script(con, text, params)
         considered = int(scalar(con, "SELECT count(*) FROM chosen"))
-        con.register("extra", rule.annotate(con) if rule.annotate else _NO_EXTRA.empty_table())
+        if rule.annotate is not None:
+            con.register("extra", rule.annotate(con, params))
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE chosen AS SELECT c.*, x.* EXCLUDE (order_id) "
+                "FROM chosen AS c LEFT JOIN extra AS x ON x.order_id = c.order_id"
+            )
         con.register("templates", step_templates(settings))
         _passes(con, context, settings, rule, params)
         found = table(

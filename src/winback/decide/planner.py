@@ -31,6 +31,7 @@ from winback.playbook_settings import PlaybookBase
 __all__ = [
     "AFTER_SALE_ORDERS",
     "CLOSED_ORDERS",
+    "EARLIER_FIRST_STEPS",
     "EARLIER_STEPS",
     "OPEN_ORDERS",
     "Facts",
@@ -46,8 +47,10 @@ OPEN_ORDERS: Final = "open_orders"
 CLOSED_ORDERS: Final = "closed_orders"
 EARLIER_STEPS: Final = "earlier_steps"
 AFTER_SALE_ORDERS: Final = "after_sale_orders"
+EARLIER_FIRST_STEPS: Final = "earlier_first_steps"
 """The fact tables there are (contracts ``OPEN_ORDERS``, ``CLOSED_ORDERS``,
-``EARLIER_STEPS``, ``AFTER_SALE_ORDERS`` of :mod:`winback.contracts`)."""
+``EARLIER_STEPS``, ``AFTER_SALE_ORDERS``, ``EARLIER_FIRST_STEPS`` of
+:mod:`winback.contracts`)."""
 
 ReasonGuesser = Callable[[Sequence[str]], Sequence[Prediction]]
 """Classifies texts into D3 reasons, e.g. ``default_classifier().predict``."""

@@ -1,8 +1,8 @@
 -- A per-order kind's planned actions as PLANNED_ACTIONS rows, in order id and step order.
 -- Parameters: $store_id, $playbook, $purpose, $shop and those the kind's fields bind. Input
--- relations: planned, chosen, templates (step, channel, is_returning, template), extra
--- (order_id and the kind's own columns). Placeholders: {item}, {fields} (the kind's own
--- template parameters, `name := value` pairs over c and x).
+-- relations: planned, chosen, templates (step, channel, is_returning, template).
+-- Placeholders: {item}, {fields} (the kind's own template parameters, `name := value`
+-- pairs over c).
 SELECT
     $store_id AS store_id,
     'order:' || c.order_id || ':' || $playbook || ':' || p.step AS key,
@@ -30,5 +30,4 @@ FROM planned AS p
 JOIN chosen AS c ON c.order_id = p.order_id
 JOIN templates AS t
     ON t.step = p.step AND t.channel = p.channel AND t.is_returning = c.is_returning
-LEFT JOIN extra AS x ON x.order_id = c.order_id
 ORDER BY c.order_id, p.step
