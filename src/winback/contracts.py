@@ -31,6 +31,7 @@ __all__ = [
     "CANCELLED_ORDERS",
     "CHATS",
     "CLOSED_ORDERS",
+    "EARLIER_FIRST_STEPS",
     "EARLIER_STEPS",
     "FEEDBACK",
     "MONEY",
@@ -254,6 +255,19 @@ EARLIER_STEPS: Final = pa.schema(
 )
 """Per playbook and order, the highest step and the latest due time of the actions already
 in the outbox about the order (any status, held out included)."""
+
+EARLIER_FIRST_STEPS: Final = pa.schema(
+    [
+        ("playbook", pa.string()),
+        ("customer_id", pa.int64()),
+        ("order_id", pa.string()),
+        ("due_at", TIMESTAMP),
+    ]
+)
+"""The first steps already in the outbox, per playbook, buyer and order, with their due
+time, over a long look-back (a year): what a per-buyer cooldown counts (an NPS survey at most
+every 90 days). Steps that reached nobody (failed, cancelled, skipped) are left out; held
+out ones count (the control group is timed like the others)."""
 
 PLANNED_ACTIONS: Final = pa.schema(
     [

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from winback.config import Settings
-from winback.contracts import AFTER_SALE_ORDERS, EARLIER_STEPS, planned_actions
+from winback.contracts import AFTER_SALE_ORDERS, EARLIER_FIRST_STEPS, EARLIER_STEPS, planned_actions
 from winback.decide.context import PlanningContext
 from winback.decide.planner import Facts
 from winback.decide.playbooks import planner_for
@@ -49,7 +49,7 @@ def after_sale(
         "has_remark": False,
         "items": list(items),
         "reordered_by": None,
-        "customer_id": abs(hash(key)) % 100_000,
+        "customer_id": customer_id(key),
         "customer_key": key,
         "paid_orders": paid_orders,
         "phone_known": phone and not masked,
@@ -66,6 +66,11 @@ def after_sale(
     }
 
 
+def customer_id(buyer: str) -> int:
+    """The ``customer_id`` :func:`after_sale` gives the buyer ``buyer``."""
+    return abs(hash(buyer)) % 100_000
+
+
 def book(kind: str, **keys: Any) -> PlaybookBase:
     settings = Settings.model_validate({"playbooks": {kind: {"kind": kind, **keys}}})
     return settings.playbooks[kind]
@@ -77,11 +82,15 @@ def plan(
     settings: PlaybookBase,
     orders: Sequence[dict[str, Any]],
     earlier: Sequence[dict[str, Any]] = (),
+    first_steps: Sequence[dict[str, Any]] = (),
 ) -> list[PlannedAction]:
     facts = Facts(
         {
             "after_sale_orders": pa.Table.from_pylist(list(orders), schema=AFTER_SALE_ORDERS),
             "earlier_steps": pa.Table.from_pylist(list(earlier), schema=EARLIER_STEPS),
+            "earlier_first_steps": pa.Table.from_pylist(
+                list(first_steps), schema=EARLIER_FIRST_STEPS
+            ),
         }
     )
     found = planner_for(settings.kind).plan(context, name, settings, facts)

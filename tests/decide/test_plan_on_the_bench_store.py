@@ -6,6 +6,7 @@ planned as earlier steps) agrees with the reference too."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,6 +31,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "plan.py"
 
 
 def bench_module() -> Any:
+    if str(BENCH.parent) not in sys.path:  # bench/plan.py imports bench/_measure.py
+        sys.path.insert(0, str(BENCH.parent))
     spec = importlib.util.spec_from_file_location("bench_plan", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

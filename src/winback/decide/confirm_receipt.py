@@ -14,8 +14,13 @@ dispatcher cancels a reminder whose order was confirmed, refunded or closed mean
 
 from __future__ import annotations
 
-from winback.decide.after_sale import AfterSaleRule, plan_after_sale
 from winback.decide.context import PlanningContext
+from winback.decide.order_steps import (
+    AFTER_SALE_INSTANTS,
+    AFTER_SALE_RETURNING,
+    OrderRule,
+    plan_order_steps,
+)
 from winback.decide.planner import AFTER_SALE_ORDERS, EARLIER_STEPS, Facts, Planner, PlaybookPlan
 from winback.decide.timing import local_sql, micros
 from winback.playbook_settings import ConfirmReceiptSettings
@@ -31,8 +36,9 @@ def plan_confirm_receipt(
     first = micros(settings.steps[0].after) if not isinstance(settings.steps[0].after, str) else 0
     confirm = _confirm_after_sql(settings)
     deadline = f"(c.shipped_us + {confirm})"
-    rule = AfterSaleRule(
+    rule = OrderRule(
         eligible="status IN ('shipped', 'delivered') AND shipped_at IS NOT NULL",
+        instants=AFTER_SALE_INSTANTS,
         start=lambda step, after: (
             f"least(c.shipped_us + {after}, "
             f"coalesce(c.delivered_us + $after_delivery_us + {after - first}, "
@@ -46,8 +52,11 @@ def plan_confirm_receipt(
             "topic := 'order_updates'"
         ),
         params={"after_delivery_us": micros(settings.after_delivery)},
+        returning=AFTER_SALE_RETURNING,
+        unreachable_if_expired=False,
     )
-    return plan_after_sale(context, name, settings, facts, rule)
+    orders, earlier = facts.table(AFTER_SALE_ORDERS), facts.table(EARLIER_STEPS)
+    return plan_order_steps(context, name, settings, orders, earlier, rule)
 
 
 def _confirm_after_sql(settings: ConfirmReceiptSettings) -> str:

@@ -16,18 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Final, Generic, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from winback.analyse.reasons import Prediction
 from winback.contracts import PLANNED_ACTIONS
 from winback.decide.context import PlanningContext
+from winback.decide.timing import micros
 from winback.playbook_settings import PlaybookBase
 
 __all__ = [
     "AFTER_SALE_ORDERS",
     "CLOSED_ORDERS",
+    "EARLIER_FIRST_STEPS",
     "EARLIER_STEPS",
     "OPEN_ORDERS",
     "Facts",
@@ -35,19 +39,24 @@ __all__ = [
     "PlaybookPlan",
     "ReasonGuesser",
     "no_actions",
+    "playbook_params",
+    "reordered",
 ]
 
 OPEN_ORDERS: Final = "open_orders"
 CLOSED_ORDERS: Final = "closed_orders"
 EARLIER_STEPS: Final = "earlier_steps"
 AFTER_SALE_ORDERS: Final = "after_sale_orders"
+EARLIER_FIRST_STEPS: Final = "earlier_first_steps"
 """The fact tables there are (contracts ``OPEN_ORDERS``, ``CLOSED_ORDERS``,
-``EARLIER_STEPS``, ``AFTER_SALE_ORDERS`` of :mod:`winback.contracts`)."""
+``EARLIER_STEPS``, ``AFTER_SALE_ORDERS``, ``EARLIER_FIRST_STEPS`` of
+:mod:`winback.contracts`)."""
 
 ReasonGuesser = Callable[[Sequence[str]], Sequence[Prediction]]
 """Classifies texts into D3 reasons, e.g. ``default_classifier().predict``."""
 
 S = TypeVar("S", bound=PlaybookBase)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +109,24 @@ class Planner(Generic[S]):
 def no_actions() -> pa.Table:
     """An empty ``PLANNED_ACTIONS`` table."""
     return PLANNED_ACTIONS.empty_table()
+
+
+def playbook_params(context: PlanningContext, name: str, settings: PlaybookBase) -> dict[str, Any]:
+    """The SQL parameters every kind's queries bind: the moment (``now_us``), ``gap_us``
+    (``min_gap``), the playbook's name, store, holdout share, purpose, the store's zone and
+    shop name."""
+    return {
+        "now_us": micros(context.now - _EPOCH),
+        "gap_us": micros(settings.min_gap),
+        "playbook": name,
+        "store_id": context.store_id,
+        "share": settings.holdout_share,
+        "zone": context.zone.key,
+        "purpose": str(settings.purpose),
+        "shop": context.shop,
+    }
+
+
+def reordered(orders: pa.Table) -> int:
+    """How many of ``orders`` their buyer placed again (``reordered_by`` set)."""
+    return int(pc.sum(pc.is_valid(orders["reordered_by"])).as_py() or 0)

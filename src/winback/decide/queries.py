@@ -32,10 +32,12 @@ __all__ = [
 ]
 
 SETTINGS: Final = {"preserve_insertion_order": "false", "threads": "2", "memory_limit": "512MB"}
-"""How planning's DuckDB runs (docs/playbooks.md, "Planning at scale"): at most 256 MB of
-memory, spilling to a temporary folder beyond (planning a million orders stays within a
-gigabyte); results without an ``ORDER BY`` may come in any order (every query that hands rows
-on sorts them), which lets DuckDB stream instead of buffering."""
+"""How planning's DuckDB runs (docs/playbooks.md, "Planning at scale"): at most 512 MB of
+memory, spilling to a temporary folder beyond (256 MB is too little for the re-order query
+at a million open orders: DuckDB runs out of memory), two threads; results without an
+``ORDER BY`` may come in any order (every query that hands rows on sorts them), which lets
+DuckDB stream instead of buffering. One thread, or streaming results out in record
+batches, did not lower planning's peak at a million open orders (docs/benchmarks.md)."""
 
 
 @cache

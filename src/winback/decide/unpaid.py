@@ -34,12 +34,11 @@ one-object-per-order version of the same rules is the specification it is tested
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from winback.analyse.payment_time import PaymentTimeReport, amount_band_labels
 from winback.decide.channels import channel_sql
@@ -52,6 +51,8 @@ from winback.decide.planner import (
     Planner,
     PlaybookPlan,
     no_actions,
+    playbook_params,
+    reordered,
 )
 from winback.decide.queries import (
     as_planned_actions,
@@ -68,7 +69,6 @@ from winback.playbook_settings import UnpaidSettings
 __all__ = ["UNPAID", "plan_unpaid"]
 
 _PLANNED: Final = "unit VARCHAR, step BIGINT, channel VARCHAR, probability DOUBLE, due_us BIGINT"
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def plan_unpaid(
@@ -77,9 +77,9 @@ def plan_unpaid(
     """The reminders ``settings`` (the playbook called ``name``) wants for the open orders,
     deterministic; see the module docstring."""
     orders = facts.table(OPEN_ORDERS)
-    reordered = int(pc.sum(pc.is_valid(orders["reordered_by"])).as_py() or 0)
+    again = reordered(orders)
     if not settings.enabled:
-        return PlaybookPlan(no_actions(), orders.num_rows, reordered)
+        return PlaybookPlan(no_actions(), orders.num_rows, again)
     params = _params(context, name, settings)
     with connect() as con:
         con.register("orders", orders)
@@ -104,7 +104,7 @@ def plan_unpaid(
             "SELECT coalesce(sum(orders), 0) FROM units WHERE unit IN (SELECT unit FROM missed) "
             "AND unit NOT IN (SELECT unit FROM planned)",
         )
-    return PlaybookPlan(actions, orders.num_rows, reordered, int(unreachable))
+    return PlaybookPlan(actions, orders.num_rows, again, int(unreachable))
 
 
 UNPAID: Planner[UnpaidSettings] = Planner(
@@ -123,19 +123,12 @@ UNPAID: Planner[UnpaidSettings] = Planner(
 def _params(context: PlanningContext, name: str, settings: UnpaidSettings) -> dict[str, Any]:
     cutoff = context.ship_same_day_before
     return {
-        "now_us": micros(context.now - _EPOCH),
+        **playbook_params(context, name, settings),
         "close_after_us": micros(context.close_after),
         "close_margin_us": micros(settings.close_margin),
         "floor_us": micros(settings.first_not_before),
         "first_floor_us": micros(settings.first_not_before),
         "returning_us": micros(settings.returning_delay),
-        "gap_us": micros(settings.min_gap),
-        "playbook": name,
-        "store_id": context.store_id,
-        "share": settings.holdout_share,
-        "zone": context.zone.key,
-        "purpose": str(settings.purpose),
-        "shop": context.shop,
         "pay_before": cutoff.strftime("%H:%M") if cutoff is not None else "",
         "cutoff": cutoff,
     }

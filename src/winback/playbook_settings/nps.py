@@ -59,6 +59,10 @@ def _steps(after: str, templates: str, channel_templates: dict[str, str]) -> Any
     )
 
 
+MAX_COOLDOWN: Final = timedelta(days=365)
+"""The longest NPS ``cooldown``: how far back the plan reads the outbox for it."""
+
+
 def _rules(*given: dict[str, Any]) -> tuple[ChannelRule, ...]:
     return tuple(ChannelRule.model_validate(item) for item in given)
 
@@ -77,12 +81,15 @@ class NpsSettings(_AfterSale):
     delivery time counts from its confirmation) or ``confirmed`` (``from_event``). A survey
     not sent within ``valid_for`` of its due time is dropped; its link is valid for
     ``link_valid_for`` after sending. At most one survey per buyer per plan run (their
-    latest order)."""
+    latest order), and per ``cooldown`` (default 90 days; at most a year) across runs: a
+    survey about another order of the buyer's in the outbox within it holds the next one
+    back until it ends (dropped if that is past ``valid_for``)."""
 
     kind: Literal["nps"]
     from_event: NpsEvent = "delivered"
     valid_for: Duration = timedelta(days=7)
     link_valid_for: Duration = timedelta(days=14)
+    cooldown: Duration = Field(default=timedelta(days=90), le=MAX_COOLDOWN)
     min_gap: Duration = timedelta(hours=20)
     steps: tuple[Step, ...] = Field(
         default=_steps(

@@ -25,8 +25,15 @@ from winback.contracts import CANCELLED_ORDERS as CANCELLED_CONTRACT
 from winback.contracts import CLOSED_ORDERS as CLOSED_CONTRACT
 from winback.contracts import OPEN_ORDERS as OPEN_CONTRACT
 from winback.decide.cancel_save import CANCELLED_ORDERS
-from winback.decide.planner import AFTER_SALE_ORDERS, CLOSED_ORDERS, EARLIER_STEPS, OPEN_ORDERS
+from winback.decide.planner import (
+    AFTER_SALE_ORDERS,
+    CLOSED_ORDERS,
+    EARLIER_FIRST_STEPS,
+    EARLIER_STEPS,
+    OPEN_ORDERS,
+)
 from winback.model import OrderStatus
+from winback.playbook_settings.nps import MAX_COOLDOWN
 from winback.store import planning_facts
 
 __all__ = [
@@ -128,6 +135,16 @@ def _earlier_steps(app: App, request: FactRequest) -> pa.Table:
         )
 
 
+def _earlier_first_steps(app: App, request: FactRequest) -> pa.Table:
+    with app.engine.connect() as conn:
+        return planning_facts.earlier_first_steps(
+            conn,
+            request.store_id,
+            playbooks=request.playbooks,
+            due_since=request.now - MAX_COOLDOWN,
+        )
+
+
 def _after_sale_orders(app: App, request: FactRequest) -> pa.Table:
     """Orders shipped, delivered or confirmed as of the moment whose last such event is
     within :data:`AFTER_SALE_LOOKBACK`, with their buyers and items (read for them: they
@@ -163,6 +180,7 @@ FACT_READERS: Final[Mapping[str, Callable[[App, FactRequest], pa.Table]]] = {
     CANCELLED_ORDERS: _cancelled_orders,
     EARLIER_STEPS: _earlier_steps,
     AFTER_SALE_ORDERS: _after_sale_orders,
+    EARLIER_FIRST_STEPS: _earlier_first_steps,
 }
 """How each fact table is made: one line per kind of fact."""
 

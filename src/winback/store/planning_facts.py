@@ -11,6 +11,8 @@ of :mod:`winback.contracts` are made of them and of what is read here:
 * :func:`closed_texts` — what the buyer and the shop said about given orders: the close and
   cancel reasons and the buyer's last chat lines (the material of a reason guess);
 * :func:`earlier_steps` — ``EARLIER_STEPS``: what earlier plan runs put in the outbox.
+* :func:`earlier_first_steps` — ``EARLIER_FIRST_STEPS``: their first steps per buyer, over
+  a year (per-buyer cooldowns).
 
 Rows travel from the database in chunks (:mod:`winback.store._arrow`) and become Arrow
 column by column. On SQLite, a read that covers most of a store scans the table in storage
@@ -28,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, text
 
-from winback.contracts import BUYERS, EARLIER_STEPS
+from winback.contracts import BUYERS, EARLIER_FIRST_STEPS, EARLIER_STEPS
 from winback.model import Channel
 from winback.platforms import CHINESE_MARKETPLACES
 from winback.store._arrow import read_arrow
@@ -36,7 +38,14 @@ from winback.store._bulk import Bulk
 from winback.store.recovery import last_chat_lines
 from winback.store.schema import to_epoch_us
 
-__all__ = ["LINES", "buyers", "closed_texts", "earlier_steps", "order_lines_since"]
+__all__ = [
+    "LINES",
+    "buyers",
+    "closed_texts",
+    "earlier_first_steps",
+    "earlier_steps",
+    "order_lines_since",
+]
 
 LINES: Final = pa.schema(
     [("order_id", pa.string()), ("title", pa.string()), ("product_id", pa.string())]
@@ -153,6 +162,29 @@ def earlier_steps(
     )
     params = {"store": store_id, "since": due_since, "keys": bulk.keys(playbooks)}
     return read_arrow(conn, sql, params, EARLIER_STEPS)
+
+
+def earlier_first_steps(
+    conn: Connection, store_id: int, *, playbooks: Sequence[str], due_since: datetime
+) -> pa.Table:
+    """``EARLIER_FIRST_STEPS``: the first steps of ``playbooks`` in the outbox due since
+    ``due_since``, per playbook, buyer and order (the latest due time). Left out: those
+    that reached nobody (failed, cancelled, skipped by the send policy) and those without a
+    buyer id (nothing to count them against); held out ones count (the control group is
+    timed like the others)."""
+    if not playbooks:
+        return EARLIER_FIRST_STEPS.empty_table()
+    bulk = Bulk(conn)
+    sql = (
+        f"SELECT a.playbook, a.customer_id, ao.order_id, max({bulk.instant('a.due_at')}) "
+        "FROM action_orders ao JOIN actions a ON a.id = ao.action_id "
+        "WHERE ao.store_id = :store AND a.step = 1 AND a.due_at >= :since "
+        "AND a.customer_id IS NOT NULL AND a.status NOT IN ('failed', 'cancelled', 'skipped') "
+        f"AND {bulk.in_keys('a.playbook')} "
+        "GROUP BY a.playbook, a.customer_id, ao.order_id"
+    )
+    params = {"store": store_id, "since": due_since, "keys": bulk.keys(playbooks)}
+    return read_arrow(conn, sql, params, EARLIER_FIRST_STEPS)
 
 
 def _most_of_the_store(conn: Connection, store_id: int, placed_after: datetime) -> bool:

@@ -1,6 +1,8 @@
--- The planned saves as PLANNED_ACTIONS rows, in order id and step order.
--- Parameters: $store_id, $playbook, $purpose, $shop, $form_seconds. Input relations: planned,
--- chosen, templates (step, channel, is_returning, template). Placeholder: {item}.
+-- A per-order kind's planned actions as PLANNED_ACTIONS rows, in order id and step order.
+-- Parameters: $store_id, $playbook, $purpose, $shop and those the kind's fields bind. Input
+-- relations: planned, chosen, templates (step, channel, is_returning, template).
+-- Placeholders: {item}, {fields} (the kind's own template parameters, `name := value`
+-- pairs over c).
 SELECT
     $store_id AS store_id,
     'order:' || c.order_id || ':' || $playbook || ':' || p.step AS key,
@@ -20,9 +22,7 @@ SELECT
         item := {item},
         amount := CAST(c.amount AS VARCHAR),
         buyer_type := CASE WHEN c.is_returning THEN 'returning' ELSE 'new' END,
-        reason_form_subject := CAST($store_id AS VARCHAR) || ':' || $playbook || ':' || c.order_id,
-        reason_form_valid_for := CAST($form_seconds AS VARCHAR),
-        goal := 'answer'
+        {fields}
     )) AS params,
     p.due_us,
     p.expires_us

@@ -1,22 +1,21 @@
--- The closed follow-up's orders and passes (winback.decide.closed_followup has the rules).
--- Parameters: $start_us, $end_us (the store's yesterday), $playbook, $store_id, $share.
--- Input relations: orders (winback.contracts.CLOSED_ORDERS), earlier (EARLIER_STEPS).
--- Placeholder: {holdout}.
+-- The orders of a per-order kind (winback.decide.order_steps has the common rules, the
+-- kind's module its own). Parameters: $playbook, $store_id, $share and those the kind's
+-- condition binds. Input relations: orders (the kind's facts), earlier (EARLIER_STEPS).
+-- Placeholders: {holdout}, {eligible} (a condition over the order's columns), {instants}
+-- (`epoch_us(<name>_at) AS <name>_us, ` for each instant the kind reads), {returning}.
 CREATE TEMP TABLE chosen AS
 WITH candidates AS (
     SELECT
         *,
         epoch_us(created_at) AS created_us,
-        epoch_us(closed_at) AS closed_us,
-        coalesce(paid_orders, 0) > 0 AS is_returning,
+        {instants}
+        {returning} AS is_returning,
         CASE
             WHEN customer_key IS NOT NULL THEN 'buyer:' || customer_key
             ELSE 'order:' || order_id
         END AS unit
     FROM orders
-    WHERE reordered_by IS NULL
-        AND epoch_us(closed_at) >= $start_us
-        AND epoch_us(closed_at) < $end_us
+    WHERE {eligible}
 ),
 prior AS (
     SELECT order_id, max(step) AS done_step, max(epoch_us(due_at)) AS prev_us
