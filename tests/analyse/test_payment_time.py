@@ -444,3 +444,37 @@ def test_payers_quantiles_p95_and_p99_are_reported() -> None:
     store = payment_time(table(*rows), CUTOFF).segment("all", "all")
     assert store is not None
     assert (store["payers_p95_s"], store["payers_p99_s"]) == (95 * 60.0, 99 * 60.0)
+
+
+def test_without_the_per_order_table_the_segments_and_curves_are_the_same() -> None:
+    """Planning asks for the segments and curves only (``per_order=False``): the same
+    figures, and an empty per-order table of the same shape (no copy of every order)."""
+    orders = table(
+        order("a", paid=timedelta(minutes=3), customer="x"),
+        order("b", created=timedelta(days=1), paid=timedelta(hours=5), customer="x"),
+        order("c", created=timedelta(days=2), closed=timedelta(hours=72), method=None),
+        order("d", created=timedelta(days=3), status="paid"),  # paid time unknown
+        order("e", created=timedelta(days=20), paid=timedelta(minutes=1)),  # after the cutoff
+    )
+    settings = PaymentTimeSettings(payment_deadline=timedelta(hours=72), min_payers=1)
+    full = payment_time(orders, CUTOFF, settings)
+    light = payment_time(orders, CUTOFF, settings, per_order=False)
+    assert _same(light.segments, full.segments) and _same(light.curves, full.curves)
+    assert light.reminder_delay() == full.reminder_delay()
+    assert (light.excluded_after_cutoff, light.excluded_paid_time_unknown) == (1, 1)
+    assert full.orders.num_rows == 3 and light.orders.num_rows == 0
+    assert light.orders.schema == full.orders.schema
+
+
+def _same(left: pa.Table, right: pa.Table) -> bool:
+    """Equal tables, NaN equal to NaN (``Table.equals`` says NaN differs from itself)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, float) and math.isnan(value):
+            return "NaN"
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    rows = [[{k: plain(v) for k, v in row.items()} for row in t.to_pylist()] for t in (left, right)]
+    return left.schema == right.schema and rows[0] == rows[1]

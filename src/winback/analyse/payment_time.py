@@ -180,6 +180,7 @@ def payment_time(
     settings: PaymentTimeSettings | None = None,
     *,
     placed_from: datetime | None = None,
+    per_order: bool = True,
 ) -> PaymentTimeReport:
     """Time to payment and payment rate of ``orders`` as known at ``cutoff`` (aware).
 
@@ -190,6 +191,9 @@ def payment_time(
     then every segment's life table in one ``GROUPING SETS`` pass; the Kaplan–Meier curves
     come from those small tables (:func:`~winback.analyse.survival.kaplan_meier_counts`),
     so the work per order is columnar and the work per curve is per distinct time.
+
+    ``per_order=False`` leaves the report's per-order table empty (planning reads the
+    segments and curves only; the table is a copy of every order's columns).
     """
     settings = settings or PaymentTimeSettings()
     if cutoff.tzinfo is None or cutoff.utcoffset() is None:
@@ -197,14 +201,17 @@ def payment_time(
     checked = _checked(orders)
     codes = _segment_codes(checked, settings)
     with duckdb.connect() as con:
-        per_order = _per_order(con, checked, codes, cutoff, settings)
-        placed_by_cutoff = per_order.num_rows
+        each = _per_order(con, checked, codes, cutoff, settings)
+        placed_by_cutoff = each.num_rows
         if placed_from is not None:
-            per_order = _placed_from(per_order, checked, placed_from)
-        con.register("per_order", per_order)
+            each = _placed_from(each, checked, placed_from)
+        con.register("per_order", each)
         steps = con.sql(_sql("payment_time_steps.sql")).fetchnumpy()
-    unknown = int(pc.sum(per_order["paid_time_unknown"]).as_py() or 0)
-    analysed = _analysed_orders(checked, per_order, codes)
+    unknown = int(pc.sum(each["paid_time_unknown"]).as_py() or 0)
+    if per_order:
+        analysed = _analysed_orders(checked, each, codes)
+    else:
+        analysed = _analysed_orders(checked.slice(0, 0), each.slice(0, 0), _no_rows(codes))
     rows, curves = _segment_tables(steps, codes, settings)
     keys = zip(rows["dimension"].to_pylist(), rows["segment"].to_pylist(), strict=True)
     return PaymentTimeReport(
@@ -345,6 +352,11 @@ def _segment_codes(orders: pa.Table, settings: PaymentTimeSettings) -> _SegmentC
         encoded[dimension] = pa.chunked_array(indices, pa.int32())
     band = _band_index(orders["total_amount"], settings.amount_bands)
     return _SegmentCodes(band, encoded["payment_method"], encoded["platform"], labels)
+
+
+def _no_rows(codes: _SegmentCodes) -> _SegmentCodes:
+    """``codes`` for no orders (the labels kept): the per-order table's empty shape."""
+    return _SegmentCodes(codes.band[:0], codes.method[:0], codes.platform[:0], codes.labels)
 
 
 def _per_order(

@@ -10,7 +10,7 @@ quiet hours and caps in one place.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -265,15 +265,14 @@ def _payment_report(
 ) -> PaymentTimeReport | None:
     if history.num_rows == 0:
         return None
-    report = payment_time(
+    return payment_time(
         history,
         now,
         PaymentTimeSettings(
             payment_deadline=settings.store.close_after, min_payers=settings.recovery.min_payers
         ),
+        per_order=False,  # planning reads the segments and curves, not a million rows
     )
-    # planning reads the segments and curves, not the per-order table (a million rows)
-    return replace(report, orders=report.orders.schema.empty_table())
 
 
 def _timing(report: PaymentTimeReport | None) -> tuple[str, float | None]:
