@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
 from winback.app import App
 from winback.errors import WinbackError
 from winback.ingest import generic_events, shopify_json, woocommerce_webhooks
@@ -345,7 +343,7 @@ class _Folded:
 
 
 def _fold_batch(
-    conn: Connection,
+    conn: inbox.InboxConnection,
     store_id: int,
     mappings: Mapping[str, FileMapping],
     batch: int,
@@ -386,7 +384,9 @@ def _fold_batch(
     return _Folded(resources, seen, events, groups, records, group_of, rejected)
 
 
-def _write_batch(conn: Connection, store_id: int, folded: _Folded, now: datetime) -> ApplyReport:
+def _write_batch(
+    conn: inbox.InboxConnection, store_id: int, folded: _Folded, now: datetime
+) -> ApplyReport:
     refused = 0
     for ids, problem in folded.rejected:
         inbox.mark(conn, ids, "rejected", now=now, problem=problem)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select, text, tuple_, update
 
@@ -29,6 +29,7 @@ log = logging.getLogger("winback.webhooks")
 
 __all__ = [
     "BatchWriter",
+    "InboxConnection",
     "InboxEvent",
     "StoredEvent",
     "apply_folded",
@@ -43,6 +44,10 @@ __all__ = [
     "store_events",
     "stores_with_pending",
 ]
+
+InboxConnection: TypeAlias = Connection
+"""The connection the inbox's functions take: services hand it from one call to the next
+(fold outside the lock, then write under it) without touching SQLAlchemy themselves."""
 
 CHUNK: Final = 400
 _LOCK_BASE: Final = 0x77B_0000_0000  # "wb" inbox locks: this + store id
